@@ -1,0 +1,124 @@
+/*
+ * aj_reason.c: the refusal table. Descriptions use only the characters RFC 6750
+ * allows in error_description (printable ASCII without '"' and '\').
+ */
+#include <string.h>
+
+#include "aj_reason.h"
+
+#define R(code, name, log, desc) [code] = {code, name, log, desc}
+
+static const aj_reason_t reasons[AJ_R__COUNT] = {
+    R(AJ_OK, "ok", "token accepted", "The token is valid"),
+    R(AJ_R_NO_TOKEN, "no_token", "no bearer token in the request", "No bearer token"),
+    R(AJ_R_HEADER_SYNTAX, "header_syntax", "Authorization header is not 'Bearer <token>'",
+      "The Authorization header is malformed"),
+    R(AJ_R_TOO_LARGE, "too_large", "token is larger than 16 KiB", "The token is too large"),
+    R(AJ_R_SEGMENTS, "segments", "token is not a compact JWS of three segments",
+      "The token is not a signed JWT"),
+    R(AJ_R_BASE64, "base64", "a token segment is not strict base64url",
+      "The token is not correctly encoded"),
+    R(AJ_R_HEADER_NOT_JSON, "header_not_json", "token header is not JSON",
+      "The token header is malformed"),
+    R(AJ_R_HEADER_NOT_OBJECT, "header_not_object", "token header is not a JSON object",
+      "The token header is malformed"),
+    R(AJ_R_HEADER_DUPLICATE, "header_duplicate", "token header has a duplicate member",
+      "The token header is malformed"),
+    R(AJ_R_HEADER_TOO_DEEP, "header_too_deep", "token header nests too deeply",
+      "The token header is malformed"),
+    R(AJ_R_ALG_MISSING, "alg_missing", "token header has no string alg",
+      "The token has no signing algorithm"),
+    R(AJ_R_ALG_NONE, "alg_none", "token is unsigned (alg none)", "Unsigned tokens are not accepted"),
+    R(AJ_R_ALG_NOT_ALLOWED, "alg_not_allowed", "token alg is not in Auth0Algorithms",
+      "The token signing algorithm is not accepted"),
+    R(AJ_R_TYP_INVALID, "typ_invalid", "token typ is neither JWT nor at+jwt",
+      "The token type is not accepted"),
+    R(AJ_R_CRIT, "crit", "token header has crit extensions, none are understood",
+      "The token uses unsupported critical extensions"),
+    R(AJ_R_KID_INVALID, "kid_invalid", "token kid is not a string", "The token key id is malformed"),
+    R(AJ_R_NO_KEYS, "no_keys", "no signing keys are loaded", "No signing keys are available"),
+    R(AJ_R_KID_UNKNOWN, "kid_unknown", "token kid is not in the key set",
+      "The token signing key is unknown"),
+    R(AJ_R_KEY_AMBIGUOUS, "key_ambiguous", "several keys could have signed the token",
+      "The token signing key is ambiguous"),
+    R(AJ_R_NO_MATCHING_KEY, "no_matching_key", "no key in the set fits the token alg",
+      "The token signing key is unknown"),
+    R(AJ_R_KEY_USE, "key_use", "the token's key is not a signing key (use)",
+      "The token signing key is not usable"),
+    R(AJ_R_KEY_OPS, "key_ops", "the token's key does not allow verify (key_ops)",
+      "The token signing key is not usable"),
+    R(AJ_R_KEY_TOO_SMALL, "key_too_small", "the token's RSA key is shorter than 2048 bits",
+      "The token signing key is not usable"),
+    R(AJ_R_KEY_ALG_MISMATCH, "key_alg_mismatch", "the token's key does not fit its alg",
+      "The token signing key does not match its algorithm"),
+    R(AJ_R_SIGNATURE_LENGTH, "signature_length", "signature has the wrong length",
+      "The token signature is invalid"),
+    R(AJ_R_SIGNATURE_INVALID, "signature_invalid", "signature does not verify",
+      "The token signature is invalid"),
+    R(AJ_R_PAYLOAD_NOT_JSON, "payload_not_json", "token payload is not JSON",
+      "The token payload is malformed"),
+    R(AJ_R_PAYLOAD_NOT_OBJECT, "payload_not_object", "token payload is not a JSON object",
+      "The token payload is malformed"),
+    R(AJ_R_PAYLOAD_DUPLICATE, "payload_duplicate", "token payload has a duplicate member",
+      "The token payload is malformed"),
+    R(AJ_R_PAYLOAD_TOO_DEEP, "payload_too_deep", "token payload nests too deeply",
+      "The token payload is malformed"),
+    R(AJ_R_PAYLOAD_UTF8, "payload_utf8", "token payload is not valid UTF-8",
+      "The token payload is malformed"),
+    R(AJ_R_EXP_MISSING, "exp_missing", "token has no exp claim", "The token has no expiry"),
+    R(AJ_R_EXP_INVALID, "exp_invalid", "token exp is not a usable NumericDate",
+      "The token expiry is malformed"),
+    R(AJ_R_EXPIRED, "expired", "token has expired", "The token has expired"),
+    R(AJ_R_NBF_INVALID, "nbf_invalid", "token nbf is not a usable NumericDate",
+      "The token not-before time is malformed"),
+    R(AJ_R_NOT_YET_VALID, "not_yet_valid", "token nbf is in the future",
+      "The token is not valid yet"),
+    R(AJ_R_IAT_INVALID, "iat_invalid", "token iat is not a usable NumericDate",
+      "The token issued-at time is malformed"),
+    R(AJ_R_IAT_FUTURE, "iat_future", "token iat is in the future",
+      "The token was issued in the future"),
+    R(AJ_R_ISS_MISSING, "iss_missing", "token has no iss claim", "The token has no issuer"),
+    R(AJ_R_ISS_MISMATCH, "iss_mismatch", "token iss is not the configured issuer",
+      "The token issuer is not accepted"),
+    R(AJ_R_AUD_MISSING, "aud_missing", "token has no aud claim", "The token has no audience"),
+    R(AJ_R_AUD_INVALID, "aud_invalid", "token aud is neither a string nor an array of strings",
+      "The token audience is malformed"),
+    R(AJ_R_AUD_MISMATCH, "aud_mismatch", "token aud holds none of the configured audiences",
+      "The token audience is not accepted"),
+    R(AJ_R_INSUFFICIENT_SCOPE, "insufficient_scope", "token lacks a required scope",
+      "The token lacks a required scope"),
+    R(AJ_R_INSUFFICIENT_PERMISSION, "insufficient_permission",
+      "token lacks a required permission", "The token lacks a required permission"),
+    R(AJ_R_CLAIM_MISMATCH, "claim_mismatch", "token claim does not have a required value",
+      "The token lacks a required claim value"),
+};
+
+static const aj_reason_t unknown = {AJ_R__COUNT, "unknown", "unknown reason", "The token is invalid"};
+
+const aj_reason_t *aj_reason(aj_reason_e code)
+{
+    if ((int)code < 0 || code >= AJ_R__COUNT || reasons[code].name == NULL) {
+        return &unknown;
+    }
+    return &reasons[code];
+}
+
+const char *aj_reason_name(aj_reason_e code)
+{
+    return aj_reason(code)->name;
+}
+
+const char *aj_reason_description(aj_reason_e code)
+{
+    return aj_reason(code)->description;
+}
+
+aj_reason_e aj_reason_by_name(const char *name)
+{
+    for (int i = 0; i < AJ_R__COUNT; i++) {
+        if (reasons[i].name && strcmp(reasons[i].name, name) == 0) {
+            return (aj_reason_e)i;
+        }
+    }
+    return AJ_R__COUNT;
+}
