@@ -1,0 +1,205 @@
+/*
+ * aj_claims.c: claim checks and matching.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "aj_claims.h"
+
+/* A NumericDate (RFC 7519 2): a JSON number, finite, 0 .. year 9999. */
+static int numeric_date(const json_t *v, double *out)
+{
+    if (!json_is_number(v)) {
+        return 0;
+    }
+    *out = json_number_value(v);
+    return isfinite(*out) && *out >= 0 && *out <= AJ_NUMERIC_DATE_MAX;
+}
+
+static aj_reason_e check_times(const json_t *payload, int skew, double now)
+{
+    const json_t *exp = json_object_get(payload, "exp");
+    const json_t *nbf = json_object_get(payload, "nbf");
+    const json_t *iat = json_object_get(payload, "iat");
+    double t;
+
+    if (exp == NULL) {
+        return AJ_R_EXP_MISSING;
+    }
+    if (!numeric_date(exp, &t)) {
+        return AJ_R_EXP_INVALID;
+    }
+    if (!(now < t + skew)) {
+        return AJ_R_EXPIRED;
+    }
+    if (nbf) {
+        if (!numeric_date(nbf, &t)) {
+            return AJ_R_NBF_INVALID;
+        }
+        if (now < t - skew) {
+            return AJ_R_NOT_YET_VALID;
+        }
+    }
+    if (iat) {
+        if (!numeric_date(iat, &t)) {
+            return AJ_R_IAT_INVALID;
+        }
+        if (t > now + skew) {
+            return AJ_R_IAT_FUTURE;
+        }
+    }
+    return AJ_OK;
+}
+
+static int audience_allowed(const char *aud, const apr_array_header_t *audiences)
+{
+    for (int i = 0; i < audiences->nelts; i++) {
+        if (strcmp(aud, APR_ARRAY_IDX(audiences, i, const char *)) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static aj_reason_e check_audience(const json_t *aud, const apr_array_header_t *audiences)
+{
+    size_t i;
+    int match = 0;
+
+    if (aud == NULL) {
+        return AJ_R_AUD_MISSING;
+    }
+    if (json_is_string(aud)) {
+        return audience_allowed(json_string_value(aud), audiences) ? AJ_OK : AJ_R_AUD_MISMATCH;
+    }
+    if (!json_is_array(aud) || json_array_size(aud) == 0) {
+        return AJ_R_AUD_INVALID;
+    }
+    for (i = 0; i < json_array_size(aud); i++) {
+        const char *a = json_string_value(json_array_get(aud, i));
+        if (a == NULL) {
+            return AJ_R_AUD_INVALID;
+        }
+        match |= audience_allowed(a, audiences);
+    }
+    return match ? AJ_OK : AJ_R_AUD_MISMATCH;
+}
+
+aj_reason_e aj_claims_check(const json_t *payload, const aj_claims_policy_t *policy, double now)
+{
+    aj_reason_e r = check_times(payload, policy->skew, now);
+    const json_t *iss;
+
+    if (r != AJ_OK) {
+        return r;
+    }
+    if (policy->issuer) {
+        iss = json_object_get(payload, "iss");
+        if (iss == NULL) {
+            return AJ_R_ISS_MISSING;
+        }
+        if (!json_is_string(iss) || strcmp(json_string_value(iss), policy->issuer) != 0) {
+            return AJ_R_ISS_MISMATCH;
+        }
+    }
+    if (policy->audiences && policy->audiences->nelts > 0) {
+        return check_audience(json_object_get(payload, "aud"), policy->audiences);
+    }
+    return AJ_OK;
+}
+
+/* Whether value appears in the space-delimited list s as a whole word. */
+static int has_word(const char *s, const char *value)
+{
+    size_t vlen = strlen(value);
+
+    if (vlen == 0) {
+        return 0;
+    }
+    while (*s) {
+        const char *end;
+        while (*s == ' ') {
+            s++;
+        }
+        end = s;
+        while (*end && *end != ' ') {
+            end++;
+        }
+        if ((size_t)(end - s) == vlen && memcmp(s, value, vlen) == 0) {
+            return 1;
+        }
+        s = end;
+    }
+    return 0;
+}
+
+int aj_claim_has_token(const json_t *claim, const char *value)
+{
+    size_t i;
+
+    if (json_is_string(claim)) {
+        return has_word(json_string_value(claim), value);
+    }
+    for (i = 0; json_is_array(claim) && i < json_array_size(claim); i++) {
+        const char *s = json_string_value(json_array_get(claim, i));
+        if (s && strcmp(s, value) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int aj_claim_has_all(const json_t *claim, const apr_array_header_t *values)
+{
+    for (int i = 0; i < values->nelts; i++) {
+        if (!aj_claim_has_token(claim, APR_ARRAY_IDX(values, i, const char *))) {
+            return 0;
+        }
+    }
+    return claim != NULL;
+}
+
+/* Whether the scalar v equals value: strings exactly, integers/booleans/null by JSON text. */
+static int scalar_equals(const json_t *v, const char *value)
+{
+    char buf[32];
+
+    switch (json_typeof(v)) {
+    case JSON_STRING:
+        return strcmp(json_string_value(v), value) == 0;
+    case JSON_INTEGER:
+        snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        return strcmp(buf, value) == 0;
+    case JSON_TRUE:
+        return strcmp(value, "true") == 0;
+    case JSON_FALSE:
+        return strcmp(value, "false") == 0;
+    case JSON_NULL:
+        return strcmp(value, "null") == 0;
+    default:
+        return 0;
+    }
+}
+
+int aj_claim_equals_any(const json_t *claim, const apr_array_header_t *values)
+{
+    size_t j;
+
+    if (claim == NULL) {
+        return 0;
+    }
+    for (int i = 0; i < values->nelts; i++) {
+        const char *value = APR_ARRAY_IDX(values, i, const char *);
+        if (json_is_array(claim)) {
+            for (j = 0; j < json_array_size(claim); j++) {
+                if (scalar_equals(json_array_get(claim, j), value)) {
+                    return 1;
+                }
+            }
+        } else if (scalar_equals(claim, value)) {
+            return 1;
+        }
+    }
+    return 0;
+}

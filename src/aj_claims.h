@@ -1,0 +1,44 @@
+/*
+ * aj_claims.h: registered-claim rules (spec section 5.7) and the matching
+ * helpers behind `Require auth0-scope`, `auth0-permission` and `auth0-claim`.
+ *
+ * These run on every request, cached token or not, so they only read the
+ * already-parsed payload and never allocate.
+ */
+#ifndef AJ_CLAIMS_H
+#define AJ_CLAIMS_H
+
+#include <apr_tables.h>
+#include <jansson.h>
+
+#include "aj_reason.h"
+
+/* NumericDates past 9999-12-31T23:59:59Z (or negative) are refused as malformed. */
+#define AJ_NUMERIC_DATE_MAX 253402300799.0
+
+typedef struct {
+    const char *issuer;                  /* exact iss; NULL: not checked */
+    const apr_array_header_t *audiences; /* const char *; NULL or empty: not checked */
+    int skew;                            /* seconds of leeway for exp, nbf, iat */
+} aj_claims_policy_t;
+
+/* exp, nbf, iat, iss and aud of payload at time now (seconds since the epoch). */
+aj_reason_e aj_claims_check(const json_t *payload, const aj_claims_policy_t *policy, double now);
+
+/*
+ * Whether claim holds value as a whole token: a space-delimited string
+ * (RFC 6749 3.3 scope syntax) or an array of strings. Exact, case-sensitive.
+ */
+int aj_claim_has_token(const json_t *claim, const char *value);
+
+/* Whether every value (const char *) is a token of claim, as above. */
+int aj_claim_has_all(const json_t *claim, const apr_array_header_t *values);
+
+/*
+ * Whether claim equals one of values, or is an array holding one of them.
+ * Strings compare exactly; integers, true/false and null compare with their
+ * JSON text ("42", "true").
+ */
+int aj_claim_equals_any(const json_t *claim, const apr_array_header_t *values);
+
+#endif

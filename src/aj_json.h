@@ -1,0 +1,40 @@
+/*
+ * aj_json.h: the JSON rules every token part and key set must meet.
+ *
+ * Parsing is jansson's, with duplicate members refused, NUL in strings refused,
+ * and nesting depth bounded before jansson sees the text. Every json_t handed
+ * out here is owned by a pool: it is released when the pool is.
+ */
+#ifndef AJ_JSON_H
+#define AJ_JSON_H
+
+#include <apr_pools.h>
+#include <jansson.h>
+
+#define AJ_JSON_MAX_DEPTH 32
+
+typedef enum {
+    AJ_JSON_OK = 0,
+    AJ_JSON_SYNTAX,     /* not JSON at all */
+    AJ_JSON_NOT_OBJECT, /* JSON, but not an object */
+    AJ_JSON_DUPLICATE,  /* an object has the same member twice */
+    AJ_JSON_TOO_DEEP,   /* more than AJ_JSON_MAX_DEPTH nested arrays/objects */
+    AJ_JSON_UTF8        /* invalid UTF-8 */
+} aj_json_err_e;
+
+/*
+ * Parse len bytes that must hold exactly one JSON object. On success *out is
+ * the object, owned by p; on failure *out is NULL and the code says why.
+ */
+aj_json_err_e aj_json_parse_object(json_t **out, apr_pool_t *p, const char *buf, apr_size_t len);
+
+/* Tie j to p: json_decref(j) runs when p is cleared or destroyed. Returns j. */
+json_t *aj_json_pool_own(apr_pool_t *p, json_t *j);
+
+/* The string value of member key of obj, or NULL if absent or not a string. */
+const char *aj_json_string(const json_t *obj, const char *key);
+
+/* Serialize compactly into p (members in stored order). NULL on failure. */
+char *aj_json_compact(apr_pool_t *p, const json_t *j);
+
+#endif

@@ -1,0 +1,225 @@
+/*
+ * aj_jws.c: compact JWS parsing and verification.
+ */
+#include <string.h>
+
+#include <apr_strings.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/rsa.h>
+
+#include "aj_b64.h"
+#include "aj_json.h"
+#include "aj_jws.h"
+
+static aj_reason_e json_reason(aj_json_err_e e, int header)
+{
+    static const aj_reason_e map[][2] = {
+        [AJ_JSON_OK] = {AJ_OK, AJ_OK},
+        [AJ_JSON_SYNTAX] = {AJ_R_PAYLOAD_NOT_JSON, AJ_R_HEADER_NOT_JSON},
+        [AJ_JSON_NOT_OBJECT] = {AJ_R_PAYLOAD_NOT_OBJECT, AJ_R_HEADER_NOT_OBJECT},
+        [AJ_JSON_DUPLICATE] = {AJ_R_PAYLOAD_DUPLICATE, AJ_R_HEADER_DUPLICATE},
+        [AJ_JSON_TOO_DEEP] = {AJ_R_PAYLOAD_TOO_DEEP, AJ_R_HEADER_TOO_DEEP},
+        [AJ_JSON_UTF8] = {AJ_R_PAYLOAD_UTF8, AJ_R_HEADER_NOT_JSON},
+    };
+    return map[e][header ? 1 : 0];
+}
+
+/* typ (RFC 7515 4.1.9, RFC 9068 2.1): JWT or at+jwt, any case, optional application/. */
+static int typ_ok(const char *typ)
+{
+    if (strncasecmp(typ, "application/", 12) == 0) {
+        typ += 12;
+    }
+    return strcasecmp(typ, "JWT") == 0 || strcasecmp(typ, "at+jwt") == 0;
+}
+
+static aj_reason_e check_header(aj_jws_t *jws, unsigned int allowed)
+{
+    const json_t *alg = json_object_get(jws->header, "alg");
+    const json_t *typ = json_object_get(jws->header, "typ");
+    const json_t *kid = json_object_get(jws->header, "kid");
+
+    if (!json_is_string(alg)) {
+        return AJ_R_ALG_MISSING;
+    }
+    if (strcasecmp(json_string_value(alg), "none") == 0) {
+        return AJ_R_ALG_NONE;
+    }
+    jws->alg = aj_alg_by_name(json_string_value(alg));
+    if (jws->alg == NULL || !(allowed & AJ_ALG_BIT(jws->alg->id))) {
+        return AJ_R_ALG_NOT_ALLOWED;
+    }
+    /* No extension is understood, so any crit (RFC 7515 4.1.11) is refused. */
+    if (json_object_get(jws->header, "crit")) {
+        return AJ_R_CRIT;
+    }
+    if (typ && (!json_is_string(typ) || !typ_ok(json_string_value(typ)))) {
+        return AJ_R_TYP_INVALID;
+    }
+    if (kid && !json_is_string(kid)) {
+        return AJ_R_KID_INVALID;
+    }
+    jws->kid = json_string_value(kid);
+    /* jku, x5u, jwk, x5c: never fetched, never trusted, simply not read. */
+    return AJ_OK;
+}
+
+aj_reason_e aj_jws_parse(aj_jws_t *jws, apr_pool_t *p, const char *token, apr_size_t len,
+                         unsigned int allowed)
+{
+    const char *dot1, *dot2, *sig_b64;
+    apr_size_t hlen, plen, slen;
+    unsigned char *header, *sig;
+    apr_size_t header_len;
+    aj_json_err_e je;
+
+    memset(jws, 0, sizeof(*jws));
+    if (len > AJ_TOKEN_MAX_LEN) {
+        return AJ_R_TOO_LARGE;
+    }
+    dot1 = memchr(token, '.', len);
+    dot2 = dot1 ? memchr(dot1 + 1, '.', len - (apr_size_t)(dot1 + 1 - token)) : NULL;
+    if (dot2 == NULL || memchr(dot2 + 1, '.', len - (apr_size_t)(dot2 + 1 - token))) {
+        return AJ_R_SEGMENTS;
+    }
+    hlen = (apr_size_t)(dot1 - token);
+    plen = (apr_size_t)(dot2 - dot1 - 1);
+    sig_b64 = dot2 + 1;
+    slen = len - (apr_size_t)(sig_b64 - token);
+    if (!aj_b64url_valid(token, hlen) || !aj_b64url_valid(dot1 + 1, plen) ||
+        !aj_b64url_valid(sig_b64, slen)) {
+        return AJ_R_BASE64;
+    }
+    aj_b64url_decode(&header, &header_len, p, token, hlen);
+    je = aj_json_parse_object(&jws->header, p, (const char *)header, header_len);
+    if (je != AJ_JSON_OK) {
+        return json_reason(je, 1);
+    }
+    aj_b64url_decode(&sig, &jws->sig_len, p, sig_b64, slen);
+    jws->sig = sig;
+    jws->signing_input = token;
+    jws->signing_input_len = (apr_size_t)(dot2 - token);
+    jws->payload_b64 = dot1 + 1;
+    jws->payload_b64_len = plen;
+    return check_header(jws, allowed);
+}
+
+/*
+ * Raw r||s (RFC 7518 3.4) to the DER ECDSA-Sig-Value OpenSSL verifies, written
+ * into der (AJ_ECDSA_DER_MAX bytes). Returns the DER length, or 0.
+ */
+#define AJ_ECDSA_DER_MAX 160 /* P-521: 2 * (66 + 1 + 3) + 3 < 160 */
+
+static size_t ecdsa_der(unsigned char *der, const unsigned char *sig, apr_size_t half)
+{
+    ECDSA_SIG *es = ECDSA_SIG_new();
+    BIGNUM *r = BN_bin2bn(sig, (int)half, NULL), *s = BN_bin2bn(sig + half, (int)half, NULL);
+    int len = 0;
+
+    if (es && r && s && ECDSA_SIG_set0(es, r, s)) {
+        r = s = NULL; /* owned by es now */
+        len = i2d_ECDSA_SIG(es, NULL);
+        if (len > 0 && len <= AJ_ECDSA_DER_MAX) {
+            len = i2d_ECDSA_SIG(es, &der);
+        } else {
+            len = 0;
+        }
+    }
+    BN_free(r);
+    BN_free(s);
+    ECDSA_SIG_free(es);
+    return len > 0 ? (size_t)len : 0;
+}
+
+static int all_zero(const unsigned char *buf, apr_size_t len)
+{
+    unsigned char acc = 0;
+    for (apr_size_t i = 0; i < len; i++) {
+        acc |= buf[i];
+    }
+    return acc == 0;
+}
+
+static aj_reason_e verify_hmac(const aj_jws_t *jws, const aj_key_t *key)
+{
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    size_t mac_len = 0;
+
+    if (key->secret_len < jws->alg->min_secret) {
+        return AJ_R_KEY_TOO_SMALL;
+    }
+    if (EVP_Q_mac(NULL, "HMAC", NULL, jws->alg->digest, NULL, key->secret, key->secret_len,
+                  (const unsigned char *)jws->signing_input, jws->signing_input_len, mac,
+                  sizeof(mac), &mac_len) == NULL) {
+        return AJ_R_SIGNATURE_INVALID;
+    }
+    if (jws->sig_len != mac_len) {
+        return AJ_R_SIGNATURE_LENGTH;
+    }
+    return CRYPTO_memcmp(mac, jws->sig, mac_len) == 0 ? AJ_OK : AJ_R_SIGNATURE_INVALID;
+}
+
+aj_reason_e aj_jws_verify(const aj_jws_t *jws, const aj_key_t *key)
+{
+    const aj_alg_t *alg = jws->alg;
+    const unsigned char *sig = jws->sig;
+    size_t sig_len = jws->sig_len;
+    unsigned char der[AJ_ECDSA_DER_MAX];
+    EVP_MD_CTX *md_ctx;
+    EVP_PKEY_CTX *pctx = NULL;
+    aj_reason_e rv = aj_key_fits(key, alg);
+
+    if (rv != AJ_OK) {
+        return rv;
+    }
+    if (alg->kty == AJ_KTY_OCT) {
+        return verify_hmac(jws, key);
+    }
+    if (alg->kty == AJ_KTY_EC) {
+        if (sig_len != 2 * alg->coord_size) {
+            return AJ_R_SIGNATURE_LENGTH;
+        }
+        /* r = 0 or s = 0 never verifies (CVE-2022-21449): refuse before any math. */
+        if (all_zero(sig, alg->coord_size) || all_zero(sig + alg->coord_size, alg->coord_size)) {
+            return AJ_R_SIGNATURE_INVALID;
+        }
+        sig_len = ecdsa_der(der, sig, alg->coord_size);
+        if (sig_len == 0) {
+            return AJ_R_SIGNATURE_INVALID;
+        }
+        sig = der;
+    } else if (alg->kty == AJ_KTY_RSA && sig_len != (size_t)EVP_PKEY_get_size(key->pkey)) {
+        return AJ_R_SIGNATURE_LENGTH;
+    }
+    rv = AJ_R_SIGNATURE_INVALID;
+    md_ctx = EVP_MD_CTX_new();
+    if (md_ctx && EVP_DigestVerifyInit(md_ctx, &pctx, aj_alg_md(alg), NULL, key->pkey) == 1) {
+        int ok = 1;
+        if (alg->pss) {
+            ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0 &&
+                 EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) > 0;
+        }
+        if (ok && EVP_DigestVerify(md_ctx, sig, sig_len,
+                                   (const unsigned char *)jws->signing_input,
+                                   jws->signing_input_len) == 1) {
+            rv = AJ_OK;
+        }
+    }
+    EVP_MD_CTX_free(md_ctx);
+    return rv;
+}
+
+aj_reason_e aj_jws_payload(json_t **payload, const char **json, apr_size_t *json_len,
+                           apr_pool_t *p, const aj_jws_t *jws)
+{
+    unsigned char *buf;
+    aj_json_err_e je;
+
+    *payload = NULL;
+    aj_b64url_decode(&buf, json_len, p, jws->payload_b64, jws->payload_b64_len);
+    *json = (const char *)buf;
+    je = aj_json_parse_object(payload, p, *json, *json_len);
+    return json_reason(je, 0);
+}

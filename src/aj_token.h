@@ -1,0 +1,46 @@
+/*
+ * aj_token.h: the whole check of one access token, from the Authorization
+ * header to the claims: spec section 5 in one place, for the module and the CLI.
+ */
+#ifndef AJ_TOKEN_H
+#define AJ_TOKEN_H
+
+#include <apr_pools.h>
+#include <jansson.h>
+
+#include "aj_claims.h"
+#include "aj_jwk.h"
+#include "aj_jws.h"
+#include "aj_reason.h"
+
+typedef struct {
+    aj_jws_t jws;
+    const aj_key_t *key;      /* the key that verified the signature */
+    json_t *payload;          /* owned by the pool given to the verify call */
+    const char *payload_json; /* the decoded payload text */
+    apr_size_t payload_len;
+} aj_token_t;
+
+/*
+ * Find the token in an Authorization header value (section 5.1): scheme Bearer
+ * in any case, one or more spaces, one b64token, optional trailing whitespace.
+ * AJ_OK with *token (of *len bytes) pointing into value; AJ_R_NO_TOKEN when there is no
+ * bearer token at all (NULL or blank value, another scheme, "Bearer" alone);
+ * AJ_R_HEADER_SYNTAX when something else follows or the token has bad bytes.
+ */
+aj_reason_e aj_bearer_parse(const char **token, apr_size_t *len, const char *value);
+
+/*
+ * Sections 5.2-5.6: parse, choose the key from set, verify the signature,
+ * decode the payload. algs is a set of AJ_ALG_BIT()s. On AJ_OK, tok is filled
+ * and owned by p; the token text must outlive tok.
+ */
+aj_reason_e aj_token_verify_signature(aj_token_t *tok, apr_pool_t *p, const char *token,
+                                      apr_size_t len, unsigned int algs, const aj_jwks_t *set);
+
+/* Signature, then the claims of section 5.7 at time now. */
+aj_reason_e aj_token_verify(aj_token_t *tok, apr_pool_t *p, const char *token, apr_size_t len,
+                            unsigned int algs, const aj_jwks_t *set,
+                            const aj_claims_policy_t *policy, double now);
+
+#endif
