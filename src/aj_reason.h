@@ -14,6 +14,7 @@ typedef enum {
     /* where the token comes from (the httpd glue) */
     AJ_R_NO_TOKEN,
     AJ_R_HEADER_SYNTAX,
+    AJ_R_MULTIPLE_TOKENS,
     /* compact serialization */
     AJ_R_TOO_LARGE,
     AJ_R_SEGMENTS,
@@ -60,6 +61,7 @@ typedef enum {
     AJ_R_AUD_MISSING,
     AJ_R_AUD_INVALID,
     AJ_R_AUD_MISMATCH,
+    AJ_R_USER_CLAIM,
     /* authorization (Require auth0-*) */
     AJ_R_INSUFFICIENT_SCOPE,
     AJ_R_INSUFFICIENT_PERMISSION,

@@ -65,14 +65,18 @@ aj_reason_e aj_bearer_parse(const char **token, apr_size_t *len, const char *val
     return AJ_OK;
 }
 
-aj_reason_e aj_token_verify_signature(aj_token_t *tok, apr_pool_t *p, const char *token,
-                                      apr_size_t len, unsigned int algs, const aj_jwks_t *set)
+aj_reason_e aj_token_verify_signature_ex(aj_token_t *tok, apr_pool_t *p, const char *token,
+                                         apr_size_t len, unsigned int algs, const aj_jwks_t *set,
+                                         const aj_jwks_t *secrets)
 {
     aj_reason_e r;
 
     memset(tok, 0, sizeof(*tok));
     r = aj_jws_parse(&tok->jws, p, token, len, algs);
     if (r == AJ_OK) {
+        if (secrets && tok->jws.alg->kty == AJ_KTY_OCT) {
+            set = secrets;
+        }
         r = aj_jwks_select(&tok->key, set, tok->jws.alg, tok->jws.kid);
     }
     if (r == AJ_OK) {
@@ -82,6 +86,12 @@ aj_reason_e aj_token_verify_signature(aj_token_t *tok, apr_pool_t *p, const char
         r = aj_jws_payload(&tok->payload, &tok->payload_json, &tok->payload_len, p, &tok->jws);
     }
     return r;
+}
+
+aj_reason_e aj_token_verify_signature(aj_token_t *tok, apr_pool_t *p, const char *token,
+                                      apr_size_t len, unsigned int algs, const aj_jwks_t *set)
+{
+    return aj_token_verify_signature_ex(tok, p, token, len, algs, set, NULL);
 }
 
 aj_reason_e aj_token_verify(aj_token_t *tok, apr_pool_t *p, const char *token, apr_size_t len,

@@ -38,6 +38,14 @@ aj_reason_e aj_bearer_parse(const char **token, apr_size_t *len, const char *val
 aj_reason_e aj_token_verify_signature(aj_token_t *tok, apr_pool_t *p, const char *token,
                                       apr_size_t len, unsigned int algs, const aj_jwks_t *set);
 
+/*
+ * The same, with HMAC algorithms looking their key up in secrets (when not
+ * NULL) instead of set: a shared secret never sits in a fetched key set.
+ */
+aj_reason_e aj_token_verify_signature_ex(aj_token_t *tok, apr_pool_t *p, const char *token,
+                                         apr_size_t len, unsigned int algs, const aj_jwks_t *set,
+                                         const aj_jwks_t *secrets);
+
 /* Signature, then the claims of section 5.7 at time now. */
 aj_reason_e aj_token_verify(aj_token_t *tok, apr_pool_t *p, const char *token, apr_size_t len,
                             unsigned int algs, const aj_jwks_t *set,
