@@ -1,16 +1,44 @@
 /*
- * mod_auth0_jwt.c: the httpd module. Reads top to bottom in the order httpd
- * meets it: helpers shared by the glue, hook registration, the module record.
+ * mod_auth0_jwt.c: the httpd module. Reads top to bottom in the order a request
+ * meets it:
+ *
+ *   header_parser     drop client-sent X-Auth0-* headers where AuthType Auth0 is on
+ *   access_checker_ex verify the token (if any) before mod_authz_core's first
+ *                     pass, so Require auth0-* sees the user and a denial is a 403;
+ *                     let a CORS preflight through
+ *   check_authn       the token was missing, invalid, or keys unavailable: 401/503
+ *   insert_error_filter  turn our 401/403/503 into RFC 6750 JSON answers
+ *
+ * then the module record.
  */
 #include <string.h>
 
 #include <httpd.h>
 #include <http_config.h>
+#include <http_core.h>
+#include <http_log.h>
 #include <http_protocol.h>
 #include <http_request.h>
+#include <mod_auth.h>
+#include <util_cookies.h>
+#include <util_filter.h>
 #include <apr_strings.h>
+#include <openssl/evp.h>
 
+#define AUTH0_JWT_MODULE_FILE
+#include <mod_core.h>
+
+#include "aj_b64.h"
+#include "aj_json.h"
 #include "mod_auth0_jwt.h"
+
+#define AUTH_TYPE        "Auth0"
+#define DEFAULT_REALM    "api"
+#define DEFAULT_SKEW     5
+#define RETRY_AFTER      "5"
+#define JSON_FILTER_NAME "AUTH0_JWT_JSON_ERROR"
+
+/* ---- helpers --------------------------------------------------------------- */
 
 int auth0_jwt_send_json(request_rec *r, int status, const char *json)
 {
@@ -25,18 +53,450 @@ int auth0_jwt_send_json(request_rec *r, int status, const char *json)
     return OK;
 }
 
+static int auth0_on(request_rec *r)
+{
+    const char *type = ap_auth_type(r);
+    return type && strcasecmp(type, AUTH_TYPE) == 0;
+}
+
+static auth0_jwt_dir_conf *dir_conf(request_rec *r)
+{
+    return ap_get_module_config(r->per_dir_config, &auth0_jwt_module);
+}
+
+auth0_jwt_req *auth0_jwt_req_get(request_rec *r)
+{
+    auth0_jwt_req *st = ap_get_module_config(r->request_config, &auth0_jwt_module);
+
+    if (st == NULL) {
+        st = apr_pcalloc(r->pool, sizeof(*st));
+        ap_set_module_config(r->request_config, &auth0_jwt_module, st);
+    }
+    return st;
+}
+
+/* First 12 hex digits of SHA-256(token): enough to correlate, useless to replay. */
+static const char *token_tag(request_rec *r, const char *token, apr_size_t len)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    char *hex = apr_palloc(r->pool, 13);
+
+    if (!EVP_Digest(token, len, md, &mdlen, EVP_sha256(), NULL)) {
+        return "-";
+    }
+    for (int i = 0; i < 6; i++) {
+        apr_snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    }
+    return hex;
+}
+
+static void log_refusal(request_rec *r, aj_reason_e why, const char *token, apr_size_t len)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "refused %s: %s (token %s)",
+                  aj_reason_name(why), aj_reason(why)->log,
+                  token ? apr_psprintf(r->pool, "len %" APR_SIZE_T_FMT " sha256:%s", len,
+                                       token_tag(r, token, len))
+                        : "none");
+}
+
+/* ---- header_parser: forged identity never reaches a backend ------------------ */
+
+static int strip_identity_headers(void *data, const char *key, const char *value)
+{
+    if (strncasecmp(key, "X-Auth0-", 8) == 0) {
+        APR_ARRAY_PUSH((apr_array_header_t *)data, const char *) = key;
+    }
+    return 1;
+}
+
+static int header_parser(request_rec *r)
+{
+    apr_array_header_t *found;
+
+    if (!auth0_on(r)) {
+        return DECLINED;
+    }
+    found = apr_array_make(r->pool, 2, sizeof(const char *));
+    apr_table_do(strip_identity_headers, found, r->headers_in, NULL);
+    for (int i = 0; i < found->nelts; i++) {
+        apr_table_unset(r->headers_in, APR_ARRAY_IDX(found, i, const char *));
+    }
+    if (found->nelts) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      "removed %d client-sent X-Auth0-* header(s)", found->nelts);
+    }
+    return DECLINED;
+}
+
+/* ---- finding the token ----------------------------------------------------- */
+
+/* The access_token query parameter, URL-decoded; *count says how many there were. */
+static const char *query_token(request_rec *r, int *count)
+{
+    const char *args = r->args, *found = NULL;
+
+    *count = 0;
+    while (args && *args) {
+        const char *end = strchr(args, '&');
+        size_t n = end ? (size_t)(end - args) : strlen(args);
+        if (n > 13 && strncmp(args, "access_token=", 13) == 0) {
+            char *v = apr_pstrmemdup(r->pool, args + 13, n - 13);
+            if (ap_unescape_urlencoded(v) == OK) {
+                found = v;
+            }
+            (*count)++;
+        }
+        args = end ? end + 1 : NULL;
+    }
+    return found;
+}
+
+/*
+ * Look in every place Auth0AcceptToken allows. AJ_OK with the token, or
+ * AJ_R_NO_TOKEN, AJ_R_HEADER_SYNTAX, AJ_R_MULTIPLE_TOKENS.
+ */
+static aj_reason_e find_token(request_rec *r, const auth0_jwt_dir_conf *c, const char **token,
+                              apr_size_t *len)
+{
+    int accept = c->accept ? c->accept : AJ_ACCEPT_HEADER, places = 0, n;
+    const char *t;
+    apr_size_t l;
+    aj_reason_e rv;
+
+    *token = NULL;
+    *len = 0;
+    if (accept & AJ_ACCEPT_HEADER) {
+        rv = aj_bearer_parse(&t, &l, apr_table_get(r->headers_in, "Authorization"));
+        if (rv == AJ_R_HEADER_SYNTAX) {
+            return rv;
+        }
+        if (rv == AJ_OK) {
+            *token = t;
+            *len = l;
+            places++;
+        }
+    }
+    if ((accept & AJ_ACCEPT_QUERY) && (t = query_token(r, &n)) != NULL) {
+        if (n > 1) {
+            return AJ_R_MULTIPLE_TOKENS;
+        }
+        *token = t;
+        *len = strlen(t);
+        places++;
+    }
+    if ((accept & AJ_ACCEPT_COOKIE) && ap_cookie_read(r, c->cookie_name, &t, 0) == APR_SUCCESS &&
+        t && *t) {
+        *token = t;
+        *len = strlen(t);
+        places++;
+    }
+    if (places > 1) {
+        return AJ_R_MULTIPLE_TOKENS;
+    }
+    return places ? AJ_OK : AJ_R_NO_TOKEN;
+}
+
+/* ---- identity for the backend ---------------------------------------------- */
+
+/* A claim as one line of text: strings as they are, arrays of strings space-joined. */
+static const char *claim_text(apr_pool_t *p, const json_t *v)
+{
+    apr_array_header_t *parts;
+
+    if (json_is_string(v)) {
+        return json_string_value(v);
+    }
+    if (json_is_integer(v)) {
+        return apr_psprintf(p, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    }
+    if (!json_is_array(v)) {
+        return NULL;
+    }
+    parts = apr_array_make(p, (int)json_array_size(v), sizeof(const char *));
+    for (size_t i = 0; i < json_array_size(v); i++) {
+        const char *s = json_string_value(json_array_get(v, i));
+        if (s) {
+            APR_ARRAY_PUSH(parts, const char *) = s;
+        }
+    }
+    return apr_array_pstrcat(p, parts, ' ');
+}
+
+/* Header values must stay on one line: control characters become spaces. */
+static const char *header_safe(apr_pool_t *p, const char *s)
+{
+    char *copy = apr_pstrdup(p, s);
+    for (char *c = copy; *c; c++) {
+        if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+            *c = ' ';
+        }
+    }
+    return copy;
+}
+
+static void pass_identity(request_rec *r, const auth0_jwt_dir_conf *c, const aj_token_t *tok)
+{
+    static const struct {
+        const char *claim, *env, *header;
+    } fields[] = {
+        {"sub", "AUTH0_SUB", "X-Auth0-Sub"},
+        {"scope", "AUTH0_SCOPE", "X-Auth0-Scope"},
+        {"permissions", "AUTH0_PERMISSIONS", "X-Auth0-Permissions"},
+    };
+    int mode = auth0_jwt_conf_int(c->pass_claims, AJ_PASS_ENV);
+    const char *claims;
+
+    if (mode == AJ_PASS_NONE) {
+        return;
+    }
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        const char *v = claim_text(r->pool, json_object_get(tok->payload, fields[i].claim));
+        if (v == NULL) {
+            continue;
+        }
+        if (mode & AJ_PASS_ENV) {
+            apr_table_setn(r->subprocess_env, fields[i].env, v);
+        }
+        if (mode & AJ_PASS_HEADERS) {
+            apr_table_setn(r->headers_in, fields[i].header, header_safe(r->pool, v));
+        }
+    }
+    claims = aj_json_compact(r->pool, tok->payload);
+    if (claims && (mode & AJ_PASS_ENV)) {
+        apr_table_setn(r->subprocess_env, "AUTH0_CLAIMS", claims);
+    }
+    if (claims && (mode & AJ_PASS_HEADERS)) {
+        apr_table_setn(r->headers_in, "X-Auth0-Claims",
+                       aj_b64url_encode(r->pool, (const unsigned char *)claims, strlen(claims)));
+    }
+}
+
+/* ---- access_checker_ex: verify before authorization ----------------------- */
+
+static int is_cors_preflight(request_rec *r)
+{
+    return r->method_number == M_OPTIONS && apr_table_get(r->headers_in, "Origin") &&
+           apr_table_get(r->headers_in, "Access-Control-Request-Method");
+}
+
+/* Verify the request's token into st; sets r->user on success. */
+static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jwt_req *st)
+{
+    const char *token, *why = NULL, *user;
+    apr_size_t len;
+    const aj_jwks_t *keys;
+    aj_claims_policy_t policy;
+    unsigned int algs = c->algs ? c->algs : AJ_ALGS_DEFAULT;
+    double now = (double)apr_time_now() / APR_USEC_PER_SEC;
+    aj_reason_e rv;
+
+    rv = find_token(r, c, &token, &len);
+    if (rv != AJ_OK) {
+        st->state = rv == AJ_R_NO_TOKEN ? AJ_STATE_NO_TOKEN : AJ_STATE_INVALID;
+        st->reason = rv;
+        return;
+    }
+    keys = auth0_jwt_keys(r, c, 0, &why);
+    if (keys == NULL && c->secrets == NULL) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "no signing keys available: %s",
+                      why ? why : "unknown reason");
+        st->state = AJ_STATE_UNAVAILABLE;
+        st->reason = AJ_R_NO_KEYS;
+        return;
+    }
+    rv = aj_token_verify_signature_ex(&st->token, r->pool, token, len, algs, keys, c->secrets);
+    if (rv == AJ_R_KID_UNKNOWN) {
+        const aj_jwks_t *fresh = auth0_jwt_keys(r, c, 1, &why);
+        if (fresh && fresh != keys) {
+            rv = aj_token_verify_signature_ex(&st->token, r->pool, token, len, algs, fresh,
+                                              c->secrets);
+        }
+    }
+    if (rv == AJ_OK) {
+        policy.issuer = auth0_jwt_issuer(c, r->pool);
+        policy.audiences = c->audiences;
+        policy.skew = auth0_jwt_conf_int(c->skew, DEFAULT_SKEW);
+        rv = aj_claims_check(st->token.payload, &policy, now);
+    }
+    user = rv == AJ_OK ? claim_text(r->pool, json_object_get(st->token.payload,
+                                                             c->user_claim ? c->user_claim : "sub"))
+                       : NULL;
+    if (rv == AJ_OK && (user == NULL || *user == '\0')) {
+        rv = AJ_R_USER_CLAIM;
+    }
+    if (rv != AJ_OK) {
+        st->state = AJ_STATE_INVALID;
+        st->reason = rv;
+        log_refusal(r, rv, token, len);
+        return;
+    }
+    st->state = AJ_STATE_VALID;
+    r->user = (char *)user;
+    r->ap_auth_type = (char *)AUTH_TYPE;
+    pass_identity(r, c, &st->token);
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "token accepted for %s (kid %s, alg %s)", user,
+                  st->token.jws.kid ? st->token.jws.kid : "none", st->token.jws.alg->name);
+}
+
+static int access_checker_ex(request_rec *r)
+{
+    auth0_jwt_dir_conf *c;
+    auth0_jwt_req *st;
+
+    if (!auth0_on(r)) {
+        return DECLINED;
+    }
+    c = dir_conf(r);
+    if (is_cors_preflight(r) && auth0_jwt_conf_int(c->cors_preflight, 1)) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "CORS preflight passes without a token");
+        return OK; /* authorized without authentication */
+    }
+    if (c->audiences == NULL) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "AuthType Auth0 for %s without Auth0Audience: every token is refused",
+                      r->uri);
+    }
+    st = auth0_jwt_req_get(r);
+    if (st->state == AJ_STATE_UNSEEN) {
+        if (c->audiences == NULL) {
+            st->state = AJ_STATE_INVALID;
+            st->reason = AJ_R_AUD_MISMATCH;
+        } else {
+            verify_request(r, c, st);
+        }
+    }
+    return DECLINED; /* mod_authz_core decides, with r->user set if the token is good */
+}
+
+/* ---- check_authn: no acceptable token ---------------------------------------- */
+
+static int check_authn(request_rec *r)
+{
+    auth0_jwt_req *st;
+
+    if (!auth0_on(r)) {
+        return DECLINED;
+    }
+    st = auth0_jwt_req_get(r);
+    switch (st->state) {
+    case AJ_STATE_VALID:
+        return OK;
+    case AJ_STATE_UNAVAILABLE:
+        return HTTP_SERVICE_UNAVAILABLE;
+    case AJ_STATE_UNSEEN: /* a preflight with Auth0CORSPreflight Off, or a subrequest */
+        verify_request(r, dir_conf(r), st);
+        return st->state == AJ_STATE_VALID ? OK : HTTP_UNAUTHORIZED;
+    case AJ_STATE_NO_TOKEN:
+        log_refusal(r, AJ_R_NO_TOKEN, NULL, 0);
+        return HTTP_UNAUTHORIZED;
+    default:
+        return HTTP_UNAUTHORIZED;
+    }
+}
+
+/* ---- error answers (RFC 6750) -------------------------------------------- */
+
+static apr_status_t json_error_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    ap_set_content_type(f->r, "application/json");
+    ap_remove_output_filter(f);
+    return ap_pass_brigade(f->next, bb);
+}
+
+/* Our answer for this error status, from the request's state, or NULL. */
+static const char *error_json(request_rec *r, auth0_jwt_req *st, const char **challenge)
+{
+    const char *realm = ap_auth_name(r) ? ap_auth_name(r) : DEFAULT_REALM;
+    const char *esc_realm = ap_escape_quotes(r->pool, realm);
+    aj_reason_e why;
+
+    *challenge = NULL;
+    if (r->status == HTTP_UNAUTHORIZED && st->state == AJ_STATE_NO_TOKEN) {
+        *challenge = apr_psprintf(r->pool, "Bearer realm=\"%s\"", esc_realm);
+        return "{\"error\":\"missing_token\",\"error_description\":\"No bearer token\"}";
+    }
+    if (r->status == HTTP_UNAUTHORIZED && st->state == AJ_STATE_INVALID) {
+        why = st->reason;
+        *challenge = apr_psprintf(r->pool,
+                                  "Bearer realm=\"%s\", error=\"invalid_token\", "
+                                  "error_description=\"%s\"",
+                                  esc_realm, aj_reason_description(why));
+        return apr_psprintf(r->pool,
+                            "{\"error\":\"invalid_token\",\"error_description\":\"%s\"}",
+                            aj_reason_description(why));
+    }
+    if (r->status == HTTP_FORBIDDEN && st->state == AJ_STATE_VALID && st->denial != AJ_OK) {
+        why = st->denial;
+        *challenge = apr_psprintf(
+            r->pool, "Bearer realm=\"%s\", error=\"insufficient_scope\", error_description=\"%s\"%s",
+            esc_realm, aj_reason_description(why),
+            why == AJ_R_CLAIM_MISMATCH
+                ? ""
+                : apr_psprintf(r->pool, ", scope=\"%s\"",
+                               ap_escape_quotes(r->pool, st->required_scope)));
+        return apr_psprintf(r->pool,
+                            "{\"error\":\"insufficient_scope\",\"error_description\":\"%s\"}",
+                            aj_reason_description(why));
+    }
+    if (r->status == HTTP_SERVICE_UNAVAILABLE && st->state == AJ_STATE_UNAVAILABLE) {
+        apr_table_setn(r->err_headers_out, "Retry-After", RETRY_AFTER);
+        return "{\"error\":\"temporarily_unavailable\","
+               "\"error_description\":\"No signing keys are available yet\"}";
+    }
+    return NULL;
+}
+
+static void insert_error_filter(request_rec *r)
+{
+    auth0_jwt_req *st = ap_get_module_config(r->request_config, &auth0_jwt_module);
+    const char *json, *challenge;
+
+    if (st == NULL || !auth0_on(r)) {
+        return;
+    }
+    json = error_json(r, st, &challenge);
+    if (json == NULL) {
+        return;
+    }
+    if (challenge) {
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate", challenge);
+    }
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    /* An ErrorDocument for this status is the administrator's choice: keep it. */
+    if (ap_response_code_string(r, ap_index_of_response(r->status)) == NULL) {
+        ap_custom_response(r, r->status, json);
+        ap_add_output_filter(JSON_FILTER_NAME, NULL, r, r->connection);
+    }
+}
+
+/* ---- module record ---------------------------------------------------------- */
+
+static void child_init(apr_pool_t *p, server_rec *s)
+{
+    auth0_jwt_keys_init(p, s);
+}
+
 static void register_hooks(apr_pool_t *p)
 {
+    ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_header_parser(header_parser, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_check_access_ex(access_checker_ex, NULL, NULL, APR_HOOK_FIRST,
+                            AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_check_authn(check_authn, NULL, NULL, APR_HOOK_MIDDLE, AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_insert_error_filter(insert_error_filter, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_register_output_filter(JSON_FILTER_NAME, json_error_filter, NULL, AP_FTYPE_CONTENT_SET);
     ap_hook_handler(auth0_jwt_demo_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    auth0_jwt_register_authz(p);
 }
 
 AP_DECLARE_MODULE(auth0_jwt) = {
     STANDARD20_MODULE_STUFF,
-    NULL,          /* per-directory config creator */
-    NULL,          /* per-directory config merger */
-    NULL,          /* server config creator */
-    NULL,          /* server config merger */
-    NULL,          /* command table */
-    register_hooks, /* hook registration */
-    AP_MODULE_FLAG_NONE
+    auth0_jwt_create_dir_conf,
+    auth0_jwt_merge_dir_conf,
+    auth0_jwt_create_srv_conf,
+    auth0_jwt_merge_srv_conf,
+    auth0_jwt_cmds,
+    register_hooks,
+    AP_MODULE_FLAG_NONE,
 };

@@ -7,10 +7,107 @@
 
 #include <httpd.h>
 #include <http_config.h>
+#include <http_log.h>
+
+#include "aj_jwk.h"
+#include "aj_token.h"
 
 #define AUTH0_JWT_VERSION "0.1.0"
 
 extern module AP_MODULE_DECLARE_DATA auth0_jwt_module;
+
+/* mod_auth0_jwt.c gets this from AP_DECLARE_MODULE itself. */
+#if defined(APLOG_USE_MODULE) && !defined(AUTH0_JWT_MODULE_FILE)
+APLOG_USE_MODULE(auth0_jwt);
+#endif
+
+/* ---- configuration (mod_auth0_jwt_config.c) ------------------------------- */
+
+#define AJ_UNSET (-1)
+
+enum { AJ_PASS_NONE = 0, AJ_PASS_ENV = 1, AJ_PASS_HEADERS = 2, AJ_PASS_BOTH = 3 };
+enum { AJ_ACCEPT_HEADER = 1, AJ_ACCEPT_QUERY = 2, AJ_ACCEPT_COOKIE = 4 };
+
+/* Per-directory settings; every field may be unset (NULL, 0 or AJ_UNSET) and
+ * then inherits from the enclosing scope, directive by directive. */
+typedef struct {
+    const char *domain;
+    apr_array_header_t *audiences; /* const char * */
+    const char *issuer;
+    const char *jwks_uri;
+    const char *jwks_file;   /* absolute path */
+    unsigned int algs;       /* AJ_ALG_BIT()s; 0 = unset */
+    aj_jwks_t *secrets;      /* the Auth0SigningSecretFile key, as a one-key set */
+    int skew;
+    int cache_ttl;
+    int refresh_cooldown;
+    int max_stale;
+    int timeout;
+    const char *ca_file;
+    const char *proxy;
+    int token_cache_size;
+    int accept;              /* AJ_ACCEPT_* bits; 0 = unset */
+    const char *cookie_name;
+    const char *user_claim;
+    int pass_claims;
+    int cors_preflight;
+} auth0_jwt_dir_conf;
+
+typedef struct {
+    const char *cache; /* Auth0Cache provider[:args] */
+} auth0_jwt_srv_conf;
+
+extern const command_rec auth0_jwt_cmds[];
+void *auth0_jwt_create_dir_conf(apr_pool_t *p, char *dir);
+void *auth0_jwt_merge_dir_conf(apr_pool_t *p, void *base, void *add);
+void *auth0_jwt_create_srv_conf(apr_pool_t *p, server_rec *s);
+void *auth0_jwt_merge_srv_conf(apr_pool_t *p, void *base, void *add);
+
+/* Effective values: the directive, else the default of spec section 1. */
+const char *auth0_jwt_issuer(const auth0_jwt_dir_conf *c, apr_pool_t *p);
+const char *auth0_jwt_jwks_uri(const auth0_jwt_dir_conf *c, apr_pool_t *p);
+int auth0_jwt_conf_int(int value, int dflt);
+
+/* ---- key sources (mod_auth0_jwt_keys.c) ----------------------------------- */
+
+/*
+ * The keys for a request's configuration, held until the request ends, or
+ * NULL when none could ever be loaded (the caller answers 503). With
+ * refresh set, first asks the source for a fresh copy (an unknown kid),
+ * subject to its cooldown. *why explains a NULL.
+ */
+const aj_jwks_t *auth0_jwt_keys(request_rec *r, const auth0_jwt_dir_conf *c, int refresh,
+                                const char **why);
+
+/* Set up the process-wide key source registry (child_init and post_config). */
+void auth0_jwt_keys_init(apr_pool_t *p, server_rec *s);
+
+/* ---- per-request state (mod_auth0_jwt.c) ---------------------------------- */
+
+typedef enum {
+    AJ_STATE_UNSEEN = 0,   /* not looked at yet */
+    AJ_STATE_NO_TOKEN,     /* no bearer token anywhere allowed */
+    AJ_STATE_INVALID,      /* a token, refused: reason says why */
+    AJ_STATE_VALID,        /* a verified token: token holds it */
+    AJ_STATE_UNAVAILABLE   /* no keys could be loaded: 503 */
+} auth0_jwt_state_e;
+
+typedef struct {
+    auth0_jwt_state_e state;
+    aj_reason_e reason;
+    aj_token_t token;
+    const char *required_scope; /* scopes a denying auth0-scope provider wanted */
+    aj_reason_e denial;         /* AJ_OK, or why an auth0-* provider denied */
+} auth0_jwt_req;
+
+/* The request's state, created on first use. */
+auth0_jwt_req *auth0_jwt_req_get(request_rec *r);
+
+/* ---- authorization providers (mod_auth0_jwt_authz.c) ---------------------- */
+
+void auth0_jwt_register_authz(apr_pool_t *p);
+
+/* ---- responses and handlers ------------------------------------------------ */
 
 /*
  * Send a complete JSON response with the given status (headers included,

@@ -1,0 +1,155 @@
+/*
+ * mod_auth0_jwt_authz.c: the Require providers auth0-scope, auth0-permission
+ * and auth0-claim (spec section 2). Each require line is split into words once,
+ * at configuration time; checking only looks words up in the verified payload.
+ *
+ * The token itself was verified before mod_authz_core asks (see the
+ * access_checker_ex hook in mod_auth0_jwt.c), so a denial here happens in
+ * authz's first pass and becomes a 403, not a 401.
+ */
+#include <string.h>
+
+#include <httpd.h>
+#include <http_config.h>
+#include <http_log.h>
+#include <http_request.h>
+#include <ap_provider.h>
+#include <mod_auth.h>
+#include <apr_strings.h>
+
+#include "aj_claims.h"
+#include "mod_auth0_jwt.h"
+
+typedef struct {
+    const char *claim;           /* the claim to look at */
+    apr_array_header_t *values;  /* const char *: the words after it */
+    const char *joined;          /* the values, space-joined, for scope="..." */
+    aj_reason_e denial;
+} require_args;
+
+/* Split a require line into words (quotes honoured, as in any directive). */
+static apr_array_header_t *words(apr_pool_t *p, const char *line)
+{
+    apr_array_header_t *arr = apr_array_make(p, 4, sizeof(const char *));
+    const char *w;
+
+    while (*(w = ap_getword_conf(p, &line)) != '\0') {
+        APR_ARRAY_PUSH(arr, const char *) = w;
+    }
+    return arr;
+}
+
+static const char *parse_words(cmd_parms *cmd, const void **parsed, const char *line,
+                               const char *claim, aj_reason_e denial, const char *err)
+{
+    require_args *a = apr_pcalloc(cmd->pool, sizeof(*a));
+
+    a->values = words(cmd->pool, line);
+    if (a->values->nelts == 0) {
+        return err;
+    }
+    a->claim = claim;
+    a->denial = denial;
+    a->joined = apr_array_pstrcat(cmd->pool, a->values, ' ');
+    *parsed = a;
+    return NULL;
+}
+
+static const char *parse_scope(cmd_parms *cmd, const char *line, const void **parsed)
+{
+    return parse_words(cmd, parsed, line, "scope", AJ_R_INSUFFICIENT_SCOPE,
+                       "Require auth0-scope needs at least one scope");
+}
+
+static const char *parse_permission(cmd_parms *cmd, const char *line, const void **parsed)
+{
+    return parse_words(cmd, parsed, line, "permissions", AJ_R_INSUFFICIENT_PERMISSION,
+                       "Require auth0-permission needs at least one permission");
+}
+
+static const char *parse_claim(cmd_parms *cmd, const char *line, const void **parsed)
+{
+    apr_array_header_t *arr = words(cmd->pool, line);
+    require_args *a = apr_pcalloc(cmd->pool, sizeof(*a));
+
+    if (arr->nelts < 2) {
+        return "Require auth0-claim takes a claim name and one or more values";
+    }
+    a->claim = APR_ARRAY_IDX(arr, 0, const char *);
+    a->values = apr_array_make(cmd->pool, arr->nelts - 1, sizeof(const char *));
+    for (int i = 1; i < arr->nelts; i++) {
+        APR_ARRAY_PUSH(a->values, const char *) = APR_ARRAY_IDX(arr, i, const char *);
+    }
+    a->denial = AJ_R_CLAIM_MISMATCH;
+    *parsed = a;
+    return NULL;
+}
+
+/*
+ * Common front of the checks: the verified payload, or the authz status to
+ * return when there is none (no user yet: let authentication run and answer).
+ */
+static const json_t *payload_or(request_rec *r, authz_status *status)
+{
+    auth0_jwt_req *st = auth0_jwt_req_get(r);
+
+    if (st->state == AJ_STATE_VALID) {
+        return st->token.payload;
+    }
+    *status = r->user ? AUTHZ_DENIED : AUTHZ_DENIED_NO_USER;
+    return NULL;
+}
+
+static authz_status deny(request_rec *r, const require_args *a)
+{
+    auth0_jwt_req *st = auth0_jwt_req_get(r);
+
+    if (st->denial == AJ_OK) { /* the first unmet requirement explains the 403 */
+        st->denial = a->denial;
+        st->required_scope = a->joined;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "%s not met: %s %s",
+                  aj_reason_name(a->denial), a->claim, a->joined ? a->joined : "");
+    return AUTHZ_DENIED;
+}
+
+static authz_status check_tokens(request_rec *r, const char *line, const void *parsed)
+{
+    const require_args *a = parsed;
+    authz_status status = AUTHZ_DENIED;
+    const json_t *payload = payload_or(r, &status);
+
+    if (payload == NULL) {
+        return status;
+    }
+    return aj_claim_has_all(json_object_get(payload, a->claim), a->values) ? AUTHZ_GRANTED
+                                                                            : deny(r, a);
+}
+
+static authz_status check_claim(request_rec *r, const char *line, const void *parsed)
+{
+    const require_args *a = parsed;
+    authz_status status = AUTHZ_DENIED;
+    const json_t *payload = payload_or(r, &status);
+
+    if (payload == NULL) {
+        return status;
+    }
+    return aj_claim_equals_any(json_object_get(payload, a->claim), a->values) ? AUTHZ_GRANTED
+                                                                               : deny(r, a);
+}
+
+static const authz_provider scope_provider = {check_tokens, parse_scope};
+static const authz_provider permission_provider = {check_tokens, parse_permission};
+static const authz_provider claim_provider = {check_claim, parse_claim};
+
+void auth0_jwt_register_authz(apr_pool_t *p)
+{
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "auth0-scope", AUTHZ_PROVIDER_VERSION,
+                              &scope_provider, AP_AUTH_INTERNAL_PER_CONF);
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "auth0-permission",
+                              AUTHZ_PROVIDER_VERSION, &permission_provider,
+                              AP_AUTH_INTERNAL_PER_CONF);
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "auth0-claim", AUTHZ_PROVIDER_VERSION,
+                              &claim_provider, AP_AUTH_INTERNAL_PER_CONF);
+}

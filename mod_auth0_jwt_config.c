@@ -1,0 +1,489 @@
+/*
+ * mod_auth0_jwt_config.c: the directives of spec section 1. Every value is
+ * checked here, at configuration time, so a wrong one stops configtest with a
+ * message that names the directive and what it accepts.
+ */
+#include <string.h>
+
+#include <httpd.h>
+#include <http_config.h>
+#include <http_log.h>
+#include <apr_file_io.h>
+#include <apr_lib.h>
+#include <apr_strings.h>
+
+#include "aj_alg.h"
+#include "mod_auth0_jwt.h"
+
+/* Seconds above or below these get a warning: honoured, but unwise in production. */
+#define WARN_SKEW_ABOVE     300
+#define WARN_TTL_BELOW      60
+#define WARN_COOLDOWN_BELOW 5
+#define WARN_TIMEOUT_ABOVE  30
+
+void *auth0_jwt_create_dir_conf(apr_pool_t *p, char *dir)
+{
+    auth0_jwt_dir_conf *c = apr_pcalloc(p, sizeof(*c));
+
+    c->skew = c->cache_ttl = c->refresh_cooldown = c->max_stale = c->timeout = AJ_UNSET;
+    c->token_cache_size = c->pass_claims = c->cors_preflight = AJ_UNSET;
+    return c;
+}
+
+#define PICK_PTR(f) m->f = add->f ? add->f : base->f
+#define PICK_INT(f) m->f = add->f != AJ_UNSET ? add->f : base->f
+
+void *auth0_jwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    auth0_jwt_dir_conf *base = basev, *add = addv, *m = apr_pcalloc(p, sizeof(*m));
+
+    PICK_PTR(domain);
+    PICK_PTR(audiences);
+    PICK_PTR(issuer);
+    PICK_PTR(jwks_uri);
+    PICK_PTR(jwks_file);
+    PICK_PTR(secrets);
+    PICK_PTR(ca_file);
+    PICK_PTR(proxy);
+    PICK_PTR(user_claim);
+    PICK_INT(skew);
+    PICK_INT(cache_ttl);
+    PICK_INT(refresh_cooldown);
+    PICK_INT(max_stale);
+    PICK_INT(timeout);
+    PICK_INT(token_cache_size);
+    PICK_INT(pass_claims);
+    PICK_INT(cors_preflight);
+    m->algs = add->algs ? add->algs : base->algs;
+    if (add->accept) {
+        m->accept = add->accept;
+        m->cookie_name = add->cookie_name;
+    } else {
+        m->accept = base->accept;
+        m->cookie_name = base->cookie_name;
+    }
+    return m;
+}
+
+void *auth0_jwt_create_srv_conf(apr_pool_t *p, server_rec *s)
+{
+    return apr_pcalloc(p, sizeof(auth0_jwt_srv_conf));
+}
+
+void *auth0_jwt_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    auth0_jwt_srv_conf *base = basev, *add = addv, *m = apr_pcalloc(p, sizeof(*m));
+    m->cache = add->cache ? add->cache : base->cache;
+    return m;
+}
+
+int auth0_jwt_conf_int(int value, int dflt)
+{
+    return value == AJ_UNSET ? dflt : value;
+}
+
+const char *auth0_jwt_issuer(const auth0_jwt_dir_conf *c, apr_pool_t *p)
+{
+    if (c->issuer) {
+        return c->issuer;
+    }
+    return c->domain ? apr_pstrcat(p, "https://", c->domain, "/", NULL) : NULL;
+}
+
+const char *auth0_jwt_jwks_uri(const auth0_jwt_dir_conf *c, apr_pool_t *p)
+{
+    if (c->jwks_uri) {
+        return c->jwks_uri;
+    }
+    return c->domain ? apr_pstrcat(p, "https://", c->domain, "/.well-known/jwks.json", NULL)
+                     : NULL;
+}
+
+/* ---- value checks ---------------------------------------------------------- */
+
+/* host[:port]: a DNS name or IPv4 address, an optional port 1-65535, nothing else. */
+static int valid_authority(const char *s)
+{
+    const char *colon = strrchr(s, ':');
+    size_t hostlen = colon ? (size_t)(colon - s) : strlen(s);
+
+    if (hostlen == 0 || hostlen > 253) {
+        return 0;
+    }
+    for (size_t i = 0; i < hostlen; i++) {
+        if (!apr_isalnum(s[i]) && s[i] != '-' && s[i] != '.') {
+            return 0;
+        }
+    }
+    if (colon) {
+        char *end;
+        long port = strtol(colon + 1, &end, 10);
+        if (colon[1] == '\0' || *end != '\0' || port < 1 || port > 65535) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static const char *seconds(cmd_parms *cmd, int *out, const char *arg, int min)
+{
+    char *end;
+    long v = strtol(arg, &end, 10);
+
+    if (*arg == '\0' || *end != '\0' || v < min || v > 31536000) {
+        return apr_psprintf(cmd->pool, "%s takes a whole number of seconds from %d to 31536000",
+                            cmd->cmd->name, min);
+    }
+    *out = (int)v;
+    return NULL;
+}
+
+static void warn_unwise(cmd_parms *cmd, int value, const char *why)
+{
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server,
+                 "%s %d: %s; honoured as set (%s:%d)", cmd->cmd->name, value, why,
+                 cmd->directive->filename ? cmd->directive->filename : "?",
+                 cmd->directive->line_num);
+}
+
+/* ---- directive handlers --------------------------------------------------- */
+
+static const char *set_domain(cmd_parms *cmd, void *dc, const char *arg)
+{
+    if (!valid_authority(arg)) {
+        return "Auth0Domain takes a host name with an optional port, such as "
+               "example.eu.auth0.com or localhost:8443 (no https://, no path)";
+    }
+    ((auth0_jwt_dir_conf *)dc)->domain = arg;
+    return NULL;
+}
+
+static const char *set_audience(cmd_parms *cmd, void *dc, int argc, char *const argv[])
+{
+    auth0_jwt_dir_conf *c = dc;
+
+    if (argc == 0) {
+        return "Auth0Audience takes one or more API identifiers";
+    }
+    c->audiences = apr_array_make(cmd->pool, argc, sizeof(const char *));
+    for (int i = 0; i < argc; i++) {
+        APR_ARRAY_PUSH(c->audiences, const char *) = argv[i];
+    }
+    return NULL;
+}
+
+static const char *set_issuer(cmd_parms *cmd, void *dc, const char *arg)
+{
+    if (strncmp(arg, "https://", 8) != 0 && strncmp(arg, "http://", 7) != 0) {
+        return "Auth0Issuer takes the exact issuer URL of the tokens, such as "
+               "https://login.example.com/ (with its trailing slash, if the tokens have one)";
+    }
+    ((auth0_jwt_dir_conf *)dc)->issuer = arg;
+    return NULL;
+}
+
+static const char *set_jwks_uri(cmd_parms *cmd, void *dc, const char *arg)
+{
+    if (strncasecmp(arg, "https://", 8) != 0 || arg[8] == '\0' || arg[8] == '/') {
+        return "Auth0JWKSURI takes an https:// URL (plain http is never accepted for keys)";
+    }
+    ((auth0_jwt_dir_conf *)dc)->jwks_uri = arg;
+    return NULL;
+}
+
+/* Read a file at configuration time into cmd->pool; an error text on failure. */
+static const char *read_config_file(cmd_parms *cmd, const char *arg, const char **path,
+                                    char **data, apr_size_t *len, apr_size_t max)
+{
+    apr_file_t *f;
+    apr_finfo_t fi;
+    apr_status_t rv;
+
+    *path = ap_server_root_relative(cmd->pool, arg);
+    if (*path == NULL) {
+        return apr_psprintf(cmd->pool, "%s: invalid path %s", cmd->cmd->name, arg);
+    }
+    rv = apr_file_open(&f, *path, APR_FOPEN_READ, APR_OS_DEFAULT, cmd->temp_pool);
+    if (rv == APR_SUCCESS) {
+        rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
+    }
+    if (rv != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "%s: cannot read %s: %pm", cmd->cmd->name, *path, &rv);
+    }
+    if ((apr_size_t)fi.size > max) {
+        apr_file_close(f);
+        return apr_psprintf(cmd->pool, "%s: %s is larger than %" APR_SIZE_T_FMT " bytes",
+                            cmd->cmd->name, *path, max);
+    }
+    *data = apr_palloc(cmd->pool, (apr_size_t)fi.size + 1);
+    *len = (apr_size_t)fi.size;
+    rv = apr_file_read_full(f, *data, *len, len);
+    apr_file_close(f);
+    if (rv != APR_SUCCESS && !(rv == APR_EOF && *len == 0)) {
+        return apr_psprintf(cmd->pool, "%s: cannot read %s: %pm", cmd->cmd->name, *path, &rv);
+    }
+    (*data)[*len] = '\0';
+    return NULL;
+}
+
+static const char *set_jwks_file(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const char *path, *why, *err;
+    char *data;
+    apr_size_t len;
+    aj_jwks_t *set;
+
+    err = read_config_file(cmd, arg, &path, &data, &len, 1 << 20);
+    if (err) {
+        return err;
+    }
+    set = aj_jwks_parse(cmd->temp_pool, data, len, &why);
+    if (set == NULL) {
+        return apr_psprintf(cmd->pool, "Auth0JWKSFile: %s: %s", path, why);
+    }
+    if (set->keys->nelts == 0) {
+        return apr_psprintf(cmd->pool, "Auth0JWKSFile: %s holds no usable key", path);
+    }
+    ((auth0_jwt_dir_conf *)dc)->jwks_file = path;
+    return NULL;
+}
+
+static const char *set_algorithms(cmd_parms *cmd, void *dc, int argc, char *const argv[])
+{
+    unsigned int set = 0;
+
+    for (int i = 0; i < argc; i++) {
+        if (aj_alg_set_add(&set, argv[i]) != 0) {
+            return apr_psprintf(cmd->pool,
+                                "Auth0Algorithms: '%s' is not accepted; use RS256 RS384 RS512 "
+                                "PS256 PS384 PS512 ES256 ES384 ES512 EdDSA HS256 HS384 HS512 "
+                                "(never none)",
+                                argv[i]);
+        }
+    }
+    if (set == 0) {
+        return "Auth0Algorithms takes one or more algorithm names, such as RS256";
+    }
+    ((auth0_jwt_dir_conf *)dc)->algs = set;
+    return NULL;
+}
+
+static const char *set_secret_file(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const char *path, *err;
+    char *data;
+    apr_size_t len;
+    aj_key_t *key;
+    auth0_jwt_dir_conf *c = dc;
+
+    err = read_config_file(cmd, arg, &path, &data, &len, 4096);
+    if (err) {
+        return err;
+    }
+    /* One trailing newline is an artefact of editors and echo, not of the secret. */
+    if (len > 0 && data[len - 1] == '\n') {
+        len--;
+        if (len > 0 && data[len - 1] == '\r') {
+            len--;
+        }
+    }
+    key = aj_key_from_secret(cmd->pool, (const unsigned char *)data, len, NULL);
+    if (key == NULL) {
+        return apr_psprintf(cmd->pool,
+                            "Auth0SigningSecretFile: %s holds %" APR_SIZE_T_FMT
+                            " bytes; a shared secret needs at least 32",
+                            path, len);
+    }
+    c->secrets = aj_jwks_make(cmd->pool);
+    aj_jwks_add(c->secrets, key);
+    memset(data, 0, len);
+    return NULL;
+}
+
+static const char *set_seconds(cmd_parms *cmd, void *dc, const char *arg)
+{
+    auth0_jwt_dir_conf *c = dc;
+    const char *name = cmd->cmd->name, *err;
+    int v;
+
+    if (strcasecmp(name, "Auth0ClockSkew") == 0) {
+        if ((err = seconds(cmd, &v, arg, 0)) == NULL) {
+            c->skew = v;
+            if (v > WARN_SKEW_ABOVE) {
+                warn_unwise(cmd, v, "a clock skew this large accepts long-expired tokens");
+            }
+        }
+    } else if ((err = seconds(cmd, &v, arg, 1)) == NULL) {
+        if (strcasecmp(name, "Auth0JWKSCacheTTL") == 0) {
+            c->cache_ttl = v;
+            if (v < WARN_TTL_BELOW) {
+                warn_unwise(cmd, v, "keys this short-lived mean frequent fetches");
+            }
+        } else if (strcasecmp(name, "Auth0JWKSRefreshCooldown") == 0) {
+            c->refresh_cooldown = v;
+            if (v < WARN_COOLDOWN_BELOW) {
+                warn_unwise(cmd, v, "a short cooldown lets unknown-kid tokens drive fetches");
+            }
+        } else if (strcasecmp(name, "Auth0JWKSMaxStale") == 0) {
+            c->max_stale = v;
+        } else {
+            c->timeout = v;
+            if (v > WARN_TIMEOUT_ABOVE) {
+                warn_unwise(cmd, v, "requests without keys may wait this long");
+            }
+        }
+    }
+    return err;
+}
+
+static const char *set_ca_file(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+    apr_finfo_t fi;
+
+    if (path == NULL || apr_stat(&fi, path, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS ||
+        fi.filetype != APR_REG) {
+        return apr_psprintf(cmd->pool, "Auth0CACertificateFile: %s is not a readable file",
+                            path ? path : arg);
+    }
+    ((auth0_jwt_dir_conf *)dc)->ca_file = path;
+    return NULL;
+}
+
+static const char *set_proxy(cmd_parms *cmd, void *dc, const char *arg)
+{
+    char *authority;
+    size_t n;
+
+    if (strncasecmp(arg, "http://", 7) == 0) {
+        authority = apr_pstrdup(cmd->temp_pool, arg + 7);
+        n = strlen(authority);
+        if (n > 0 && authority[n - 1] == '/') {
+            authority[n - 1] = '\0';
+        }
+        if (strchr(authority, ':') && valid_authority(authority)) {
+            ((auth0_jwt_dir_conf *)dc)->proxy = arg;
+            return NULL;
+        }
+    }
+    return "Auth0Proxy takes http://host:port (an HTTP proxy that allows CONNECT)";
+}
+
+static const char *set_cache(cmd_parms *cmd, void *dc, const char *arg)
+{
+    auth0_jwt_srv_conf *sc = ap_get_module_config(cmd->server->module_config, &auth0_jwt_module);
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+
+    if (err) {
+        return err;
+    }
+    if (*arg == '\0' || *arg == ':') {
+        return "Auth0Cache takes a socache provider and its arguments, such as shmcb, "
+               "redis:127.0.0.1:6379 or memcache:127.0.0.1:11211";
+    }
+    sc->cache = arg;
+    return NULL;
+}
+
+static const char *set_token_cache(cmd_parms *cmd, void *dc, const char *arg)
+{
+    char *end;
+    long v = strtol(arg, &end, 10);
+
+    if (*arg == '\0' || *end != '\0' || v < 0 || v > 10000000) {
+        return "Auth0TokenCacheSize takes a number of entries from 0 (off) to 10000000";
+    }
+    ((auth0_jwt_dir_conf *)dc)->token_cache_size = (int)v;
+    return NULL;
+}
+
+static const char *set_accept(cmd_parms *cmd, void *dc, int argc, char *const argv[])
+{
+    auth0_jwt_dir_conf *c = dc;
+    int accept = 0;
+
+    c->cookie_name = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (strcasecmp(argv[i], "header") == 0) {
+            accept |= AJ_ACCEPT_HEADER;
+        } else if (strcasecmp(argv[i], "query") == 0) {
+            accept |= AJ_ACCEPT_QUERY;
+        } else if (strncasecmp(argv[i], "cookie=", 7) == 0 && argv[i][7] != '\0' &&
+                   strpbrk(argv[i] + 7, "=;, \t") == NULL) {
+            accept |= AJ_ACCEPT_COOKIE;
+            c->cookie_name = argv[i] + 7;
+        } else {
+            return apr_psprintf(cmd->pool,
+                                "Auth0AcceptToken: '%s' is not accepted; use header, query "
+                                "and/or cookie=NAME",
+                                argv[i]);
+        }
+    }
+    if (accept == 0) {
+        return "Auth0AcceptToken takes header, query and/or cookie=NAME";
+    }
+    c->accept = accept;
+    return NULL;
+}
+
+static const char *set_user_claim(cmd_parms *cmd, void *dc, const char *arg)
+{
+    if (*arg == '\0') {
+        return "Auth0RemoteUserClaim takes a claim name, such as sub or email";
+    }
+    ((auth0_jwt_dir_conf *)dc)->user_claim = arg;
+    return NULL;
+}
+
+static const char *set_pass_claims(cmd_parms *cmd, void *dc, const char *arg)
+{
+    static const struct {
+        const char *name;
+        int value;
+    } modes[] = {{"none", AJ_PASS_NONE},
+                 {"env", AJ_PASS_ENV},
+                 {"headers", AJ_PASS_HEADERS},
+                 {"both", AJ_PASS_BOTH}};
+
+    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+        if (strcasecmp(arg, modes[i].name) == 0) {
+            ((auth0_jwt_dir_conf *)dc)->pass_claims = modes[i].value;
+            return NULL;
+        }
+    }
+    return "Auth0PassClaims takes none, env, headers or both";
+}
+
+static const char *set_cors(cmd_parms *cmd, void *dc, int on)
+{
+    ((auth0_jwt_dir_conf *)dc)->cors_preflight = on;
+    return NULL;
+}
+
+#define DIR_CMD(kind, name, fn, help) AP_INIT_##kind(name, fn, NULL, OR_AUTHCFG | RSRC_CONF, help)
+
+const command_rec auth0_jwt_cmds[] = {
+    DIR_CMD(TAKE1, "Auth0Domain", set_domain, "Auth0 tenant domain, host[:port]"),
+    DIR_CMD(TAKE_ARGV, "Auth0Audience", set_audience, "API identifier(s) accepted in aud"),
+    DIR_CMD(TAKE1, "Auth0Issuer", set_issuer, "exact expected iss (default https://DOMAIN/)"),
+    DIR_CMD(TAKE1, "Auth0JWKSURI", set_jwks_uri, "https:// URL of the key set"),
+    DIR_CMD(TAKE1, "Auth0JWKSFile", set_jwks_file, "local key set file instead of fetching"),
+    DIR_CMD(TAKE_ARGV, "Auth0Algorithms", set_algorithms, "allowed signing algorithms"),
+    DIR_CMD(TAKE1, "Auth0SigningSecretFile", set_secret_file, "shared secret for HS*"),
+    DIR_CMD(TAKE1, "Auth0ClockSkew", set_seconds, "leeway in seconds for exp, nbf, iat"),
+    DIR_CMD(TAKE1, "Auth0JWKSCacheTTL", set_seconds, "seconds fetched keys stay fresh"),
+    DIR_CMD(TAKE1, "Auth0JWKSRefreshCooldown", set_seconds, "least seconds between forced refreshes"),
+    DIR_CMD(TAKE1, "Auth0JWKSMaxStale", set_seconds, "seconds last-good keys serve during failures"),
+    DIR_CMD(TAKE1, "Auth0JWKSTimeout", set_seconds, "deadline in seconds for one key fetch"),
+    DIR_CMD(TAKE1, "Auth0CACertificateFile", set_ca_file, "CA certificates for the key host"),
+    DIR_CMD(TAKE1, "Auth0Proxy", set_proxy, "http://host:port proxy for the key fetch"),
+    AP_INIT_TAKE1("Auth0Cache", set_cache, NULL, RSRC_CONF,
+                  "socache provider[:args] sharing the key set between processes"),
+    DIR_CMD(TAKE1, "Auth0TokenCacheSize", set_token_cache, "verified tokens cached per process"),
+    DIR_CMD(TAKE_ARGV, "Auth0AcceptToken", set_accept, "header, query, cookie=NAME"),
+    DIR_CMD(TAKE1, "Auth0RemoteUserClaim", set_user_claim, "claim that becomes REMOTE_USER"),
+    DIR_CMD(TAKE1, "Auth0PassClaims", set_pass_claims, "none, env, headers or both"),
+    AP_INIT_FLAG("Auth0CORSPreflight", set_cors, NULL, OR_AUTHCFG | RSRC_CONF,
+                 "let CORS preflight requests pass without a token"),
+    {NULL},
+};
