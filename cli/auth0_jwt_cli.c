@@ -26,6 +26,7 @@
 
 #define EXIT_INVALID 1
 #define EXIT_USAGE   2
+#define MAX_TTL      3153600000L /* 100 years */
 
 static const char *prog = "auth0-jwt";
 
@@ -285,9 +286,11 @@ static int cmd_mint(apr_pool_t *p, int argc, char **argv)
         case 'T': typ = optarg; break;
         case 'c': APR_ARRAY_PUSH(claims, const char *) = optarg; break;
         case 't':
+            errno = 0;
             ttl = strtol(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0') {
-                return usage_error("mint", "--ttl takes a whole number of seconds");
+            if (*optarg == '\0' || *end != '\0' || errno == ERANGE || ttl < -MAX_TTL ||
+                ttl > MAX_TTL) {
+                return usage_error("mint", "--ttl takes whole seconds, at most 100 years either way");
             }
             break;
         case 'h':
@@ -318,6 +321,16 @@ static int cmd_mint(apr_pool_t *p, int argc, char **argv)
     alg = aj_alg_by_name(alg_name);
     if (alg == NULL || (alg->kty == AJ_KTY_OCT) != (secret != NULL)) {
         return usage_error("mint", "--alg does not fit the key (HS* needs --secret-file)");
+    }
+    if (pkey) {
+        aj_key_t *pub = aj_key_from_pkey(p, pkey, NULL, NULL);
+        if (pub == NULL || aj_key_fits(pub, alg) != AJ_OK) {
+            return usage_error("mint", apr_psprintf(p, "--alg %s does not fit this key",
+                                                    alg->name));
+        }
+    } else if (secret_len < alg->min_secret) {
+        return usage_error("mint", apr_psprintf(p, "%s needs a secret of at least %d bytes",
+                                                alg->name, (int)alg->min_secret));
     }
     header = aj_json_pool_own(p, json_pack("{s:s,s:s}", "alg", alg->name, "typ", typ));
     if (kid) {
@@ -404,12 +417,17 @@ static int cmd_verify(apr_pool_t *p, int argc, char **argv)
                 return usage_error("verify", "--now takes seconds since the epoch");
             }
             break;
-        case 's':
-            policy.skew = (int)strtol(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0' || policy.skew < 0) {
-                return usage_error("verify", "--skew takes a whole number of seconds");
+        case 's': {
+            long skew;
+            errno = 0;
+            skew = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || errno == ERANGE || skew < 0 ||
+                skew > 31536000) {
+                return usage_error("verify", "--skew takes whole seconds from 0 to 31536000");
             }
+            policy.skew = (int)skew;
             break;
+        }
         case 'h':
             fputs(verify_help, stdout);
             return 0;
@@ -482,8 +500,8 @@ static int cmd_decode(apr_pool_t *p, int argc, char **argv)
         fputs(decode_help, stdout);
         return 0;
     }
-    if (argc != 2) {
-        return usage_error("decode", "takes one TOKEN (or - for stdin)");
+    if (argc != 2 || (argv[1][0] == '-' && argv[1][1] != '\0')) {
+        return usage_error("decode", "takes one TOKEN (or - for stdin) and no options");
     }
     token = token_arg(p, argv[1], &len);
     dot1 = token ? memchr(token, '.', len) : NULL;

@@ -192,6 +192,8 @@ aj_reason_e aj_jws_verify(const aj_jws_t *jws, const aj_key_t *key)
         sig = der;
     } else if (alg->kty == AJ_KTY_RSA && sig_len != (size_t)EVP_PKEY_get_size(key->pkey)) {
         return AJ_R_SIGNATURE_LENGTH;
+    } else if (alg->kty == AJ_KTY_OKP && sig_len != (strcmp(key->crv, "Ed448") ? 64u : 114u)) {
+        return AJ_R_SIGNATURE_LENGTH; /* RFC 8032: 64 bytes (Ed25519), 114 (Ed448) */
     }
     rv = AJ_R_SIGNATURE_INVALID;
     md_ctx = EVP_MD_CTX_new();
