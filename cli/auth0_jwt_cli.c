@@ -19,6 +19,7 @@
 #include <apr_strings.h>
 
 #include "aj_b64.h"
+#include "aj_fetch.h"
 #include "aj_json.h"
 #include "aj_jwk.h"
 #include "aj_sign.h"
@@ -368,11 +369,17 @@ static int cmd_mint(apr_pool_t *p, int argc, char **argv)
 /* ---- verify ---------------------------------------------------------------- */
 
 static const char verify_help[] =
-    "usage: auth0-jwt verify --jwks FILE [--aud A]... [--iss I] [--alg A]... [--now EPOCH]\n"
-    "                        [--skew S] [--signature-only] TOKEN|-\n"
+    "usage: auth0-jwt verify (--jwks FILE | --jwks-uri URL | --domain D) [--aud A]...\n"
+    "                        [--iss I] [--alg A]... [--now EPOCH] [--skew S]\n"
+    "                        [--signature-only] [--ca-file F] [--proxy URL] TOKEN|-\n"
     "  Checks a token as mod_auth0_jwt does. Exit 0 and the payload on stdout when\n"
     "  valid; exit 1 and the reason on stderr when not; exit 2 on usage errors.\n"
     "  --jwks            key set file (oct keys allowed, for HS*)\n"
+    "  --jwks-uri        fetch the key set over HTTPS\n"
+    "  --domain          an Auth0 tenant: keys from https://D/.well-known/jwks.json,\n"
+    "                    and --iss defaults to https://D/\n"
+    "  --ca-file         CA certificates for the key host (default: system store)\n"
+    "  --proxy           http://host:port proxy (CONNECT) for the fetch\n"
     "  --aud, --iss      expected audience(s) and exact issuer (not checked if absent)\n"
     "  --alg             allowed algorithm, repeatable (default RS256)\n"
     "  --now             the clock, in seconds since the epoch (default: now)\n"
@@ -386,8 +393,12 @@ static int cmd_verify(apr_pool_t *p, int argc, char **argv)
         {"iss", required_argument, NULL, 'i'},  {"alg", required_argument, NULL, 'A'},
         {"now", required_argument, NULL, 'n'},  {"skew", required_argument, NULL, 's'},
         {"signature-only", no_argument, NULL, 'S'}, {"help", no_argument, NULL, 'h'},
+        {"jwks-uri", required_argument, NULL, 'u'}, {"domain", required_argument, NULL, 'd'},
+        {"ca-file", required_argument, NULL, 'c'},  {"proxy", required_argument, NULL, 'x'},
         {NULL, 0, NULL, 0}};
-    const char *jwks_file = NULL, *why = NULL, *token;
+    const char *jwks_file = NULL, *jwks_uri = NULL, *domain = NULL, *why = NULL, *token;
+    aj_fetch_opts_t fetch = {NULL, NULL, NULL, apr_time_from_sec(10), 0};
+    aj_fetch_result_t fetched;
     apr_array_header_t *audiences = apr_array_make(p, 2, sizeof(const char *));
     aj_claims_policy_t policy = {NULL, audiences, 5};
     unsigned int algs = 0;
@@ -402,6 +413,10 @@ static int cmd_verify(apr_pool_t *p, int argc, char **argv)
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'j': jwks_file = optarg; break;
+        case 'u': jwks_uri = optarg; break;
+        case 'd': domain = optarg; break;
+        case 'c': fetch.ca_file = optarg; break;
+        case 'x': fetch.proxy = optarg; break;
         case 'a': APR_ARRAY_PUSH(audiences, const char *) = optarg; break;
         case 'i': policy.issuer = optarg; break;
         case 'S': signature_only = 1; break;
@@ -435,13 +450,31 @@ static int cmd_verify(apr_pool_t *p, int argc, char **argv)
             return usage_error("verify", "unknown option");
         }
     }
-    if (jwks_file == NULL || optind != argc - 1) {
-        return usage_error("verify", "needs --jwks FILE and one TOKEN (or - for stdin)");
+    if ((jwks_file != NULL) + (jwks_uri != NULL) + (domain != NULL) != 1 || optind != argc - 1) {
+        return usage_error("verify", "needs one of --jwks, --jwks-uri, --domain, and one TOKEN "
+                                     "(or - for stdin)");
     }
-    buf = read_all(p, jwks_file, &jwks_len, 1 << 20);
-    if (buf == NULL) {
-        fprintf(stderr, "%s verify: cannot read %s\n", prog, jwks_file);
-        return EXIT_USAGE;
+    if (domain) {
+        jwks_uri = apr_pstrcat(p, "https://", domain, "/.well-known/jwks.json", NULL);
+        policy.issuer = policy.issuer ? policy.issuer : apr_pstrcat(p, "https://", domain, "/", NULL);
+    }
+    if (jwks_uri) {
+        fetch.url = jwks_uri;
+        aj_fetch(&fetched, p, &fetch);
+        if (fetched.err != AJ_FETCH_OK) {
+            fprintf(stderr, "%s verify: cannot fetch %s: %s: %s\n", prog, jwks_uri,
+                    aj_fetch_err_name(fetched.err), fetched.detail);
+            return EXIT_USAGE;
+        }
+        buf = (char *)fetched.body;
+        jwks_len = fetched.body_len;
+        jwks_file = jwks_uri;
+    } else {
+        buf = read_all(p, jwks_file, &jwks_len, 1 << 20);
+        if (buf == NULL) {
+            fprintf(stderr, "%s verify: cannot read %s\n", prog, jwks_file);
+            return EXIT_USAGE;
+        }
     }
     set = aj_jwks_parse(p, buf, jwks_len, &why);
     if (set == NULL) {

@@ -1,0 +1,444 @@
+/*
+ * aj_fetch.c: one HTTPS GET on APR sockets and OpenSSL, bounded in time and size.
+ *
+ * The socket is non-blocking once connected; every wait is an apr_poll() for
+ * the time left before the deadline, so a stalled peer or proxy can never hold
+ * a fetch past opts->timeout (name resolution excepted: it is the system's).
+ */
+#include <string.h>
+
+#include <apr_lib.h>
+#include <apr_network_io.h>
+#include <apr_poll.h>
+#include <apr_portable.h>
+#include <apr_strings.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "aj_fetch.h"
+#include "aj_http.h"
+
+typedef struct {
+    apr_pool_t *pool;
+    aj_fetch_result_t *res;
+    apr_time_t deadline;
+    apr_socket_t *sock;
+    SSL_CTX *ctx;
+    SSL *ssl;
+} fetch_t;
+
+typedef struct {
+    char *host; /* without brackets */
+    apr_port_t port;
+    const char *path;
+    int is_ip;
+} url_t;
+
+static const char *const err_names[] = {
+    [AJ_FETCH_OK] = "ok",           [AJ_FETCH_ERR_URL] = "url",
+    [AJ_FETCH_ERR_RESOLVE] = "resolve", [AJ_FETCH_ERR_CONNECT] = "connect",
+    [AJ_FETCH_ERR_PROXY] = "proxy", [AJ_FETCH_ERR_TLS] = "tls",
+    [AJ_FETCH_ERR_CERT] = "cert",   [AJ_FETCH_ERR_IO] = "io",
+    [AJ_FETCH_ERR_TIMEOUT] = "timeout", [AJ_FETCH_ERR_HTTP] = "http",
+    [AJ_FETCH_ERR_TOO_LARGE] = "too_large", [AJ_FETCH_ERR_REDIRECT] = "redirect",
+    [AJ_FETCH_ERR_STATUS] = "status",
+};
+
+const char *aj_fetch_err_name(aj_fetch_err_e err)
+{
+    return ((int)err >= 0 && err <= AJ_FETCH_ERR_STATUS) ? err_names[err] : "unknown";
+}
+
+static int fail(fetch_t *f, aj_fetch_err_e err, const char *detail)
+{
+    f->res->err = err;
+    f->res->detail = detail;
+    return -1;
+}
+
+/*
+ * scheme://host[:port][/path]: host is a DNS name, an IPv4 address or a
+ * bracketed IPv6 address. No user info, no whitespace or control bytes.
+ */
+static int parse_url(url_t *u, apr_pool_t *p, const char *url, const char *scheme,
+                     apr_port_t dflt_port)
+{
+    size_t slen = strlen(scheme);
+    const char *auth, *end, *host_end, *c;
+    long port = dflt_port;
+
+    memset(u, 0, sizeof(*u));
+    for (c = url; *c; c++) {
+        if ((unsigned char)*c <= 0x20 || *c == 0x7f) {
+            return -1;
+        }
+    }
+    if (strncasecmp(url, scheme, slen) != 0 || strncmp(url + slen, "://", 3) != 0) {
+        return -1;
+    }
+    auth = url + slen + 3;
+    end = auth + strcspn(auth, "/?#");
+    if (memchr(auth, '@', (size_t)(end - auth))) {
+        return -1;
+    }
+    if (*auth == '[') {
+        host_end = memchr(auth, ']', (size_t)(end - auth));
+        if (host_end == NULL) {
+            return -1;
+        }
+        u->host = apr_pstrmemdup(p, auth + 1, (size_t)(host_end - auth - 1));
+        u->is_ip = 1;
+        host_end++;
+    } else {
+        host_end = auth;
+        while (host_end < end && *host_end != ':') {
+            host_end++;
+        }
+        u->host = apr_pstrmemdup(p, auth, (size_t)(host_end - auth));
+    }
+    if (host_end < end) {
+        char *stop;
+        if (*host_end != ':' || host_end + 1 == end) {
+            return -1;
+        }
+        port = strtol(apr_pstrmemdup(p, host_end + 1, (size_t)(end - host_end - 1)), &stop, 10);
+        if (*stop != '\0' || port < 1 || port > 65535) {
+            return -1;
+        }
+    }
+    if (*u->host == '\0') {
+        return -1;
+    }
+    if (!u->is_ip) {
+        int dots = 0, digits = 1;
+        for (c = u->host; *c; c++) {
+            dots += *c == '.';
+            digits &= apr_isdigit(*c) || *c == '.';
+        }
+        u->is_ip = digits && dots == 3;
+    }
+    u->port = (apr_port_t)port;
+    u->path = *end == '/' ? apr_pstrdup(p, end) : apr_pstrcat(p, "/", end, NULL);
+    if (strchr(u->path, '#')) {
+        *strchr((char *)u->path, '#') = '\0';
+    }
+    return 0;
+}
+
+static apr_interval_time_t time_left(fetch_t *f)
+{
+    return f->deadline - apr_time_now();
+}
+
+/* Wait until the socket is readable (or writable); -1 when the deadline passes. */
+static int wait_io(fetch_t *f, int readable)
+{
+    apr_pollfd_t pfd;
+    apr_int32_t n = 0;
+    apr_interval_time_t left = time_left(f);
+    apr_status_t rv;
+
+    if (left <= 0) {
+        return fail(f, AJ_FETCH_ERR_TIMEOUT, "deadline passed");
+    }
+    memset(&pfd, 0, sizeof(pfd));
+    pfd.p = f->pool;
+    pfd.desc_type = APR_POLL_SOCKET;
+    pfd.reqevents = readable ? APR_POLLIN : APR_POLLOUT;
+    pfd.desc.s = f->sock;
+    do {
+        rv = apr_poll(&pfd, 1, &n, left);
+    } while (APR_STATUS_IS_EINTR(rv) && (left = time_left(f)) > 0);
+    if (rv != APR_SUCCESS || n == 0) {
+        return fail(f, AJ_FETCH_ERR_TIMEOUT,
+                    readable ? "deadline passed waiting for data" : "deadline passed sending");
+    }
+    return 0;
+}
+
+static int tcp_connect(fetch_t *f, const char *host, apr_port_t port)
+{
+    apr_sockaddr_t *sa;
+    apr_status_t rv;
+    apr_socket_t *s;
+
+    rv = apr_sockaddr_info_get(&sa, host, APR_UNSPEC, port, 0, f->pool);
+    if (rv != APR_SUCCESS) {
+        return fail(f, AJ_FETCH_ERR_RESOLVE,
+                    apr_psprintf(f->pool, "cannot resolve %s: %pm", host, &rv));
+    }
+    for (; sa; sa = sa->next) {
+        apr_interval_time_t left = time_left(f);
+        if (left <= 0) {
+            return fail(f, AJ_FETCH_ERR_TIMEOUT, "deadline passed while connecting");
+        }
+        rv = apr_socket_create(&s, sa->family, SOCK_STREAM, APR_PROTO_TCP, f->pool);
+        if (rv != APR_SUCCESS) {
+            continue;
+        }
+        apr_socket_timeout_set(s, left);
+        rv = apr_socket_connect(s, sa);
+        if (rv == APR_SUCCESS) {
+            f->sock = s;
+            apr_socket_timeout_set(s, 0); /* non-blocking from here on */
+            return 0;
+        }
+        apr_socket_close(s);
+    }
+    if (APR_STATUS_IS_TIMEUP(rv) || time_left(f) <= 0) {
+        return fail(f, AJ_FETCH_ERR_TIMEOUT, "deadline passed while connecting");
+    }
+    return fail(f, AJ_FETCH_ERR_CONNECT,
+                apr_psprintf(f->pool, "cannot connect to %s port %d: %pm", host, port, &rv));
+}
+
+/* Plain socket I/O, used only to talk to the proxy before TLS starts. */
+static int plain_send(fetch_t *f, const char *data, apr_size_t len)
+{
+    while (len > 0) {
+        apr_size_t n = len;
+        apr_status_t rv = apr_socket_send(f->sock, data, &n);
+        if (APR_STATUS_IS_EAGAIN(rv)) {
+            if (wait_io(f, 0) != 0) {
+                return -1;
+            }
+            continue;
+        }
+        if (rv != APR_SUCCESS) {
+            return fail(f, AJ_FETCH_ERR_PROXY, "cannot write to the proxy");
+        }
+        data += n;
+        len -= n;
+    }
+    return 0;
+}
+
+/* CONNECT host:port through the proxy; its answer must be a 2xx head and nothing more. */
+static int proxy_connect(fetch_t *f, const url_t *target)
+{
+    char head[4096];
+    apr_size_t len = 0;
+    const char *authority = target->is_ip && strchr(target->host, ':')
+                                ? apr_psprintf(f->pool, "[%s]:%d", target->host, target->port)
+                                : apr_psprintf(f->pool, "%s:%d", target->host, target->port);
+    const char *req = apr_psprintf(f->pool, "CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n", authority,
+                                   authority);
+
+    if (plain_send(f, req, strlen(req)) != 0) {
+        return -1;
+    }
+    /* Read one byte at a time so nothing of the tunnel is consumed. */
+    while (len < 4 || memcmp(head + len - 4, "\r\n\r\n", 4) != 0) {
+        apr_size_t n = 1;
+        apr_status_t rv;
+        if (len >= sizeof(head) - 1) {
+            return fail(f, AJ_FETCH_ERR_PROXY, "proxy answer too long");
+        }
+        rv = apr_socket_recv(f->sock, head + len, &n);
+        if (APR_STATUS_IS_EAGAIN(rv)) {
+            if (wait_io(f, 1) != 0) {
+                return -1;
+            }
+            continue;
+        }
+        if (rv != APR_SUCCESS || n == 0) {
+            return fail(f, AJ_FETCH_ERR_PROXY, "proxy closed the connection");
+        }
+        len += n;
+    }
+    head[len] = '\0';
+    if (strncmp(head, "HTTP/1.", 7) != 0 || len < 12 || head[9] != '2') {
+        return fail(f, AJ_FETCH_ERR_PROXY,
+                    apr_psprintf(f->pool, "proxy refused CONNECT (status %.3s)",
+                                 len >= 12 ? head + 9 : "???"));
+    }
+    return 0;
+}
+
+/* Drive an SSL call that may want to read or write, until done or the deadline. */
+static int ssl_wait(fetch_t *f, int ret)
+{
+    switch (SSL_get_error(f->ssl, ret)) {
+    case SSL_ERROR_WANT_READ:
+        return wait_io(f, 1) == 0 ? 1 : -1;
+    case SSL_ERROR_WANT_WRITE:
+        return wait_io(f, 0) == 0 ? 1 : -1;
+    default:
+        return 0;
+    }
+}
+
+static int tls_start(fetch_t *f, const url_t *u, const char *ca_file)
+{
+    apr_os_sock_t fd;
+    int ret, w;
+    long verify;
+
+    f->ctx = SSL_CTX_new(TLS_client_method());
+    if (f->ctx == NULL || !SSL_CTX_set_min_proto_version(f->ctx, TLS1_2_VERSION)) {
+        return fail(f, AJ_FETCH_ERR_TLS, "cannot set up TLS");
+    }
+    SSL_CTX_set_options(f->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+    SSL_CTX_set_verify(f->ctx, SSL_VERIFY_PEER, NULL);
+    if (ca_file ? SSL_CTX_load_verify_locations(f->ctx, ca_file, NULL) != 1
+                : SSL_CTX_set_default_verify_paths(f->ctx) != 1) {
+        return fail(f, AJ_FETCH_ERR_CERT,
+                    apr_psprintf(f->pool, "cannot load CA certificates from %s",
+                                 ca_file ? ca_file : "the system store"));
+    }
+    f->ssl = SSL_new(f->ctx);
+    apr_os_sock_get(&fd, f->sock);
+    if (f->ssl == NULL || SSL_set_fd(f->ssl, fd) != 1) {
+        return fail(f, AJ_FETCH_ERR_TLS, "cannot set up TLS");
+    }
+    if (u->is_ip) {
+        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(f->ssl), u->host);
+    } else {
+        SSL_set_tlsext_host_name(f->ssl, u->host);
+        SSL_set1_host(f->ssl, u->host);
+    }
+    while ((ret = SSL_connect(f->ssl)) != 1) {
+        w = ssl_wait(f, ret);
+        if (w < 0) {
+            return -1;
+        }
+        if (w == 0) {
+            verify = SSL_get_verify_result(f->ssl);
+            if (verify != X509_V_OK) {
+                return fail(f, AJ_FETCH_ERR_CERT,
+                            apr_psprintf(f->pool, "certificate of %s not trusted: %s", u->host,
+                                         X509_verify_cert_error_string(verify)));
+            }
+            return fail(f, AJ_FETCH_ERR_TLS,
+                        apr_psprintf(f->pool, "TLS handshake with %s failed: %s", u->host,
+                                     ERR_reason_error_string(ERR_peek_last_error())
+                                         ? ERR_reason_error_string(ERR_peek_last_error())
+                                         : "connection closed"));
+        }
+    }
+    return 0;
+}
+
+static int tls_send(fetch_t *f, const char *data, size_t len)
+{
+    while (len > 0) {
+        int ret = SSL_write(f->ssl, data, (int)len), w;
+        if (ret > 0) {
+            data += ret;
+            len -= (size_t)ret;
+            continue;
+        }
+        w = ssl_wait(f, ret);
+        if (w < 0) {
+            return -1;
+        }
+        if (w == 0) {
+            return fail(f, AJ_FETCH_ERR_IO, "cannot send the request");
+        }
+    }
+    return 0;
+}
+
+/* Read the response into the parser until it is complete, broken, or the peer stops. */
+static int tls_receive(fetch_t *f, aj_http_parser *hp)
+{
+    char buf[16384];
+    aj_http_result_e r = AJ_HTTP_MORE;
+
+    while (r == AJ_HTTP_MORE) {
+        int ret = SSL_read(f->ssl, buf, sizeof(buf)), w;
+        if (ret > 0) {
+            r = aj_http_feed(hp, buf, (apr_size_t)ret);
+            if (r == AJ_HTTP_MORE && aj_http_head_done(hp) && aj_http_status(hp) != 200) {
+                break; /* the status alone decides: no need for the body */
+            }
+            continue;
+        }
+        if (SSL_get_error(f->ssl, ret) == SSL_ERROR_ZERO_RETURN) {
+            r = aj_http_eof(hp);
+            break;
+        }
+        w = ssl_wait(f, ret);
+        if (w < 0) {
+            return -1;
+        }
+        if (w == 0) {
+            r = aj_http_eof(hp); /* reset or error: whatever was complete stands */
+            break;
+        }
+    }
+    if (r == AJ_HTTP_ERR_BODY_SIZE) {
+        return fail(f, AJ_FETCH_ERR_TOO_LARGE, "response body over the size limit");
+    }
+    if (r != AJ_HTTP_DONE && r != AJ_HTTP_MORE) {
+        return fail(f, AJ_FETCH_ERR_HTTP, aj_http_result_text(r));
+    }
+    return 0;
+}
+
+static apr_status_t fetch_cleanup(void *data)
+{
+    fetch_t *f = data;
+
+    SSL_free(f->ssl);
+    SSL_CTX_free(f->ctx);
+    f->ssl = NULL;
+    f->ctx = NULL;
+    if (f->sock) {
+        apr_socket_close(f->sock);
+        f->sock = NULL;
+    }
+    return APR_SUCCESS;
+}
+
+void aj_fetch(aj_fetch_result_t *res, apr_pool_t *p, const aj_fetch_opts_t *opts)
+{
+    fetch_t f;
+    url_t target, proxy;
+    aj_http_parser *hp;
+    const char *req, *host_header;
+    int status;
+
+    memset(res, 0, sizeof(*res));
+    memset(&f, 0, sizeof(f));
+    f.pool = p;
+    f.res = res;
+    f.deadline = apr_time_now() + opts->timeout;
+    if (parse_url(&target, p, opts->url, "https", 443) != 0) {
+        fail(&f, AJ_FETCH_ERR_URL, "not an https://host[:port]/path URL");
+        return;
+    }
+    if (opts->proxy && parse_url(&proxy, p, opts->proxy, "http", 80) != 0) {
+        fail(&f, AJ_FETCH_ERR_URL, "proxy is not an http://host:port URL");
+        return;
+    }
+    apr_pool_cleanup_register(p, &f, fetch_cleanup, apr_pool_cleanup_null);
+    host_header = strchr(target.host, ':') ? apr_psprintf(p, "[%s]", target.host) : target.host;
+    if (target.port != 443) {
+        host_header = apr_psprintf(p, "%s:%d", host_header, target.port);
+    }
+    req = apr_psprintf(p,
+                       "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: mod_auth0_jwt\r\n"
+                       "Accept: application/json\r\nConnection: close\r\n\r\n",
+                       target.path, host_header);
+    hp = aj_http_parser_make(p, opts->max_body ? opts->max_body : AJ_FETCH_MAX_BODY);
+    if ((opts->proxy ? tcp_connect(&f, proxy.host, proxy.port) == 0 &&
+                           proxy_connect(&f, &target) == 0
+                     : tcp_connect(&f, target.host, target.port) == 0) &&
+        tls_start(&f, &target, opts->ca_file) == 0 && tls_send(&f, req, strlen(req)) == 0 &&
+        tls_receive(&f, hp) == 0) {
+        status = res->status = aj_http_status(hp);
+        if (status >= 300 && status < 400) {
+            fail(&f, AJ_FETCH_ERR_REDIRECT,
+                 apr_psprintf(p, "status %d: redirects are not followed", status));
+        } else if (status != 200) {
+            fail(&f, AJ_FETCH_ERR_STATUS, apr_psprintf(p, "status %d", status));
+        } else {
+            res->body = aj_http_body(hp, &res->body_len);
+        }
+    } else {
+        res->status = aj_http_status(hp);
+    }
+    apr_pool_cleanup_run(p, &f, fetch_cleanup);
+}
