@@ -472,13 +472,41 @@ static void insert_error_filter(request_rec *r)
 
 /* ---- module record ---------------------------------------------------------- */
 
+static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
+{
+    return auth0_jwt_shared_pre_config(pconf);
+}
+
+static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
+{
+    auth0_jwt_srv_conf *sc = ap_get_module_config(s->module_config, &auth0_jwt_module);
+    int rv;
+
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
+        return OK; /* the first, dry-run pass: nothing to set up yet */
+    }
+    rv = auth0_jwt_shared_post_config(pconf, ptemp, s, sc->cache);
+    if (rv != OK) {
+        return rv;
+    }
+    auth0_jwt_keys_init(pconf, s);
+    auth0_jwt_keys_startup(pconf, ptemp, s);
+    return OK;
+}
+
 static void child_init(apr_pool_t *p, server_rec *s)
 {
+    auth0_jwt_shared_child_init(p, s);
     auth0_jwt_keys_init(p, s);
 }
 
 static void register_hooks(apr_pool_t *p)
 {
+    static const char *const after_socache[] = {"mod_socache_shmcb.c", "mod_socache_redis.c",
+                                                 "mod_socache_memcache.c", NULL};
+
+    ap_hook_pre_config(pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(post_config, after_socache, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_header_parser(header_parser, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_check_access_ex(access_checker_ex, NULL, NULL, APR_HOOK_FIRST,

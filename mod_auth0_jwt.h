@@ -79,8 +79,52 @@ int auth0_jwt_conf_int(int value, int dflt);
 const aj_jwks_t *auth0_jwt_keys(request_rec *r, const auth0_jwt_dir_conf *c, int refresh,
                                 const char **why);
 
-/* Set up the process-wide key source registry (child_init and post_config). */
+/* Set up the process-wide key source registry (post_config and child_init). */
 void auth0_jwt_keys_init(apr_pool_t *p, server_rec *s);
+
+/*
+ * At start-up (post_config, in the parent): for every JWKS URL the server
+ * configuration names, load the last good copy from disk and fetch a fresh one,
+ * so children start with keys. Failures only warn.
+ */
+void auth0_jwt_keys_startup(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s);
+
+/* ---- shared state of fetched key sets (mod_auth0_jwt_shared.c) ----------- */
+
+/* One per JWKS URL, in shared memory: every process of the server sees it. */
+typedef struct {
+    volatile apr_uint64_t lease;      /* apr_time_t until which a refresh runs; 0: none */
+    volatile apr_uint32_t used;       /* 0 free, 1 being claimed, 2 in use */
+    volatile apr_uint32_t generation; /* bumped whenever a new key set is stored */
+    volatile apr_uint32_t fetch_ok;
+    volatile apr_uint32_t fetch_failed;
+    unsigned char id[16];
+} auth0_jwt_slot;
+
+/* The socache record of one JWKS URL; body_len bytes of JWKS follow it. */
+typedef struct {
+    apr_uint32_t magic;
+    apr_uint32_t body_len;
+    apr_time_t fetched_at;   /* when the body was fetched; 0: never */
+    apr_time_t last_attempt; /* last fetch attempt */
+    apr_time_t last_forced;  /* last refresh forced by an unknown kid */
+    apr_uint32_t failures;   /* fetches failed since the last success */
+    apr_uint32_t err;        /* aj_fetch_err_e of the last failure */
+    char detail[200];        /* its description */
+} auth0_jwt_rec;
+
+int auth0_jwt_shared_pre_config(apr_pool_t *pconf);
+int auth0_jwt_shared_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
+                                 const char *spec);
+void auth0_jwt_shared_child_init(apr_pool_t *p, server_rec *s);
+const char *auth0_jwt_shared_cache_name(void);
+auth0_jwt_slot *auth0_jwt_shared_slot(const char *url);
+auth0_jwt_rec *auth0_jwt_shared_get(server_rec *s, const char *url, apr_pool_t *p);
+apr_status_t auth0_jwt_shared_put(server_rec *s, const char *url, const auth0_jwt_rec *head,
+                                  const char *body, apr_time_t expiry, apr_pool_t *p);
+void auth0_jwt_persist_save(server_rec *s, const char *url, const char *body, apr_size_t len,
+                            apr_pool_t *p);
+char *auth0_jwt_persist_load(const char *url, apr_size_t *len, apr_time_t *mtime, apr_pool_t *p);
 
 /* ---- per-request state (mod_auth0_jwt.c) ---------------------------------- */
 

@@ -1,26 +1,44 @@
 /*
- * mod_auth0_jwt_keys.c: where a request's keys come from.
+ * mod_auth0_jwt_keys.c: where a request's keys come from (spec section 6).
  *
- * A key source is one place keys live: a JWKS file (Auth0JWKSFile) or a JWKS
- * URL. Sources are kept per process in a registry keyed by that place, so all
- * the scopes that name it share one parsed key set. A key set is parsed once
- * per version into its own pool and reference-counted: a request holds the set
- * it started with until it ends, while a refresh may swap in a new one.
+ * A key source is one place keys live: a JWKS URL (Auth0JWKSURI, or the one
+ * Auth0Domain implies) or a JWKS file (Auth0JWKSFile). Each process keeps a
+ * registry of sources keyed by that place, so every scope naming it shares one
+ * parsed key set. A key set is parsed once per version into its own pool and
+ * reference-counted: a request holds the set it started with until it ends,
+ * while a refresh may swap in a new one.
+ *
+ * The request path for a URL source, fast to slow:
+ *   1. fresh keys, same shared generation: use them (no lock but a read lock)
+ *   2. another thread of this process is already working: use what we have
+ *   3. the socache holds a newer set (another process or server fetched it):
+ *      parse it once and use it
+ *   4. stale, or an unknown kid: take the server-wide refresh lease and fetch,
+ *      unless the shared record says a fetch failed or was forced within the
+ *      cooldown; without the lease, keep serving the keys we have, or (with no
+ *      keys at all) wait for the lease holder, at most Auth0JWKSTimeout.
  */
 #include <string.h>
 
 #include <httpd.h>
+#include <http_config.h>
+#include <http_core.h>
 #include <http_log.h>
 #include <apr_atomic.h>
 #include <apr_file_io.h>
 #include <apr_hash.h>
 #include <apr_strings.h>
 #include <apr_thread_mutex.h>
+#include <apr_thread_rwlock.h>
 
+#include "aj_fetch.h"
 #include "mod_auth0_jwt.h"
 
-#define DEFAULT_CACHE_TTL 600
-#define DEFAULT_COOLDOWN  30
+#define AJ_DEFAULT_TTL 600
+#define AJ_DEFAULT_COOLDOWN  30
+#define AJ_DEFAULT_MAX_STALE 86400
+#define AJ_DEFAULT_TIMEOUT   5
+#define WAIT_STEP         apr_time_from_msec(20)
 
 typedef struct {
     apr_pool_t *pool; /* unmanaged: destroyed when the last holder lets go */
@@ -29,37 +47,33 @@ typedef struct {
 } keyset;
 
 typedef struct {
-    const char *path;
-    keyset *current;      /* NULL until a load succeeds */
-    apr_time_t checked;   /* last look at the file */
-    apr_time_t mtime;
+    const char *location; /* URL or absolute file path */
+    int is_file;
+    auth0_jwt_slot *slot; /* shared generation and lease; NULL: this process alone */
+    apr_thread_mutex_t *busy;
+    /* read under the registry read lock, written under busy + the write lock */
+    keyset *current;
+    apr_uint32_t gen;       /* slot generation current belongs to */
+    apr_time_t fetched_at;  /* when current was fetched (URL) or loaded (file) */
+    apr_time_t recheck_at;  /* stale keys may serve without a look until then */
+    /* under busy only */
+    apr_time_t forced_at;   /* this process's last forced refresh */
+    auth0_jwt_rec local;    /* the record, when there is no socache */
+    apr_time_t mtime;       /* file sources */
     apr_off_t size;
     const char *last_error;
 } source;
 
+typedef struct {
+    apr_interval_time_t ttl, cooldown, max_stale, timeout;
+} timing;
+
 static apr_pool_t *registry_pool;
 static apr_hash_t *registry;
-#if APR_HAS_THREADS
-static apr_thread_mutex_t *registry_lock;
-#endif
+static apr_thread_rwlock_t *registry_lock;
+static int have_shared; /* a socache holds records for every process */
 
-static void lock(void)
-{
-#if APR_HAS_THREADS
-    if (registry_lock) {
-        apr_thread_mutex_lock(registry_lock);
-    }
-#endif
-}
-
-static void unlock(void)
-{
-#if APR_HAS_THREADS
-    if (registry_lock) {
-        apr_thread_mutex_unlock(registry_lock);
-    }
-#endif
-}
+/* ---- key sets ---------------------------------------------------------------- */
 
 static void keyset_release(keyset *ks)
 {
@@ -74,121 +88,492 @@ static apr_status_t keyset_cleanup(void *data)
     return APR_SUCCESS;
 }
 
+/* Parse body into a new key set; NULL with *why when it holds no usable key. */
+static keyset *keyset_make(server_rec *s, const char *where, const char *body, apr_size_t len,
+                           const char **why)
+{
+    apr_pool_t *p;
+    aj_jwks_t *jwks;
+    keyset *ks;
+
+    apr_pool_create_unmanaged_ex(&p, NULL, NULL);
+    jwks = aj_jwks_parse(p, body, len, why);
+    if (jwks && jwks->keys->nelts == 0) {
+        *why = "the key set holds no usable key";
+        jwks = NULL;
+    }
+    if (jwks == NULL) {
+        apr_pool_destroy(p);
+        return NULL;
+    }
+    for (int i = 0; i < jwks->skipped->nelts; i++) {
+        const aj_jwk_skip_t *sk = &APR_ARRAY_IDX(jwks->skipped, i, aj_jwk_skip_t);
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "key %d (kid %s) of %s skipped: %s",
+                     sk->index, sk->kid ? sk->kid : "none", where, sk->why);
+    }
+    ks = apr_palloc(p, sizeof(*ks));
+    ks->pool = p;
+    ks->jwks = jwks;
+    ks->refs = 1; /* the source's reference */
+    return ks;
+}
+
+/* Make ks the source's current set (takes over the caller's reference). */
+static void install(source *src, keyset *ks, apr_time_t fetched_at, apr_uint32_t gen)
+{
+    keyset *old;
+
+    apr_thread_rwlock_wrlock(registry_lock);
+    old = src->current;
+    src->current = ks;
+    src->fetched_at = fetched_at;
+    src->gen = gen;
+    apr_thread_rwlock_unlock(registry_lock);
+    keyset_release(old);
+}
+
+/* A reference to ks for the length of the request. */
+static const aj_jwks_t *hold(request_rec *r, keyset *ks)
+{
+    apr_pool_cleanup_register(r->pool, ks, keyset_cleanup, apr_pool_cleanup_null);
+    return ks->jwks;
+}
+
+/* ---- the registry ------------------------------------------------------------ */
+
 void auth0_jwt_keys_init(apr_pool_t *p, server_rec *s)
 {
     registry_pool = p;
     registry = apr_hash_make(p);
-#if APR_HAS_THREADS
-    apr_thread_mutex_create(&registry_lock, APR_THREAD_MUTEX_DEFAULT, p);
-#endif
+    apr_thread_rwlock_create(&registry_lock, p);
+    have_shared = strcmp(auth0_jwt_shared_cache_name(), "none (per process)") != 0;
+}
+
+static source *source_get(const char *location, int is_file)
+{
+    source *src;
+
+    apr_thread_rwlock_rdlock(registry_lock);
+    src = apr_hash_get(registry, location, APR_HASH_KEY_STRING);
+    apr_thread_rwlock_unlock(registry_lock);
+    if (src) {
+        return src;
+    }
+    apr_thread_rwlock_wrlock(registry_lock);
+    src = apr_hash_get(registry, location, APR_HASH_KEY_STRING);
+    if (src == NULL) {
+        src = apr_pcalloc(registry_pool, sizeof(*src));
+        src->location = apr_pstrdup(registry_pool, location);
+        src->is_file = is_file;
+        src->slot = !is_file && have_shared ? auth0_jwt_shared_slot(location) : NULL;
+        apr_thread_mutex_create(&src->busy, APR_THREAD_MUTEX_DEFAULT, registry_pool);
+        apr_hash_set(registry, src->location, APR_HASH_KEY_STRING, src);
+    }
+    apr_thread_rwlock_unlock(registry_lock);
+    return src;
+}
+
+static apr_uint32_t slot_gen(const source *src)
+{
+    return src->slot ? apr_atomic_read32(&src->slot->generation) : 0;
 }
 
 /*
- * (Re)load a file source when the file changed since the last look. Runs
- * under the registry lock; failures keep the keys already loaded.
+ * The current set with a reference taken, if it may serve at now: fresh
+ * (or allowed to be stale until recheck_at) and of the shared generation.
  */
-static void file_load(source *src, server_rec *s)
+static keyset *fast_get(source *src, apr_time_t now, const timing *t)
 {
-    apr_pool_t *p;
-    apr_finfo_t fi;
-    apr_status_t rv;
-    apr_file_t *f;
-    apr_size_t len;
-    char *buf;
-    const char *why = NULL;
-    aj_jwks_t *jwks;
-    keyset *ks, *old;
+    keyset *ks = NULL;
 
-    src->checked = apr_time_now();
-    rv = apr_stat(&fi, src->path, APR_FINFO_MTIME | APR_FINFO_SIZE, registry_pool);
-    if (rv != APR_SUCCESS) {
-        why = "cannot stat the key file";
-    } else if (src->current && fi.mtime == src->mtime && fi.size == src->size) {
-        return; /* unchanged */
-    } else if (fi.size > (1 << 20)) {
-        why = "key file larger than 1 MiB";
+    apr_thread_rwlock_rdlock(registry_lock);
+    if (src->current && src->gen == slot_gen(src) &&
+        (now < src->fetched_at + t->ttl || now < src->recheck_at)) {
+        ks = src->current;
+        apr_atomic_inc32(&ks->refs);
     }
-    if (why == NULL) {
-        apr_pool_create_unmanaged_ex(&p, NULL, NULL);
-        buf = apr_palloc(p, (apr_size_t)fi.size + 1);
-        rv = apr_file_open(&f, src->path, APR_FOPEN_READ, APR_OS_DEFAULT, p);
-        if (rv == APR_SUCCESS) {
-            rv = apr_file_read_full(f, buf, (apr_size_t)fi.size, &len);
-            apr_file_close(f);
+    apr_thread_rwlock_unlock(registry_lock);
+    return ks;
+}
+
+/* The current set with a reference taken, if not older than ttl + max_stale. */
+static keyset *usable_get(source *src, apr_time_t now, const timing *t)
+{
+    keyset *ks = NULL;
+
+    apr_thread_rwlock_rdlock(registry_lock);
+    if (src->current && now <= src->fetched_at + t->ttl + t->max_stale) {
+        ks = src->current;
+        apr_atomic_inc32(&ks->refs);
+    }
+    apr_thread_rwlock_unlock(registry_lock);
+    return ks;
+}
+
+/* ---- URL sources ------------------------------------------------------------- */
+
+/* The shared record (a copy in p), or this process's own when there is no socache. */
+static auth0_jwt_rec *record(server_rec *s, source *src, apr_pool_t *p)
+{
+    auth0_jwt_rec *rec = have_shared ? auth0_jwt_shared_get(s, src->location, p) : NULL;
+    if (rec == NULL) {
+        rec = apr_pmemdup(p, &src->local, sizeof(src->local));
+        rec->body_len = 0;
+    }
+    return rec;
+}
+
+/* Adopt the shared record's key set if it is not the one we hold. Under busy. */
+static auth0_jwt_rec *sync_shared(server_rec *s, source *src, apr_pool_t *p)
+{
+    apr_uint32_t gen = slot_gen(src); /* read before the record: never newer than it */
+    auth0_jwt_rec *rec = record(s, src, p);
+    const char *why = NULL;
+    keyset *ks;
+
+    if (rec->body_len && rec->fetched_at != src->fetched_at) {
+        ks = keyset_make(s, src->location, (const char *)(rec + 1), rec->body_len, &why);
+        if (ks) {
+            install(src, ks, rec->fetched_at, gen);
+            ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
+                         "using %d key(s) of %s fetched at %" APR_TIME_T_FMT " (shared)",
+                         ks->jwks->keys->nelts, src->location, apr_time_sec(rec->fetched_at));
         }
-        jwks = rv == APR_SUCCESS ? aj_jwks_parse(p, buf, len, &why) : NULL;
-        if (rv != APR_SUCCESS) {
-            why = "cannot read the key file";
-        } else if (jwks && jwks->keys->nelts == 0) {
-            why = "the key file holds no usable key";
-            jwks = NULL;
+    } else {
+        apr_thread_rwlock_wrlock(registry_lock);
+        src->gen = gen;
+        apr_thread_rwlock_unlock(registry_lock);
+    }
+    return rec;
+}
+
+static int lease_take(source *src, apr_time_t now, const timing *t)
+{
+    apr_uint64_t held;
+
+    if (src->slot == NULL) {
+        return 1; /* busy already makes this thread the only one */
+    }
+    held = apr_atomic_read64(&src->slot->lease);
+    if (held > (apr_uint64_t)now) {
+        return 0;
+    }
+    return apr_atomic_cas64(&src->slot->lease, (apr_uint64_t)(now + t->timeout + apr_time_from_sec(2)),
+                            held) == held;
+}
+
+static void lease_release(source *src)
+{
+    if (src->slot) {
+        apr_atomic_set64(&src->slot->lease, 0);
+    }
+}
+
+/* Fetch the key set now and share the outcome. Under busy, with the lease. */
+static void refresh(request_rec *r, source *src, const auth0_jwt_dir_conf *c, const timing *t,
+                    auth0_jwt_rec *rec, int forced)
+{
+    server_rec *s = r->server;
+    aj_fetch_opts_t opts = {src->location, c->ca_file, c->proxy, t->timeout, 0};
+    aj_fetch_result_t res;
+    apr_time_t now = apr_time_now();
+    const char *why = NULL;
+    keyset *ks = NULL;
+    apr_uint32_t gen;
+
+    aj_fetch(&res, r->pool, &opts);
+    if (res.err == AJ_FETCH_OK) {
+        ks = keyset_make(s, src->location, res.body, res.body_len, &why);
+    } else {
+        why = apr_psprintf(r->pool, "%s: %s", aj_fetch_err_name(res.err), res.detail);
+    }
+    rec->last_attempt = now;
+    if (forced) {
+        rec->last_forced = now;
+        src->forced_at = now;
+    }
+    if (ks) {
+        rec->fetched_at = now;
+        rec->failures = 0;
+        rec->err = 0;
+        rec->detail[0] = '\0';
+        rec->body_len = (apr_uint32_t)res.body_len;
+        auth0_jwt_shared_put(s, src->location, rec, res.body, now + t->ttl + t->max_stale,
+                             r->pool);
+        auth0_jwt_persist_save(s, src->location, res.body, res.body_len, r->pool);
+        gen = src->slot ? apr_atomic_inc32(&src->slot->generation) + 1 : 0;
+        if (src->slot) {
+            apr_atomic_inc32(&src->slot->fetch_ok);
         }
-        if (jwks == NULL) {
-            apr_pool_destroy(p);
-        } else {
-            for (int i = 0; i < jwks->skipped->nelts; i++) {
-                const aj_jwk_skip_t *sk = &APR_ARRAY_IDX(jwks->skipped, i, aj_jwk_skip_t);
-                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
-                             "key %d (kid %s) in %s skipped: %s", sk->index,
-                             sk->kid ? sk->kid : "none", src->path, sk->why);
-            }
-            ks = apr_palloc(p, sizeof(*ks));
-            ks->pool = p;
-            ks->jwks = jwks;
-            ks->refs = 1; /* the source's own reference */
-            old = src->current;
-            src->current = ks;
-            src->mtime = fi.mtime;
-            src->size = fi.size;
-            src->last_error = NULL;
-            keyset_release(old);
-            ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "loaded %d key(s) from %s",
-                         jwks->keys->nelts, src->path);
+        install(src, ks, now, gen);
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "fetched %d key(s) from %s%s",
+                     ks->jwks->keys->nelts, src->location, forced ? " (unknown kid)" : "");
+    } else {
+        rec->failures++;
+        rec->err = res.err ? (apr_uint32_t)res.err : (apr_uint32_t)AJ_FETCH_ERR_HTTP;
+        apr_cpystrn(rec->detail, why, sizeof(rec->detail));
+        /* keep the last good body in the record: new processes still get keys */
+        auth0_jwt_shared_put(s, src->location, rec, rec->body_len ? (const char *)(rec + 1) : NULL,
+                             now + t->ttl + t->max_stale, r->pool);
+        if (src->slot) {
+            apr_atomic_inc32(&src->slot->fetch_failed);
+        }
+        /* Once per failure streak; the rest at debug. */
+        ap_log_error(APLOG_MARK, rec->failures == 1 ? (src->current ? APLOG_WARNING : APLOG_ERR)
+                                                    : APLOG_DEBUG,
+                     0, s, "cannot refresh the keys of %s: %s; %s", src->location, why,
+                     src->current ? "serving the last good keys" : "no keys to serve");
+    }
+    if (!have_shared) {
+        rec->body_len = 0;
+        src->local = *rec;
+    }
+}
+
+/* Without keys and without the lease: wait for the holder's outcome. Under busy. */
+static void wait_for_refresh(request_rec *r, source *src, const timing *t)
+{
+    apr_time_t deadline = apr_time_now() + t->timeout;
+    apr_uint32_t gen = slot_gen(src);
+
+    while (apr_time_now() < deadline) {
+        apr_sleep(WAIT_STEP);
+        if (slot_gen(src) != gen || apr_atomic_read64(&src->slot->lease) == 0) {
+            sync_shared(r->server, src, r->pool);
             return;
         }
     }
+}
+
+static const aj_jwks_t *url_keys(request_rec *r, source *src, const auth0_jwt_dir_conf *c,
+                                 const timing *t, int forced, const char **why)
+{
+    apr_time_t now = apr_time_now(), seen;
+    auth0_jwt_rec *rec;
+    keyset *ks;
+    int stale;
+
+    if (!forced && (ks = fast_get(src, now, t)) != NULL) {
+        return hold(r, ks);
+    }
+    if (apr_thread_mutex_trylock(src->busy) != APR_SUCCESS) {
+        if ((ks = usable_get(src, now, t)) != NULL) {
+            return hold(r, ks); /* another thread is on it: keep serving */
+        }
+        apr_thread_mutex_lock(src->busy);
+    }
+    if (forced && src->current && now - src->forced_at < t->cooldown) {
+        forced = 0; /* this process forced one within the cooldown already */
+    }
+    seen = src->fetched_at;
+    rec = sync_shared(r->server, src, r->pool);
+    stale = src->current == NULL || now >= src->fetched_at + t->ttl;
+    if (forced && src->fetched_at != seen) {
+        forced = 0; /* a newer set arrived meanwhile: the caller looks again */
+    } else if ((forced || stale) &&
+               !(forced && rec->last_forced && now - rec->last_forced < t->cooldown) &&
+               !(!forced && rec->failures && now - rec->last_attempt < t->cooldown)) {
+        if (lease_take(src, now, t)) {
+            refresh(r, src, c, t, rec, forced);
+            lease_release(src);
+        } else if (src->current == NULL && src->slot) {
+            wait_for_refresh(r, src, t);
+        }
+    }
+    if (src->current && apr_time_now() >= src->fetched_at + t->ttl) {
+        src->recheck_at = apr_time_now() + t->cooldown; /* serve stale, look again later */
+    }
+    ks = usable_get(src, apr_time_now(), t);
+    if (ks == NULL) {
+        *why = rec->failures ? apr_pstrdup(r->pool, rec->detail)
+                             : (src->current ? "the keys are older than Auth0JWKSMaxStale"
+                                             : "the keys could not be fetched yet");
+    }
+    apr_thread_mutex_unlock(src->busy);
+    return ks ? hold(r, ks) : NULL;
+}
+
+/* ---- file sources ------------------------------------------------------------ */
+
+/* (Re)load the file when it changed since the last look; failures keep the old keys. */
+static void file_load(server_rec *s, source *src)
+{
+    apr_pool_t *p;
+    apr_finfo_t fi;
+    apr_file_t *f;
+    apr_size_t len = 0;
+    char *buf;
+    const char *why = NULL;
+    keyset *ks = NULL;
+
+    apr_pool_create(&p, registry_pool);
+    if (apr_stat(&fi, src->location, APR_FINFO_MTIME | APR_FINFO_SIZE, p) != APR_SUCCESS) {
+        why = "cannot stat the key file";
+    } else if (src->current && fi.mtime == src->mtime && fi.size == src->size) {
+        apr_pool_destroy(p);
+        return; /* unchanged */
+    } else if (fi.size > AJ_FETCH_MAX_BODY) {
+        why = "key file larger than 1 MiB";
+    } else {
+        buf = apr_palloc(p, (apr_size_t)fi.size + 1);
+        if (apr_file_open(&f, src->location, APR_FOPEN_READ, APR_OS_DEFAULT, p) != APR_SUCCESS ||
+            apr_file_read_full(f, buf, (apr_size_t)fi.size, &len) != APR_SUCCESS) {
+            why = "cannot read the key file";
+        } else {
+            ks = keyset_make(s, src->location, buf, len, &why);
+        }
+    }
+    apr_pool_destroy(p);
+    if (ks) {
+        src->mtime = fi.mtime;
+        src->size = fi.size;
+        src->last_error = NULL;
+        install(src, ks, apr_time_now(), 0);
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "loaded %d key(s) from %s",
+                     ks->jwks->keys->nelts, src->location);
+        return;
+    }
     if (src->last_error == NULL || strcmp(src->last_error, why) != 0) {
         ap_log_error(APLOG_MARK, src->current ? APLOG_WARNING : APLOG_ERR, 0, s,
-                     "key file %s: %s%s", src->path, why,
+                     "key file %s: %s%s", src->location, why,
                      src->current ? "; keeping the keys loaded before" : "");
     }
     src->last_error = why;
 }
 
+static const aj_jwks_t *file_keys(request_rec *r, source *src, const timing *t, int forced,
+                                  const char **why)
+{
+    apr_time_t now = apr_time_now();
+    keyset *ks = forced ? NULL : fast_get(src, now, t);
+
+    if (ks == NULL) {
+        apr_thread_mutex_lock(src->busy);
+        if (src->current == NULL || now >= src->fetched_at + (forced ? t->cooldown : t->ttl)) {
+            file_load(r->server, src);
+            if (src->current) {
+                src->fetched_at = now; /* looked at now: fresh for another ttl */
+            }
+        }
+        ks = usable_get(src, now, t);
+        apr_thread_mutex_unlock(src->busy);
+    }
+    if (ks == NULL) {
+        *why = src->last_error ? src->last_error : "the key file could not be read";
+        return NULL;
+    }
+    return hold(r, ks);
+}
+
+/* ---- the request's keys ------------------------------------------------------- */
+
+static void timing_of(timing *t, const auth0_jwt_dir_conf *c)
+{
+    t->ttl = apr_time_from_sec(auth0_jwt_conf_int(c->cache_ttl, AJ_DEFAULT_TTL));
+    t->cooldown = apr_time_from_sec(auth0_jwt_conf_int(c->refresh_cooldown, AJ_DEFAULT_COOLDOWN));
+    t->max_stale = apr_time_from_sec(auth0_jwt_conf_int(c->max_stale, AJ_DEFAULT_MAX_STALE));
+    t->timeout = apr_time_from_sec(auth0_jwt_conf_int(c->timeout, AJ_DEFAULT_TIMEOUT));
+}
+
 const aj_jwks_t *auth0_jwt_keys(request_rec *r, const auth0_jwt_dir_conf *c, int refresh,
                                 const char **why)
 {
-    source *src;
-    keyset *ks;
-    apr_time_t now = apr_time_now(), wait;
+    const char *url;
+    timing t;
 
     *why = NULL;
-    if (c->jwks_file == NULL) {
-        *why = "no key source configured (Auth0JWKSFile)";
+    timing_of(&t, c);
+    if (c->jwks_file) {
+        return file_keys(r, source_get(c->jwks_file, 1), &t, refresh, why);
+    }
+    url = auth0_jwt_jwks_uri(c, r->pool);
+    if (url == NULL) {
+        *why = "no key source: set Auth0Domain, Auth0JWKSURI or Auth0JWKSFile";
         return NULL;
     }
-    lock();
-    src = apr_hash_get(registry, c->jwks_file, APR_HASH_KEY_STRING);
-    if (src == NULL) {
-        src = apr_pcalloc(registry_pool, sizeof(*src));
-        src->path = apr_pstrdup(registry_pool, c->jwks_file);
-        apr_hash_set(registry, src->path, APR_HASH_KEY_STRING, src);
+    return url_keys(r, source_get(url, 0), c, &t, refresh, why);
+}
+
+/* ---- start-up ---------------------------------------------------------------- */
+
+/* The effective settings of one configuration section (server defaults under it). */
+static void collect(apr_hash_t *urls, apr_pool_t *p, const auth0_jwt_dir_conf *base,
+                    ap_conf_vector_t **sections, int n)
+{
+    for (int i = -1; i < n; i++) {
+        const auth0_jwt_dir_conf *c = base;
+        const char *url;
+        if (i >= 0) {
+            const auth0_jwt_dir_conf *sec = ap_get_module_config(sections[i], &auth0_jwt_module);
+            c = sec ? auth0_jwt_merge_dir_conf(p, (void *)base, (void *)sec) : base;
+        }
+        if (c && c->jwks_file == NULL && (url = auth0_jwt_jwks_uri(c, p)) != NULL &&
+            apr_hash_get(urls, url, APR_HASH_KEY_STRING) == NULL) {
+            apr_hash_set(urls, url, APR_HASH_KEY_STRING, c);
+        }
     }
-    wait = apr_time_from_sec(refresh ? auth0_jwt_conf_int(c->refresh_cooldown, DEFAULT_COOLDOWN)
-                                     : auth0_jwt_conf_int(c->cache_ttl, DEFAULT_CACHE_TTL));
-    if (src->current == NULL || now - src->checked >= wait) {
-        file_load(src, r->server);
+}
+
+void auth0_jwt_keys_startup(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
+{
+    apr_hash_t *urls = apr_hash_make(ptemp);
+    apr_hash_index_t *hi;
+
+    for (server_rec *vs = s; vs; vs = vs->next) {
+        core_server_config *core = ap_get_core_module_config(vs->module_config);
+        const auth0_jwt_dir_conf *base = ap_get_module_config(vs->lookup_defaults,
+                                                              &auth0_jwt_module);
+        collect(urls, ptemp, base, (ap_conf_vector_t **)core->sec_url->elts,
+                core->sec_url->nelts);
+        collect(urls, ptemp, base, (ap_conf_vector_t **)core->sec_dir->elts,
+                core->sec_dir->nelts);
     }
-    ks = src->current;
-    if (ks) {
-        apr_atomic_inc32(&ks->refs);
-    } else {
-        *why = src->last_error;
+    for (hi = apr_hash_first(ptemp, urls); hi; hi = apr_hash_next(hi)) {
+        const char *url = apr_hash_this_key(hi), *why = NULL, *saved;
+        const auth0_jwt_dir_conf *c = apr_hash_this_val(hi);
+        auth0_jwt_rec rec;
+        aj_fetch_result_t res;
+        aj_fetch_opts_t opts;
+        apr_size_t len = 0;
+        apr_time_t mtime = 0;
+        timing t;
+        aj_jwks_t *jwks;
+
+        timing_of(&t, c);
+        memset(&rec, 0, sizeof(rec));
+        saved = auth0_jwt_persist_load(url, &len, &mtime, ptemp);
+        if (saved && aj_jwks_parse(ptemp, saved, len, &why)) {
+            rec.fetched_at = mtime; /* stale unless recent: refreshed on first use */
+            rec.body_len = (apr_uint32_t)len;
+            auth0_jwt_shared_put(s, url, &rec, saved, mtime + t.ttl + t.max_stale, ptemp);
+        } else {
+            saved = NULL;
+        }
+        opts.url = url;
+        opts.ca_file = c->ca_file;
+        opts.proxy = c->proxy;
+        opts.timeout = t.timeout;
+        opts.max_body = 0;
+        aj_fetch(&res, ptemp, &opts);
+        jwks = res.err == AJ_FETCH_OK ? aj_jwks_parse(ptemp, res.body, res.body_len, &why) : NULL;
+        if (jwks && jwks->keys->nelts > 0) {
+            rec.fetched_at = rec.last_attempt = apr_time_now();
+            rec.body_len = (apr_uint32_t)res.body_len;
+            auth0_jwt_shared_put(s, url, &rec, res.body, rec.fetched_at + t.ttl + t.max_stale,
+                                 ptemp);
+            auth0_jwt_persist_save(s, url, res.body, res.body_len, ptemp);
+            ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "fetched %d key(s) from %s at start-up",
+                         jwks->keys->nelts, url);
+            continue;
+        }
+        if (res.err != AJ_FETCH_OK) {
+            why = apr_psprintf(ptemp, "%s: %s", aj_fetch_err_name(res.err), res.detail);
+        } else if (jwks) {
+            why = "the key set holds no usable key";
+        }
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     "cannot fetch the keys of %s at start-up (%s); %s", url, why,
+                     saved ? "serving the last good keys saved before the restart"
+                           : "requests get 503 until a fetch succeeds");
     }
-    unlock();
-    if (ks == NULL) {
-        return NULL;
-    }
-    apr_pool_cleanup_register(r->pool, ks, keyset_cleanup, apr_pool_cleanup_null);
-    return ks->jwks;
 }

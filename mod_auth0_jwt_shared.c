@@ -1,0 +1,366 @@
+/*
+ * mod_auth0_jwt_shared.c: what every process of one server (and, through
+ * redis or memcache, every server of a fleet) shares about fetched key sets.
+ *
+ *   socache (Auth0Cache, default shmcb)  one record per JWKS URL: the last good
+ *       body, when it was fetched, the last attempt and failure, the last
+ *       forced refresh. A fleet on one redis/memcache shares fetches and the
+ *       cooldown through it.
+ *   shared memory slots                  one per URL, per server: a generation
+ *       number bumped at every new key set (so every process drops a removed
+ *       key at its next request, without a lock), a refresh lease (one refresh
+ *       at a time), and fetch counters.
+ *   a runtime-dir file per URL           the last good body, so a restart
+ *       during an identity-provider outage still has keys.
+ *
+ * The global mutex guards socache calls for providers that are not
+ * multi-process safe (shmcb); it is held only around those calls.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <httpd.h>
+#include <http_config.h>
+#include <http_core.h>
+#include <http_log.h>
+#include <ap_provider.h>
+#include <ap_socache.h>
+#include <util_mutex.h>
+#include <unixd.h>
+#include <apr_atomic.h>
+#include <apr_file_io.h>
+#include <apr_shm.h>
+#include <apr_strings.h>
+#include <openssl/evp.h>
+
+#include "aj_fetch.h"
+#include "mod_auth0_jwt.h"
+
+#define MUTEX_TYPE      "auth0-jwt-cache"
+#define SLOTS           64
+#define PERSIST_DIR     "auth0_jwt"
+#define REC_MAGIC       0x41304a31u /* "A0J1" */
+
+static ap_socache_provider_t *cache_provider;
+static ap_socache_instance_t *cache;
+static apr_global_mutex_t *cache_mutex;
+static const char *cache_name;
+static apr_shm_t *slots_shm;
+static auth0_jwt_slot *slots;
+static const char *persist_dir;
+
+/* ---- identities --------------------------------------------------------- */
+
+/* A 16-byte identity of a URL: the socache key, the slot key, the file name. */
+static void url_id(unsigned char id[16], const char *url)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+
+    EVP_Digest(url, strlen(url), md, &len, EVP_sha256(), NULL);
+    memcpy(id, md, 16);
+}
+
+static const char *hex16(apr_pool_t *p, const unsigned char id[16])
+{
+    char *s = apr_palloc(p, 33);
+    for (int i = 0; i < 16; i++) {
+        apr_snprintf(s + 2 * i, 3, "%02x", id[i]);
+    }
+    return s;
+}
+
+/* ---- shared memory slots ------------------------------------------------ */
+
+auth0_jwt_slot *auth0_jwt_shared_slot(const char *url)
+{
+    unsigned char id[16];
+    unsigned int start;
+
+    if (slots == NULL) {
+        return NULL;
+    }
+    url_id(id, url);
+    start = ((unsigned int)id[0] << 8 | id[1]) % SLOTS;
+    for (unsigned int i = 0; i < SLOTS; i++) {
+        auth0_jwt_slot *s = &slots[(start + i) % SLOTS];
+        if (apr_atomic_read32(&s->used) == 2 && memcmp(s->id, id, 16) == 0) {
+            return s;
+        }
+        if (apr_atomic_cas32(&s->used, 1, 0) == 0) { /* claim a free slot */
+            memcpy(s->id, id, 16);
+            apr_atomic_set32(&s->used, 2);
+            return s;
+        }
+        while (apr_atomic_read32(&s->used) == 1) { /* another process is claiming it */
+            apr_sleep(1000);
+        }
+        if (memcmp(s->id, id, 16) == 0) {
+            return s;
+        }
+    }
+    return NULL; /* table full: this source works per process */
+}
+
+/* ---- socache records ------------------------------------------------------ */
+
+static void cache_lock(void)
+{
+    if (cache_mutex) {
+        apr_global_mutex_lock(cache_mutex);
+    }
+}
+
+static void cache_unlock(void)
+{
+    if (cache_mutex) {
+        apr_global_mutex_unlock(cache_mutex);
+    }
+}
+
+auth0_jwt_rec *auth0_jwt_shared_get(server_rec *s, const char *url, apr_pool_t *p)
+{
+    unsigned char id[16];
+    unsigned int len = (unsigned int)(sizeof(auth0_jwt_rec) + AJ_FETCH_MAX_BODY);
+    unsigned char *buf;
+    auth0_jwt_rec *rec;
+    apr_status_t rv;
+
+    if (cache == NULL) {
+        return NULL;
+    }
+    url_id(id, url);
+    buf = apr_palloc(p, len + 1);
+    cache_lock();
+    rv = cache_provider->retrieve(cache, s, id, sizeof(id), buf, &len, p);
+    cache_unlock();
+    rec = (auth0_jwt_rec *)buf;
+    if (rv != APR_SUCCESS || len < sizeof(*rec) || rec->magic != REC_MAGIC ||
+        rec->body_len != len - sizeof(*rec)) {
+        return NULL;
+    }
+    buf[len] = '\0';
+    return rec;
+}
+
+apr_status_t auth0_jwt_shared_put(server_rec *s, const char *url, const auth0_jwt_rec *head,
+                                  const char *body, apr_time_t expiry, apr_pool_t *p)
+{
+    unsigned char id[16];
+    apr_size_t blen = body ? head->body_len : 0;
+    unsigned char *buf = apr_palloc(p, sizeof(*head) + blen);
+    auth0_jwt_rec *rec = (auth0_jwt_rec *)buf;
+    apr_status_t rv;
+
+    if (cache == NULL) {
+        return APR_ENOTIMPL;
+    }
+    memcpy(rec, head, sizeof(*head));
+    rec->magic = REC_MAGIC;
+    rec->body_len = (apr_uint32_t)blen;
+    if (blen) {
+        memcpy(buf + sizeof(*rec), body, blen);
+    }
+    url_id(id, url);
+    cache_lock();
+    rv = cache_provider->store(cache, s, id, sizeof(id), expiry, buf,
+                               (unsigned int)(sizeof(*rec) + blen), p);
+    cache_unlock();
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
+                     "Auth0Cache %s: cannot store the key set of %s (%" APR_SIZE_T_FMT
+                     " bytes); processes will fetch on their own",
+                     cache_name, url, blen);
+    }
+    return rv;
+}
+
+/* ---- the last good key set on disk ----------------------------------------- */
+
+static const char *persist_path(apr_pool_t *p, const char *url)
+{
+    unsigned char id[16];
+
+    if (persist_dir == NULL) {
+        return NULL;
+    }
+    url_id(id, url);
+    return apr_pstrcat(p, persist_dir, "/", hex16(p, id), ".jwks", NULL);
+}
+
+void auth0_jwt_persist_save(server_rec *s, const char *url, const char *body, apr_size_t len,
+                            apr_pool_t *p)
+{
+    const char *path = persist_path(p, url), *tmp;
+    apr_file_t *f;
+    apr_size_t written;
+    apr_status_t rv;
+
+    if (path == NULL) {
+        return;
+    }
+    tmp = apr_psprintf(p, "%s.%" APR_PID_T_FMT ".tmp", path, getpid());
+    rv = apr_file_open(&f, tmp, APR_FOPEN_WRITE | APR_FOPEN_CREATE | APR_FOPEN_TRUNCATE,
+                       APR_FPROT_UREAD | APR_FPROT_UWRITE, p);
+    if (rv == APR_SUCCESS) {
+        rv = apr_file_write_full(f, body, len, &written);
+        apr_file_close(f);
+    }
+    if (rv == APR_SUCCESS) {
+        rv = apr_file_rename(tmp, path, p);
+    }
+    if (rv != APR_SUCCESS) {
+        apr_file_remove(tmp, p);
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
+                     "cannot save the key set of %s to %s for restarts", url, path);
+    }
+}
+
+char *auth0_jwt_persist_load(const char *url, apr_size_t *len, apr_time_t *mtime, apr_pool_t *p)
+{
+    const char *path = persist_path(p, url);
+    apr_finfo_t fi;
+    apr_file_t *f;
+    char *buf;
+
+    if (path == NULL || apr_stat(&fi, path, APR_FINFO_SIZE | APR_FINFO_MTIME, p) != APR_SUCCESS ||
+        fi.size <= 0 || fi.size > AJ_FETCH_MAX_BODY ||
+        apr_file_open(&f, path, APR_FOPEN_READ, APR_OS_DEFAULT, p) != APR_SUCCESS) {
+        return NULL;
+    }
+    buf = apr_palloc(p, (apr_size_t)fi.size + 1);
+    if (apr_file_read_full(f, buf, (apr_size_t)fi.size, len) != APR_SUCCESS) {
+        apr_file_close(f);
+        return NULL;
+    }
+    apr_file_close(f);
+    buf[*len] = '\0';
+    *mtime = fi.mtime;
+    return buf;
+}
+
+/* ---- life cycle ------------------------------------------------------------ */
+
+int auth0_jwt_shared_pre_config(apr_pool_t *pconf)
+{
+    return ap_mutex_register(pconf, MUTEX_TYPE, NULL, APR_LOCK_DEFAULT, 0) == APR_SUCCESS ? OK
+                                                                                         : !OK;
+}
+
+static apr_status_t shared_cleanup(void *data)
+{
+    server_rec *s = data;
+
+    if (cache && cache_provider) {
+        cache_provider->destroy(cache, s);
+    }
+    cache = NULL;
+    cache_provider = NULL;
+    cache_mutex = NULL;
+    slots = NULL;
+    slots_shm = NULL;
+    persist_dir = NULL;
+    return APR_SUCCESS;
+}
+
+/* The directory for last-good key sets: 0700, owned by the server's user. */
+static void persist_setup(apr_pool_t *pconf, server_rec *s)
+{
+    const char *dir = ap_runtime_dir_relative(pconf, PERSIST_DIR);
+    apr_status_t rv = apr_dir_make_recursive(dir, APR_FPROT_UREAD | APR_FPROT_UWRITE |
+                                                      APR_FPROT_UEXECUTE,
+                                             pconf);
+
+    if (rv != APR_SUCCESS && !APR_STATUS_IS_EEXIST(rv)) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
+                     "cannot create %s: keys will not survive restarts", dir);
+        return;
+    }
+    if (geteuid() == 0 && chown(dir, ap_unixd_config.user_id, ap_unixd_config.group_id) != 0) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, APR_FROM_OS_ERROR(errno), s,
+                     "cannot hand %s to the server user: keys will not survive restarts", dir);
+        return;
+    }
+    persist_dir = dir;
+}
+
+int auth0_jwt_shared_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
+                                 const char *spec)
+{
+    struct ap_socache_hints hints = {32, 4096, apr_time_from_sec(60)};
+    const char *name, *args = NULL, *err;
+    apr_size_t size = sizeof(auth0_jwt_slot) * SLOTS;
+    apr_status_t rv;
+    char *colon;
+
+    apr_pool_cleanup_register(pconf, s, shared_cleanup, apr_pool_cleanup_null);
+    persist_setup(pconf, s);
+    rv = apr_shm_create(&slots_shm, size, NULL, pconf);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
+                     "no shared memory for key-set generations: each process refreshes alone");
+    } else {
+        slots = apr_shm_baseaddr_get(slots_shm);
+        memset(slots, 0, size);
+    }
+    name = spec ? apr_pstrdup(ptemp, spec) : "shmcb";
+    if ((colon = strchr(name, ':')) != NULL) {
+        *colon = '\0';
+        args = colon + 1;
+    }
+    cache_name = apr_pstrdup(pconf, spec ? spec : "shmcb");
+    cache_provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name,
+                                        AP_SOCACHE_PROVIDER_VERSION);
+    if (cache_provider == NULL) {
+        if (spec) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                         "Auth0Cache %s: no socache provider '%s' is loaded "
+                         "(LoadModule socache_%s_module)",
+                         spec, name, name);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                     "mod_socache_shmcb is not loaded: each process keeps its own key sets "
+                     "(load it, or set Auth0Cache, to share them)");
+        return OK;
+    }
+    err = cache_provider->create(&cache, args, ptemp, pconf);
+    if (err) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "Auth0Cache %s: %s", cache_name, err);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    rv = cache_provider->init(cache, "auth0-jwt", &hints, s, pconf);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "Auth0Cache %s: cannot initialise",
+                     cache_name);
+        cache = NULL;
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (cache_provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE) {
+        rv = ap_global_mutex_create(&cache_mutex, NULL, MUTEX_TYPE, NULL, s, pconf, 0);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "cannot create the %s mutex",
+                         MUTEX_TYPE);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    return OK;
+}
+
+void auth0_jwt_shared_child_init(apr_pool_t *p, server_rec *s)
+{
+    if (cache_mutex) {
+        apr_status_t rv = apr_global_mutex_child_init(
+            &cache_mutex, apr_global_mutex_lockfile(cache_mutex), p);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "cannot attach to the %s mutex",
+                         MUTEX_TYPE);
+        }
+    }
+}
+
+const char *auth0_jwt_shared_cache_name(void)
+{
+    return cache ? cache_name : "none (per process)";
+}
