@@ -30,6 +30,7 @@
 
 #include "aj_b64.h"
 #include "aj_json.h"
+#include "aj_tcache.h"
 #include "mod_auth0_jwt.h"
 
 #define AUTH_TYPE        "Auth0"
@@ -37,6 +38,9 @@
 #define DEFAULT_SKEW     5
 #define RETRY_AFTER      "5"
 #define JSON_FILTER_NAME "AUTH0_JWT_JSON_ERROR"
+#define DEFAULT_TOKEN_CACHE 10000
+
+static aj_tcache_t *token_cache; /* per process; NULL when off */
 
 /* ---- helpers --------------------------------------------------------------- */
 
@@ -280,15 +284,80 @@ static int is_cors_preflight(request_rec *r)
            apr_table_get(r->headers_in, "Access-Control-Request-Method");
 }
 
+/*
+ * A verified-token cache hit (spec section 7): the entry's key must still be in
+ * the key set this scope uses, and its algorithm still allowed here.
+ */
+static int cache_hit(request_rec *r, const unsigned char *digest, unsigned int algs,
+                     const aj_jwks_t *keys, const aj_jwks_t *secrets, aj_token_t *tok)
+{
+    aj_tcache_hit_t hit;
+    const aj_key_t *key;
+    double now = (double)apr_time_now() / APR_USEC_PER_SEC;
+
+    if (!aj_tcache_get(token_cache, digest, now, &hit)) {
+        return 0;
+    }
+    key = aj_jwks_find_thumbprint(hit.alg->kty == AJ_KTY_OCT && secrets ? secrets : keys,
+                                  hit.thumbprint);
+    if (key == NULL || !(algs & AJ_ALG_BIT(hit.alg->id))) {
+        if (key == NULL) {
+            aj_tcache_remove(token_cache, digest); /* its key left the key set */
+        }
+        json_decref(hit.payload);
+        return 0;
+    }
+    memset(tok, 0, sizeof(*tok));
+    tok->payload = aj_json_pool_own(r->pool, hit.payload);
+    tok->key = key;
+    tok->jws.alg = hit.alg;
+    tok->jws.kid = key->kid;
+    return 1;
+}
+
+/* Signature work for the token, through the cache when this scope uses it. */
+static aj_reason_e verify_signature(request_rec *r, const auth0_jwt_dir_conf *c,
+                                    auth0_jwt_req *st, const char *token, apr_size_t len,
+                                    unsigned int algs, unsigned char *digest, int *cacheable)
+{
+    const char *why = NULL;
+    const aj_jwks_t *keys = auth0_jwt_keys(r, c, 0, &why), *fresh;
+    aj_reason_e rv;
+
+    *cacheable = token_cache && auth0_jwt_conf_int(c->token_cache_size, DEFAULT_TOKEN_CACHE) > 0;
+    if (keys == NULL && c->secrets == NULL) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "no signing keys available: %s",
+                      why ? why : "unknown reason");
+        return AJ_R_NO_KEYS;
+    }
+    if (*cacheable) {
+        aj_tcache_digest(digest, token, len);
+        if (cache_hit(r, digest, algs, keys, c->secrets, &st->token)) {
+            *cacheable = 0; /* already there */
+            return AJ_OK;
+        }
+    }
+    rv = aj_token_verify_signature_ex(&st->token, r->pool, token, len, algs, keys, c->secrets);
+    if (rv == AJ_R_KID_UNKNOWN) {
+        fresh = auth0_jwt_keys(r, c, 1, &why);
+        if (fresh && fresh != keys) {
+            rv = aj_token_verify_signature_ex(&st->token, r->pool, token, len, algs, fresh,
+                                              c->secrets);
+        }
+    }
+    return rv;
+}
+
 /* Verify the request's token into st; sets r->user on success. */
 static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jwt_req *st)
 {
-    const char *token, *why = NULL, *user;
+    const char *token, *user;
     apr_size_t len;
-    const aj_jwks_t *keys;
     aj_claims_policy_t policy;
     unsigned int algs = c->algs ? c->algs : AJ_ALGS_DEFAULT;
     double now = (double)apr_time_now() / APR_USEC_PER_SEC;
+    unsigned char digest[32];
+    int cacheable = 0;
     aj_reason_e rv;
 
     rv = find_token(r, c, &token, &len);
@@ -297,21 +366,11 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
         st->reason = rv;
         return;
     }
-    keys = auth0_jwt_keys(r, c, 0, &why);
-    if (keys == NULL && c->secrets == NULL) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "no signing keys available: %s",
-                      why ? why : "unknown reason");
+    rv = verify_signature(r, c, st, token, len, algs, digest, &cacheable);
+    if (rv == AJ_R_NO_KEYS) {
         st->state = AJ_STATE_UNAVAILABLE;
-        st->reason = AJ_R_NO_KEYS;
+        st->reason = rv;
         return;
-    }
-    rv = aj_token_verify_signature_ex(&st->token, r->pool, token, len, algs, keys, c->secrets);
-    if (rv == AJ_R_KID_UNKNOWN) {
-        const aj_jwks_t *fresh = auth0_jwt_keys(r, c, 1, &why);
-        if (fresh && fresh != keys) {
-            rv = aj_token_verify_signature_ex(&st->token, r->pool, token, len, algs, fresh,
-                                              c->secrets);
-        }
     }
     if (rv == AJ_OK) {
         policy.issuer = auth0_jwt_issuer(c, r->pool);
@@ -330,6 +389,11 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
         st->reason = rv;
         log_refusal(r, rv, token, len);
         return;
+    }
+    if (cacheable) {
+        aj_tcache_put(token_cache, digest, st->token.payload, st->token.key->thumbprint,
+                      st->token.jws.alg,
+                      json_number_value(json_object_get(st->token.payload, "exp")));
     }
     st->state = AJ_STATE_VALID;
     r->user = (char *)user;
@@ -496,8 +560,14 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
 
 static void child_init(apr_pool_t *p, server_rec *s)
 {
+    const auth0_jwt_dir_conf *c = ap_get_module_config(s->lookup_defaults, &auth0_jwt_module);
+
     auth0_jwt_shared_child_init(p, s);
     auth0_jwt_keys_init(p, s);
+    /* One cache per process, sized by the server-wide Auth0TokenCacheSize. */
+    token_cache = aj_tcache_create(
+        p, (unsigned int)auth0_jwt_conf_int(c ? c->token_cache_size : AJ_UNSET,
+                                            DEFAULT_TOKEN_CACHE));
 }
 
 static void register_hooks(apr_pool_t *p)

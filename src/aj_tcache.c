@@ -1,0 +1,262 @@
+/*
+ * aj_tcache.c: sharded LRU of verified tokens.
+ *
+ * Each shard owns a fixed array of entries, allocated once, with buckets of
+ * index chains for lookup and a doubly linked list (by index) for recency.
+ * Nothing is allocated after creation except the payload references, which
+ * jansson counts atomically.
+ */
+#include <string.h>
+
+#include <apr_thread_mutex.h>
+#include <openssl/evp.h>
+
+#include "aj_tcache.h"
+
+#define SHARDS 16
+#define NONE   0xffffffffu
+
+typedef struct {
+    unsigned char digest[32];
+    unsigned char thumbprint[32];
+    json_t *payload; /* NULL: free entry */
+    const aj_alg_t *alg;
+    double exp;
+    apr_uint32_t chain;       /* next entry in the bucket */
+    apr_uint32_t prev, next;  /* recency list, most recent at head */
+} entry_t;
+
+typedef struct {
+    apr_thread_mutex_t *lock;
+    entry_t *entries;
+    apr_uint32_t *buckets;
+    apr_uint32_t capacity, nbuckets, used;
+    apr_uint32_t head, tail, free_list;
+    apr_uint64_t hits, misses, inserts, evictions;
+} shard_t;
+
+struct aj_tcache {
+    shard_t shards[SHARDS];
+    unsigned int capacity;
+};
+
+static apr_status_t cache_cleanup(void *data)
+{
+    aj_tcache_t *c = data;
+
+    for (int s = 0; s < SHARDS; s++) {
+        for (apr_uint32_t i = 0; i < c->shards[s].capacity; i++) {
+            json_decref(c->shards[s].entries[i].payload);
+            c->shards[s].entries[i].payload = NULL;
+        }
+    }
+    return APR_SUCCESS;
+}
+
+aj_tcache_t *aj_tcache_create(apr_pool_t *p, unsigned int capacity)
+{
+    aj_tcache_t *c;
+
+    if (capacity == 0) {
+        return NULL;
+    }
+    c = apr_pcalloc(p, sizeof(*c));
+    c->capacity = capacity;
+    for (int s = 0; s < SHARDS; s++) {
+        shard_t *sh = &c->shards[s];
+        sh->capacity = (capacity + SHARDS - 1) / SHARDS;
+        sh->nbuckets = sh->capacity * 2;
+        sh->entries = apr_pcalloc(p, sizeof(entry_t) * sh->capacity);
+        sh->buckets = apr_palloc(p, sizeof(apr_uint32_t) * sh->nbuckets);
+        for (apr_uint32_t i = 0; i < sh->nbuckets; i++) {
+            sh->buckets[i] = NONE;
+        }
+        for (apr_uint32_t i = 0; i < sh->capacity; i++) { /* all entries start free */
+            sh->entries[i].chain = i + 1 < sh->capacity ? i + 1 : NONE;
+        }
+        sh->free_list = 0;
+        sh->head = sh->tail = NONE;
+        apr_thread_mutex_create(&sh->lock, APR_THREAD_MUTEX_DEFAULT, p);
+    }
+    apr_pool_cleanup_register(p, c, cache_cleanup, apr_pool_cleanup_null);
+    return c;
+}
+
+void aj_tcache_digest(unsigned char digest[32], const char *token, apr_size_t len)
+{
+    unsigned int n = 0;
+    EVP_Digest(token, len, digest, &n, EVP_sha256(), NULL);
+}
+
+static shard_t *shard_of(aj_tcache_t *c, const unsigned char *digest)
+{
+    return &c->shards[digest[0] % SHARDS];
+}
+
+static apr_uint32_t bucket_of(const shard_t *sh, const unsigned char *digest)
+{
+    apr_uint32_t h;
+    memcpy(&h, digest + 4, sizeof(h));
+    return h % sh->nbuckets;
+}
+
+static void list_unlink(shard_t *sh, apr_uint32_t i)
+{
+    entry_t *e = &sh->entries[i];
+
+    if (e->prev != NONE) {
+        sh->entries[e->prev].next = e->next;
+    } else {
+        sh->head = e->next;
+    }
+    if (e->next != NONE) {
+        sh->entries[e->next].prev = e->prev;
+    } else {
+        sh->tail = e->prev;
+    }
+}
+
+static void list_push_front(shard_t *sh, apr_uint32_t i)
+{
+    entry_t *e = &sh->entries[i];
+
+    e->prev = NONE;
+    e->next = sh->head;
+    if (sh->head != NONE) {
+        sh->entries[sh->head].prev = i;
+    }
+    sh->head = i;
+    if (sh->tail == NONE) {
+        sh->tail = i;
+    }
+}
+
+/* Index of the entry for digest, or NONE; *link points at the chain slot that leads to it. */
+static apr_uint32_t find(shard_t *sh, const unsigned char *digest, apr_uint32_t **link)
+{
+    apr_uint32_t *l = &sh->buckets[bucket_of(sh, digest)];
+
+    while (*l != NONE && memcmp(sh->entries[*l].digest, digest, 32) != 0) {
+        l = &sh->entries[*l].chain;
+    }
+    *link = l;
+    return *l;
+}
+
+/* Drop entry i (found through link): out of its bucket and the list, onto the free list. */
+static json_t *drop(shard_t *sh, apr_uint32_t i, apr_uint32_t *link)
+{
+    entry_t *e = &sh->entries[i];
+    json_t *payload = e->payload;
+
+    *link = e->chain;
+    list_unlink(sh, i);
+    e->payload = NULL;
+    e->chain = sh->free_list;
+    sh->free_list = i;
+    sh->used--;
+    return payload; /* released by the caller, outside the lock */
+}
+
+int aj_tcache_get(aj_tcache_t *c, const unsigned char digest[32], double now,
+                  aj_tcache_hit_t *hit)
+{
+    shard_t *sh = shard_of(c, digest);
+    apr_uint32_t *link, i;
+    json_t *expired = NULL;
+    int found = 0;
+
+    apr_thread_mutex_lock(sh->lock);
+    i = find(sh, digest, &link);
+    if (i != NONE && now >= sh->entries[i].exp) {
+        expired = drop(sh, i, link);
+    } else if (i != NONE) {
+        entry_t *e = &sh->entries[i];
+        list_unlink(sh, i);
+        list_push_front(sh, i);
+        hit->payload = json_incref(e->payload);
+        memcpy(hit->thumbprint, e->thumbprint, 32);
+        hit->alg = e->alg;
+        found = 1;
+    }
+    if (found) {
+        sh->hits++;
+    } else {
+        sh->misses++;
+    }
+    apr_thread_mutex_unlock(sh->lock);
+    json_decref(expired);
+    return found;
+}
+
+void aj_tcache_put(aj_tcache_t *c, const unsigned char digest[32], json_t *payload,
+                   const unsigned char thumbprint[32], const aj_alg_t *alg, double exp)
+{
+    shard_t *sh = shard_of(c, digest);
+    apr_uint32_t *link, i;
+    json_t *old = NULL;
+    entry_t *e;
+
+    apr_thread_mutex_lock(sh->lock);
+    i = find(sh, digest, &link);
+    if (i != NONE) {
+        old = drop(sh, i, link); /* replaced below */
+    }
+    if (sh->free_list == NONE) { /* full: evict the least recently used */
+        apr_uint32_t victim = sh->tail, *vlink;
+        find(sh, sh->entries[victim].digest, &vlink);
+        json_decref(old);
+        old = drop(sh, victim, vlink);
+        sh->evictions++;
+    }
+    i = sh->free_list;
+    e = &sh->entries[i];
+    sh->free_list = e->chain;
+    memcpy(e->digest, digest, 32);
+    memcpy(e->thumbprint, thumbprint, 32);
+    e->payload = json_incref(payload);
+    e->alg = alg;
+    e->exp = exp;
+    link = &sh->buckets[bucket_of(sh, digest)];
+    e->chain = *link;
+    *link = i;
+    list_push_front(sh, i);
+    sh->used++;
+    sh->inserts++;
+    apr_thread_mutex_unlock(sh->lock);
+    json_decref(old);
+}
+
+void aj_tcache_remove(aj_tcache_t *c, const unsigned char digest[32])
+{
+    shard_t *sh = shard_of(c, digest);
+    apr_uint32_t *link, i;
+    json_t *old = NULL;
+
+    apr_thread_mutex_lock(sh->lock);
+    i = find(sh, digest, &link);
+    if (i != NONE) {
+        old = drop(sh, i, link);
+    }
+    apr_thread_mutex_unlock(sh->lock);
+    json_decref(old);
+}
+
+void aj_tcache_stats(aj_tcache_t *c, aj_tcache_stats_t *st)
+{
+    memset(st, 0, sizeof(*st));
+    if (c == NULL) {
+        return;
+    }
+    st->capacity = c->capacity;
+    for (int s = 0; s < SHARDS; s++) {
+        shard_t *sh = &c->shards[s];
+        apr_thread_mutex_lock(sh->lock);
+        st->hits += sh->hits;
+        st->misses += sh->misses;
+        st->inserts += sh->inserts;
+        st->evictions += sh->evictions;
+        st->entries += sh->used;
+        apr_thread_mutex_unlock(sh->lock);
+    }
+}
