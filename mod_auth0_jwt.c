@@ -334,8 +334,10 @@ static aj_reason_e verify_signature(request_rec *r, const auth0_jwt_dir_conf *c,
         aj_tcache_digest(digest, token, len);
         if (cache_hit(r, digest, algs, keys, c->secrets, &st->token)) {
             *cacheable = 0; /* already there */
+            auth0_jwt_count_cache(1, aj_tcache_entries(token_cache));
             return AJ_OK;
         }
+        auth0_jwt_count_cache(0, aj_tcache_entries(token_cache));
     }
     rv = aj_token_verify_signature_ex(&st->token, r->pool, token, len, algs, keys, c->secrets);
     if (rv == AJ_R_KID_UNKNOWN) {
@@ -364,12 +366,17 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
     if (rv != AJ_OK) {
         st->state = rv == AJ_R_NO_TOKEN ? AJ_STATE_NO_TOKEN : AJ_STATE_INVALID;
         st->reason = rv;
+        if (rv != AJ_R_NO_TOKEN) { /* a missing token counts when it is refused (401) */
+            log_refusal(r, rv, NULL, 0);
+            auth0_jwt_count(rv);
+        }
         return;
     }
     rv = verify_signature(r, c, st, token, len, algs, digest, &cacheable);
     if (rv == AJ_R_NO_KEYS) {
         st->state = AJ_STATE_UNAVAILABLE;
         st->reason = rv;
+        auth0_jwt_count(rv);
         return;
     }
     if (rv == AJ_OK) {
@@ -388,8 +395,10 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
         st->state = AJ_STATE_INVALID;
         st->reason = rv;
         log_refusal(r, rv, token, len);
+        auth0_jwt_count(rv);
         return;
     }
+    auth0_jwt_count(AJ_OK);
     if (cacheable) {
         aj_tcache_put(token_cache, digest, st->token.payload, st->token.key->thumbprint,
                       st->token.jws.alg,
@@ -453,6 +462,7 @@ static int check_authn(request_rec *r)
         return st->state == AJ_STATE_VALID ? OK : HTTP_UNAUTHORIZED;
     case AJ_STATE_NO_TOKEN:
         log_refusal(r, AJ_R_NO_TOKEN, NULL, 0);
+        auth0_jwt_count(AJ_R_NO_TOKEN);
         return HTTP_UNAUTHORIZED;
     default:
         return HTTP_UNAUTHORIZED;
@@ -492,6 +502,7 @@ static const char *error_json(request_rec *r, auth0_jwt_req *st, const char **ch
     }
     if (r->status == HTTP_FORBIDDEN && st->state == AJ_STATE_VALID && st->denial != AJ_OK) {
         why = st->denial;
+        auth0_jwt_count(why);
         *challenge = apr_psprintf(
             r->pool, "Bearer realm=\"%s\", error=\"insufficient_scope\", error_description=\"%s\"%s",
             esc_realm, aj_reason_description(why),
@@ -553,6 +564,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
     if (rv != OK) {
         return rv;
     }
+    auth0_jwt_counters_post_config(pconf, s);
     auth0_jwt_keys_init(pconf, s);
     auth0_jwt_keys_startup(pconf, ptemp, s);
     return OK;
@@ -561,13 +573,14 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
 static void child_init(apr_pool_t *p, server_rec *s)
 {
     const auth0_jwt_dir_conf *c = ap_get_module_config(s->lookup_defaults, &auth0_jwt_module);
+    /* One cache per process, sized by the server-wide Auth0TokenCacheSize. */
+    unsigned int size = (unsigned int)auth0_jwt_conf_int(c ? c->token_cache_size : AJ_UNSET,
+                                                         DEFAULT_TOKEN_CACHE);
 
     auth0_jwt_shared_child_init(p, s);
     auth0_jwt_keys_init(p, s);
-    /* One cache per process, sized by the server-wide Auth0TokenCacheSize. */
-    token_cache = aj_tcache_create(
-        p, (unsigned int)auth0_jwt_conf_int(c ? c->token_cache_size : AJ_UNSET,
-                                            DEFAULT_TOKEN_CACHE));
+    token_cache = aj_tcache_create(p, size);
+    auth0_jwt_counters_child_init(p, size);
 }
 
 static void register_hooks(apr_pool_t *p)
@@ -585,6 +598,8 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_insert_error_filter(insert_error_filter, NULL, NULL, APR_HOOK_MIDDLE);
     ap_register_output_filter(JSON_FILTER_NAME, json_error_filter, NULL, AP_FTYPE_CONTENT_SET);
     ap_hook_handler(auth0_jwt_demo_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(auth0_jwt_status_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    auth0_jwt_status_register();
     auth0_jwt_register_authz(p);
 }
 

@@ -89,6 +89,24 @@ void auth0_jwt_keys_init(apr_pool_t *p, server_rec *s);
  */
 void auth0_jwt_keys_startup(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s);
 
+/* A key source named by the server configuration (for the status page). */
+typedef struct {
+    const char *location; /* URL or file */
+    int is_file;
+    apr_interval_time_t ttl;
+} auth0_jwt_source_info;
+
+const apr_array_header_t *auth0_jwt_configured_sources(void);
+
+/* ---- counters and the status page (mod_auth0_jwt_status.c) ---------------- */
+
+void auth0_jwt_count(aj_reason_e outcome);   /* AJ_OK counts an accepted token */
+void auth0_jwt_count_cache(int hit, unsigned int entries);
+int auth0_jwt_counters_post_config(apr_pool_t *pconf, server_rec *s);
+void auth0_jwt_counters_child_init(apr_pool_t *pchild, unsigned int cache_capacity);
+int auth0_jwt_status_handler(request_rec *r);
+void auth0_jwt_status_register(void);
+
 /* ---- shared state of fetched key sets (mod_auth0_jwt_shared.c) ----------- */
 
 /* One per JWKS URL, in shared memory: every process of the server sees it. */

@@ -68,6 +68,7 @@ typedef struct {
     apr_interval_time_t ttl, cooldown, max_stale, timeout;
 } timing;
 
+static apr_array_header_t *configured; /* auth0_jwt_source_info, from start-up */
 static apr_pool_t *registry_pool;
 static apr_hash_t *registry;
 static apr_thread_rwlock_t *registry_lock;
@@ -498,7 +499,7 @@ const aj_jwks_t *auth0_jwt_keys(request_rec *r, const auth0_jwt_dir_conf *c, int
 
 /* The effective settings of one configuration section (server defaults under it). */
 static void collect(apr_hash_t *urls, apr_pool_t *p, const auth0_jwt_dir_conf *base,
-                    ap_conf_vector_t **sections, int n)
+                    ap_conf_vector_t **sections, int n, apr_pool_t *pconf)
 {
     for (int i = -1; i < n; i++) {
         const auth0_jwt_dir_conf *c = base;
@@ -507,8 +508,12 @@ static void collect(apr_hash_t *urls, apr_pool_t *p, const auth0_jwt_dir_conf *b
             const auth0_jwt_dir_conf *sec = ap_get_module_config(sections[i], &auth0_jwt_module);
             c = sec ? auth0_jwt_merge_dir_conf(p, (void *)base, (void *)sec) : base;
         }
-        if (c && c->jwks_file == NULL && (url = auth0_jwt_jwks_uri(c, p)) != NULL &&
-            apr_hash_get(urls, url, APR_HASH_KEY_STRING) == NULL) {
+        url = c == NULL ? NULL : c->jwks_file ? c->jwks_file : auth0_jwt_jwks_uri(c, p);
+        if (url && apr_hash_get(urls, url, APR_HASH_KEY_STRING) == NULL) {
+            auth0_jwt_source_info *info = apr_array_push(configured);
+            info->location = apr_pstrdup(pconf, url);
+            info->is_file = c->jwks_file != NULL;
+            info->ttl = apr_time_from_sec(auth0_jwt_conf_int(c->cache_ttl, AJ_DEFAULT_TTL));
             apr_hash_set(urls, url, APR_HASH_KEY_STRING, c);
         }
     }
@@ -519,14 +524,15 @@ void auth0_jwt_keys_startup(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
     apr_hash_t *urls = apr_hash_make(ptemp);
     apr_hash_index_t *hi;
 
+    configured = apr_array_make(pconf, 4, sizeof(auth0_jwt_source_info));
     for (server_rec *vs = s; vs; vs = vs->next) {
         core_server_config *core = ap_get_core_module_config(vs->module_config);
         const auth0_jwt_dir_conf *base = ap_get_module_config(vs->lookup_defaults,
                                                               &auth0_jwt_module);
         collect(urls, ptemp, base, (ap_conf_vector_t **)core->sec_url->elts,
-                core->sec_url->nelts);
+                core->sec_url->nelts, pconf);
         collect(urls, ptemp, base, (ap_conf_vector_t **)core->sec_dir->elts,
-                core->sec_dir->nelts);
+                core->sec_dir->nelts, pconf);
     }
     for (hi = apr_hash_first(ptemp, urls); hi; hi = apr_hash_next(hi)) {
         const char *url = apr_hash_this_key(hi), *why = NULL, *saved;
@@ -539,6 +545,9 @@ void auth0_jwt_keys_startup(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
         timing t;
         aj_jwks_t *jwks;
 
+        if (c->jwks_file) {
+            continue; /* files are read by each process on first use */
+        }
         timing_of(&t, c);
         memset(&rec, 0, sizeof(rec));
         saved = auth0_jwt_persist_load(url, &len, &mtime, ptemp);
@@ -576,4 +585,9 @@ void auth0_jwt_keys_startup(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
                      saved ? "serving the last good keys saved before the restart"
                            : "requests get 503 until a fetch succeeds");
     }
+}
+
+const apr_array_header_t *auth0_jwt_configured_sources(void)
+{
+    return configured;
 }

@@ -260,3 +260,13 @@ void aj_tcache_stats(aj_tcache_t *c, aj_tcache_stats_t *st)
         apr_thread_mutex_unlock(sh->lock);
     }
 }
+
+unsigned int aj_tcache_entries(const aj_tcache_t *c)
+{
+    unsigned int n = 0;
+
+    for (int s = 0; c && s < SHARDS; s++) {
+        n += *(volatile const apr_uint32_t *)&c->shards[s].used;
+    }
+    return n;
+}

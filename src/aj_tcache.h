@@ -53,4 +53,7 @@ void aj_tcache_remove(aj_tcache_t *c, const unsigned char digest[32]);
 
 void aj_tcache_stats(aj_tcache_t *c, aj_tcache_stats_t *st);
 
+/* Entries held now, read without locks: a snapshot that may be a moment old. */
+unsigned int aj_tcache_entries(const aj_tcache_t *c);
+
 #endif

@@ -1,0 +1,346 @@
+/*
+ * mod_auth0_jwt_status.c: counters shared by every child process, and the
+ * `SetHandler auth0-jwt-status` page (spec section 9), in JSON or HTML.
+ *
+ * The counters live in one shared memory segment made by the parent and kept
+ * across graceful restarts (it hangs off the process pool, which outlives
+ * them). Accepted and refused counts are atomic adds on that segment; each
+ * child also owns one row for its token-cache figures, so the page can sum
+ * them without asking the children anything.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <httpd.h>
+#include <http_config.h>
+#include <http_log.h>
+#include <http_protocol.h>
+#include <mod_status.h>
+#include <apr_atomic.h>
+#include <apr_shm.h>
+#include <apr_strings.h>
+
+#include "aj_alg.h"
+#include "aj_json.h"
+#include "mod_auth0_jwt.h"
+
+#define USERDATA_KEY "mod_auth0_jwt_counters"
+#define PROC_ROWS    512
+
+typedef struct {
+    volatile apr_uint32_t pid; /* 0: free */
+    volatile apr_uint32_t entries, capacity;
+    volatile apr_uint32_t hits, misses;
+} proc_row;
+
+typedef struct {
+    volatile apr_uint32_t accepted;
+    volatile apr_uint32_t refused[AJ_R__COUNT];
+    proc_row procs[PROC_ROWS];
+} counters_t;
+
+static counters_t *counters;
+static proc_row *my_row;
+
+/* ---- counting --------------------------------------------------------------- */
+
+void auth0_jwt_count(aj_reason_e outcome)
+{
+    if (counters == NULL) {
+        return;
+    }
+    if (outcome == AJ_OK) {
+        apr_atomic_inc32(&counters->accepted);
+    } else if ((int)outcome > 0 && outcome < AJ_R__COUNT) {
+        apr_atomic_inc32(&counters->refused[outcome]);
+    }
+}
+
+void auth0_jwt_count_cache(int hit, unsigned int entries)
+{
+    if (my_row) {
+        apr_atomic_inc32(hit ? &my_row->hits : &my_row->misses);
+        apr_atomic_set32(&my_row->entries, entries);
+    }
+}
+
+int auth0_jwt_counters_post_config(apr_pool_t *pconf, server_rec *s)
+{
+    apr_pool_t *proc = s->process->pool;
+    apr_shm_t *shm = NULL;
+    apr_status_t rv;
+
+    apr_pool_userdata_get((void **)&shm, USERDATA_KEY, proc);
+    if (shm == NULL) { /* first start: later generations reuse it */
+        rv = apr_shm_create(&shm, sizeof(counters_t), NULL, proc);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
+                         "no shared memory for counters: the status page shows none");
+            counters = NULL;
+            return OK;
+        }
+        memset(apr_shm_baseaddr_get(shm), 0, sizeof(counters_t));
+        apr_pool_userdata_set(shm, USERDATA_KEY, apr_pool_cleanup_null, proc);
+    }
+    counters = apr_shm_baseaddr_get(shm);
+    return OK;
+}
+
+static apr_status_t release_row(void *data)
+{
+    proc_row *row = data;
+    apr_atomic_set32(&row->pid, 0);
+    return APR_SUCCESS;
+}
+
+static int alive(apr_uint32_t pid)
+{
+    return pid != 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+}
+
+void auth0_jwt_counters_child_init(apr_pool_t *pchild, unsigned int cache_capacity)
+{
+    apr_uint32_t me = (apr_uint32_t)getpid();
+
+    my_row = NULL;
+    for (int i = 0; counters && i < PROC_ROWS; i++) {
+        proc_row *row = &counters->procs[i];
+        apr_uint32_t held = apr_atomic_read32(&row->pid);
+        if ((held == 0 || !alive(held)) && apr_atomic_cas32(&row->pid, me, held) == held) {
+            row->entries = 0;
+            row->hits = row->misses = 0;
+            row->capacity = cache_capacity;
+            my_row = row;
+            apr_pool_cleanup_register(pchild, row, release_row, apr_pool_cleanup_null);
+            return;
+        }
+    }
+}
+
+/* ---- the report ------------------------------------------------------------ */
+
+static json_t *iso_time(apr_pool_t *p, apr_time_t t)
+{
+    char buf[APR_RFC822_DATE_LEN];
+    apr_time_exp_t x;
+    apr_size_t n;
+
+    if (t <= 0) {
+        return json_null();
+    }
+    apr_time_exp_gmt(&x, t);
+    apr_strftime(buf, &n, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &x);
+    return json_string(buf);
+}
+
+static json_t *key_list(apr_pool_t *p, const char *body, apr_size_t len)
+{
+    const char *why;
+    aj_jwks_t *set = body ? aj_jwks_parse(p, body, len, &why) : NULL;
+    json_t *keys = json_array();
+
+    for (int i = 0; set && i < set->keys->nelts; i++) {
+        const aj_key_t *k = APR_ARRAY_IDX(set->keys, i, const aj_key_t *);
+        json_array_append_new(keys, json_pack("{s:s?,s:s,s:s?,s:i,s:s?}", "kid", k->kid, "kty",
+                                              aj_kty_name(k->kty), "alg", k->alg, "bits",
+                                              k->bits, "unusable",
+                                              k->unusable ? aj_reason_name(k->unusable) : NULL));
+    }
+    return keys;
+}
+
+static json_t *source_report(request_rec *r, const auth0_jwt_source_info *info)
+{
+    json_t *out = json_pack("{s:s,s:s}", "uri", info->location, "kind",
+                            info->is_file ? "file" : "https");
+    auth0_jwt_rec *rec;
+    auth0_jwt_slot *slot;
+    apr_size_t len = 0;
+    apr_time_t mtime = 0;
+    char *body;
+
+    if (info->is_file) {
+        apr_file_t *f;
+        apr_finfo_t fi;
+        body = NULL;
+        if (apr_stat(&fi, info->location, APR_FINFO_SIZE | APR_FINFO_MTIME, r->pool) ==
+                APR_SUCCESS &&
+            fi.size < (1 << 20) &&
+            apr_file_open(&f, info->location, APR_FOPEN_READ, APR_OS_DEFAULT, r->pool) ==
+                APR_SUCCESS) {
+            body = apr_palloc(r->pool, (apr_size_t)fi.size + 1);
+            apr_file_read_full(f, body, (apr_size_t)fi.size, &len);
+            apr_file_close(f);
+            mtime = fi.mtime;
+        }
+        json_object_set_new(out, "keys", key_list(r->pool, body, len));
+        json_object_set_new(out, "modified_at", iso_time(r->pool, mtime));
+        return out;
+    }
+    rec = auth0_jwt_shared_get(r->server, info->location, r->pool);
+    slot = auth0_jwt_shared_slot(info->location);
+    json_object_set_new(out, "keys", key_list(r->pool, rec ? (const char *)(rec + 1) : NULL,
+                                              rec ? rec->body_len : 0));
+    json_object_set_new(out, "fetched_at", iso_time(r->pool, rec ? rec->fetched_at : 0));
+    json_object_set_new(out, "next_refresh",
+                        iso_time(r->pool, rec && rec->fetched_at ? rec->fetched_at + info->ttl : 0));
+    json_object_set_new(out, "last_attempt", iso_time(r->pool, rec ? rec->last_attempt : 0));
+    json_object_set_new(out, "last_error",
+                        rec && rec->failures ? json_string(rec->detail) : json_null());
+    json_object_set_new(out, "failure_streak", json_integer(rec ? rec->failures : 0));
+    json_object_set_new(out, "fetch_successes",
+                        json_integer(slot ? apr_atomic_read32(&slot->fetch_ok) : 0));
+    json_object_set_new(out, "fetch_failures",
+                        json_integer(slot ? apr_atomic_read32(&slot->fetch_failed) : 0));
+    return out;
+}
+
+static json_t *report(request_rec *r)
+{
+    const apr_array_header_t *sources = auth0_jwt_configured_sources();
+    json_t *out, *srcs = json_array(), *refused = json_object();
+    apr_uint64_t hits = 0, misses = 0, entries = 0, capacity = 0, refused_total = 0;
+    int procs = 0;
+
+    for (int i = 0; sources && i < sources->nelts; i++) {
+        json_array_append_new(
+            srcs, source_report(r, &APR_ARRAY_IDX(sources, i, auth0_jwt_source_info)));
+    }
+    for (int i = 0; counters && i < PROC_ROWS; i++) {
+        const proc_row *row = &counters->procs[i];
+        if (alive(row->pid)) {
+            procs++;
+            hits += row->hits;
+            misses += row->misses;
+            entries += row->entries;
+            capacity += row->capacity;
+        }
+    }
+    for (int i = 1; counters && i < AJ_R__COUNT; i++) {
+        apr_uint32_t n = apr_atomic_read32(&counters->refused[i]);
+        refused_total += n;
+        json_object_set_new(refused, aj_reason_name((aj_reason_e)i), json_integer(n));
+    }
+    out = json_pack("{s:s,s:s,s:s,s:o,s:{s:I,s:I,s:I,s:I,s:i},s:{s:I,s:I,s:o}}", "module",
+                    "mod_auth0_jwt", "version", AUTH0_JWT_VERSION, "shared_cache",
+                    auth0_jwt_shared_cache_name(), "key_sources", srcs, "token_cache", "entries",
+                    (json_int_t)entries, "capacity", (json_int_t)capacity, "hits",
+                    (json_int_t)hits, "misses", (json_int_t)misses, "processes", procs,
+                    "requests", "accepted",
+                    (json_int_t)(counters ? apr_atomic_read32(&counters->accepted) : 0),
+                    "refused_total", (json_int_t)refused_total, "refused", refused);
+    return out;
+}
+
+/* ---- HTML ------------------------------------------------------------------- */
+
+static void html_value(request_rec *r, const json_t *v)
+{
+    char *text;
+
+    if (json_is_string(v)) {
+        ap_rputs(ap_escape_html(r->pool, json_string_value(v)), r);
+        return;
+    }
+    text = aj_json_compact(r->pool, v);
+    ap_rputs(ap_escape_html(r->pool, text ? text : ""), r);
+}
+
+static void html_object(request_rec *r, const json_t *obj)
+{
+    const char *k;
+    json_t *v;
+
+    ap_rputs("<table>\n", r);
+    json_object_foreach((json_t *)obj, k, v) {
+        ap_rvputs(r, "<tr><th>", ap_escape_html(r->pool, k), "</th><td>", NULL);
+        if (json_is_object(v)) {
+            html_object(r, v);
+        } else if (json_is_array(v) && json_array_size(v) && json_is_object(json_array_get(v, 0))) {
+            for (size_t i = 0; i < json_array_size(v); i++) {
+                html_object(r, json_array_get(v, i));
+            }
+        } else {
+            html_value(r, v);
+        }
+        ap_rputs("</td></tr>\n", r);
+    }
+    ap_rputs("</table>\n", r);
+}
+
+static int wants_html(request_rec *r)
+{
+    const char *accept = apr_table_get(r->headers_in, "Accept");
+    const char *html = accept ? ap_strcasestr(accept, "text/html") : NULL;
+    const char *json = accept ? ap_strcasestr(accept, "application/json") : NULL;
+
+    return html && (json == NULL || html < json);
+}
+
+int auth0_jwt_status_handler(request_rec *r)
+{
+    json_t *rep;
+    char *text;
+
+    if (!r->handler || strcmp(r->handler, "auth0-jwt-status") != 0) {
+        return DECLINED;
+    }
+    if (r->method_number != M_GET) {
+        apr_table_setn(r->headers_out, "Allow", "GET, HEAD");
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    rep = aj_json_pool_own(r->pool, report(r));
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    apr_table_mergen(r->headers_out, "Vary", "Accept");
+    if (wants_html(r)) {
+        ap_set_content_type(r, "text/html; charset=utf-8");
+        if (!r->header_only) {
+            ap_rputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+                     "<title>mod_auth0_jwt status</title>"
+                     "<style>body{font-family:sans-serif}table{border-collapse:collapse}"
+                     "th,td{border:1px solid #ccc;padding:2px 6px;text-align:left;"
+                     "vertical-align:top}</style></head><body>\n"
+                     "<h1>mod_auth0_jwt status</h1>\n",
+                     r);
+            html_object(r, rep);
+            ap_rputs("</body></html>\n", r);
+        }
+        return OK;
+    }
+    text = apr_pstrcat(r->pool, aj_json_compact(r->pool, rep), "\n", NULL);
+    return auth0_jwt_send_json(r, HTTP_OK, text);
+}
+
+/* ---- mod_status ------------------------------------------------------------ */
+
+static int status_hook(request_rec *r, int flags)
+{
+    json_t *rep = aj_json_pool_own(r->pool, report(r));
+    json_t *req = json_object_get(rep, "requests"), *tc = json_object_get(rep, "token_cache");
+    json_int_t accepted = json_integer_value(json_object_get(req, "accepted"));
+    json_int_t refused = json_integer_value(json_object_get(req, "refused_total"));
+    json_int_t hits = json_integer_value(json_object_get(tc, "hits"));
+    json_int_t misses = json_integer_value(json_object_get(tc, "misses"));
+
+    if (flags & AP_STATUS_SHORT) {
+        ap_rprintf(r,
+                   "Auth0JWTAccepted: %" JSON_INTEGER_FORMAT "\nAuth0JWTRefused: %"
+                   JSON_INTEGER_FORMAT "\nAuth0JWTCacheHits: %" JSON_INTEGER_FORMAT
+                   "\nAuth0JWTCacheMisses: %" JSON_INTEGER_FORMAT "\n",
+                   accepted, refused, hits, misses);
+        return OK;
+    }
+    ap_rprintf(r,
+               "<hr />\n<h2>mod_auth0_jwt</h2>\n<dl><dt>tokens accepted: %" JSON_INTEGER_FORMAT
+               "</dt><dt>tokens refused: %" JSON_INTEGER_FORMAT "</dt><dt>token cache: %"
+               JSON_INTEGER_FORMAT " hits, %" JSON_INTEGER_FORMAT " misses</dt></dl>\n",
+               accepted, refused, hits, misses);
+    return OK;
+}
+
+void auth0_jwt_status_register(void)
+{
+    APR_OPTIONAL_HOOK(ap, status_hook, status_hook, NULL, NULL, APR_HOOK_MIDDLE);
+}
