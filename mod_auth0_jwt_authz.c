@@ -18,6 +18,7 @@
 #include <apr_strings.h>
 
 #include "aj_claims.h"
+#include "aj_require.h"
 #include "mod_auth0_jwt.h"
 
 typedef struct {
@@ -27,26 +28,19 @@ typedef struct {
     aj_reason_e denial;
 } require_args;
 
-/* Split a require line into words (quotes honoured, as in any directive). */
-static apr_array_header_t *words(apr_pool_t *p, const char *line)
-{
-    apr_array_header_t *arr = apr_array_make(p, 4, sizeof(const char *));
-    const char *w;
-
-    while (*(w = ap_getword_conf(p, &line)) != '\0') {
-        APR_ARRAY_PUSH(arr, const char *) = w;
-    }
-    return arr;
-}
-
 static const char *parse_words(cmd_parms *cmd, const void **parsed, const char *line,
-                               const char *claim, aj_reason_e denial, const char *err)
+                               const char *claim, aj_reason_e denial, const char *provider,
+                               const char *what)
 {
     require_args *a = apr_pcalloc(cmd->pool, sizeof(*a));
+    const char *bad;
 
-    a->values = words(cmd->pool, line);
+    a->values = aj_require_words(cmd->pool, line, &bad);
+    if (a->values == NULL) {
+        return apr_psprintf(cmd->pool, "Require %s: %s", provider, bad);
+    }
     if (a->values->nelts == 0) {
-        return err;
+        return apr_psprintf(cmd->pool, "Require %s needs at least one %s", provider, what);
     }
     a->claim = claim;
     a->denial = denial;
@@ -57,21 +51,25 @@ static const char *parse_words(cmd_parms *cmd, const void **parsed, const char *
 
 static const char *parse_scope(cmd_parms *cmd, const char *line, const void **parsed)
 {
-    return parse_words(cmd, parsed, line, "scope", AJ_R_INSUFFICIENT_SCOPE,
-                       "Require auth0-scope needs at least one scope");
+    return parse_words(cmd, parsed, line, "scope", AJ_R_INSUFFICIENT_SCOPE, "auth0-scope",
+                       "scope");
 }
 
 static const char *parse_permission(cmd_parms *cmd, const char *line, const void **parsed)
 {
     return parse_words(cmd, parsed, line, "permissions", AJ_R_INSUFFICIENT_PERMISSION,
-                       "Require auth0-permission needs at least one permission");
+                       "auth0-permission", "permission");
 }
 
 static const char *parse_claim(cmd_parms *cmd, const char *line, const void **parsed)
 {
-    apr_array_header_t *arr = words(cmd->pool, line);
+    const char *bad;
+    apr_array_header_t *arr = aj_require_words(cmd->pool, line, &bad);
     require_args *a = apr_pcalloc(cmd->pool, sizeof(*a));
 
+    if (arr == NULL) {
+        return apr_pstrcat(cmd->pool, "Require auth0-claim: ", bad, NULL);
+    }
     if (arr->nelts < 2) {
         return "Require auth0-claim takes a claim name and one or more values";
     }
