@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# test.sh: build mod_auth0_jwt and run every test (the README's test command).
+#
+# From the repository top or anywhere: installs missing Debian packages
+# (scripts/deps.sh), bootstraps autotools and configures when needed, builds,
+# runs `make check` (C unit tests, with and without sanitizers, then the
+# integration tests against a real httpd under each MPM), and ends with the
+# line `N passed, N failed`. Exits non-zero when anything failed or no test ran.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+
+bash scripts/deps.sh || { echo "test.sh: installing dependencies failed" >&2; exit 1; }
+
+if [ ! -x configure ]; then
+    autoreconf -fi || { echo "test.sh: autoreconf failed" >&2; exit 1; }
+fi
+if [ ! -f Makefile ]; then
+    ./configure || { echo "test.sh: configure failed (see config.log)" >&2; exit 1; }
+fi
+if ! make -j2; then
+    echo "test.sh: build failed" >&2
+    echo "0 passed, 0 failed"
+    exit 1
+fi
+
+# results of earlier runs must not be counted again
+while IFS= read -r trs; do
+    rm -f "$trs" "${trs%.trs}.log"
+done < <(find tests -name '*.trs')
+
+make -j2 check
+check_rc=$?
+
+# Tail of the log of every test program that did not pass.
+failing=0
+while IFS= read -r trs; do
+    if grep -Eq '^:test-result: (FAIL|ERROR|XPASS)' "$trs"; then
+        failing=$((failing + 1))
+        log=${trs%.trs}.log
+        echo
+        echo "==== ${log} (last 80 lines) ===="
+        tail -n 80 "$log"
+    fi
+done < <(find tests -name '*.trs' | sort)
+
+passed=0
+failed=0
+mapfile -t logs < <(find tests -name '*.trs' | sort | sed 's/\.trs$/.log/')
+
+# Check: "100%: Checks: 16, Failures: 0, Errors: 0"
+for log in "${logs[@]}"; do
+    [ -f "$log" ] || continue
+    while read -r n f e; do
+        passed=$((passed + n - f - e))
+        failed=$((failed + f + e))
+    done < <(sed -nE 's/^[0-9]+%: Checks: ([0-9]+), Failures: ([0-9]+), Errors: ([0-9]+)$/\1 \2 \3/p' "$log")
+done
+
+# pytest: "===== 3 failed, 40 passed, 1 error in 2.05s =====" (or without the
+# rulers under -q)
+summary='^(=+ )?([0-9]+ [a-z]+(, [0-9]+ [a-z]+)*|no tests ran) in [0-9.]+s( \([0-9:]+\))?( =+)?$'
+for log in "${logs[@]}"; do
+    [ -f "$log" ] || continue
+    while IFS= read -r line; do
+        echo "${log}: ${line}"
+        for word in passed failed error errors; do
+            n=$(sed -nE "s/(^|.*[ =])([0-9]+) ${word}([ ,].*|$)/\\2/p" <<<"$line")
+            [ -n "$n" ] || continue
+            if [ "$word" = passed ]; then
+                passed=$((passed + n))
+            else
+                failed=$((failed + n))
+            fi
+        done
+    done < <(grep -E "$summary" "$log")
+done
+
+# A test program that failed without saying how many cases (a crash, a
+# sanitizer report at exit, a broken harness) still counts.
+if [ "$failed" -lt "$failing" ]; then
+    failed=$failing
+fi
+if [ "$check_rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+    failed=1
+fi
+
+echo
+echo "$passed passed, $failed failed"
+if [ "$check_rc" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
+    exit 1
+fi
+exit 0
