@@ -24,6 +24,7 @@
 #include <http_config.h>
 #include <http_core.h>
 #include <http_log.h>
+#include <ap_listen.h>
 #include <apr_atomic.h>
 #include <apr_file_io.h>
 #include <apr_hash.h>
@@ -519,6 +520,30 @@ static void collect(apr_hash_t *urls, apr_pool_t *p, const auth0_jwt_dir_conf *b
     }
 }
 
+/*
+ * Whether url points at this very server (a loopback host on a port it listens
+ * on): such a key host cannot answer before the server runs, so the start-up
+ * fetch would only wait out its timeout. The demo serves its JWKS this way.
+ */
+static int served_here(apr_pool_t *p, const char *url)
+{
+    const char *host;
+    apr_port_t port;
+    int is_ip;
+
+    if (aj_fetch_url_host(p, url, &host, &port, &is_ip) != 0 ||
+        (strcasecmp(host, "localhost") != 0 && strncmp(host, "127.", 4) != 0 &&
+         strcmp(host, "::1") != 0)) {
+        return 0;
+    }
+    for (ap_listen_rec *l = ap_listeners; l; l = l->next) {
+        if (l->bind_addr && l->bind_addr->port == port) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 void auth0_jwt_keys_startup(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
 {
     apr_hash_t *urls = apr_hash_make(ptemp);
@@ -557,6 +582,11 @@ void auth0_jwt_keys_startup(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
             auth0_jwt_shared_put(s, url, &rec, saved, mtime + t.ttl + t.max_stale, ptemp);
         } else {
             saved = NULL;
+        }
+        if (served_here(ptemp, url)) {
+            ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
+                         "%s is served by this server: its keys are fetched on first use", url);
+            continue;
         }
         opts.url = url;
         opts.ca_file = c->ca_file;

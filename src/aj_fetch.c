@@ -126,6 +126,20 @@ static int parse_url(url_t *u, apr_pool_t *p, const char *url, const char *schem
     return 0;
 }
 
+int aj_fetch_url_host(apr_pool_t *p, const char *url, const char **host, apr_port_t *port,
+                      int *is_ip)
+{
+    url_t u;
+
+    if (parse_url(&u, p, url, "https", 443) != 0) {
+        return -1;
+    }
+    *host = u.host;
+    *port = u.port;
+    *is_ip = u.is_ip;
+    return 0;
+}
+
 static apr_interval_time_t time_left(fetch_t *f)
 {
     return f->deadline - apr_time_now();

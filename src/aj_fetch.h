@@ -11,6 +11,7 @@
 #define AJ_FETCH_H
 
 #include <apr_pools.h>
+#include <apr_network_io.h>
 #include <apr_time.h>
 
 #define AJ_FETCH_MAX_BODY (1024 * 1024)
@@ -49,6 +50,13 @@ typedef struct {
 
 /* Fetch opts->url; the result says how it went. Memory comes from p. */
 void aj_fetch(aj_fetch_result_t *res, apr_pool_t *p, const aj_fetch_opts_t *opts);
+
+/*
+ * The host (brackets removed) and port of an https:// URL; -1 when it is not
+ * one. *is_ip says whether the host is an IP address literal.
+ */
+int aj_fetch_url_host(apr_pool_t *p, const char *url, const char **host, apr_port_t *port,
+                      int *is_ip);
 
 /* A short name for an error code ("timeout", "cert", ...). */
 const char *aj_fetch_err_name(aj_fetch_err_e err);
