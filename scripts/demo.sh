@@ -2,11 +2,22 @@
 # demo.sh: run the demo API (the README's demo command).
 #
 # Installs missing Debian packages (scripts/deps.sh), builds what is missing,
-# then runs httpd in the foreground on 127.0.0.1:8080 with the demo virtual
-# host of conf/auth0-demo.conf and the freshly built module. Ctrl-C stops it.
-#   AJ_DEMO_PORT=9090 scripts/demo.sh     # another port
+# then runs httpd in the foreground on 127.0.0.1:8080 with the quickstart's
+# three endpoints (conf/auth0-demo.conf) and prints curl lines that show
+# 200, 401 and 403. Ctrl-C stops it.
+#
+# Offline (the default): a key pair and its JWKS are made with auth0-jwt, and a
+# second virtual host of the same httpd serves that JWKS over real HTTPS with a
+# certificate from a CA made on the spot, so the module fetches its keys exactly
+# as it would from Auth0. The printed tokens are minted with the demo key.
+#
+# Against a real tenant: put AUTH0_DOMAIN and AUTH0_AUDIENCE (or
+# API_IDENTIFIER) in the environment or in a .env file at the repository top,
+# as in Auth0's quickstart; then the endpoints accept that tenant's tokens.
+#
+#   AJ_DEMO_PORT=9090 scripts/demo.sh     # another port (JWKS on port + 363)
 #   AJ_MPM=prefork scripts/demo.sh        # another MPM (event, worker, prefork)
-# The generated configuration and logs live in .state/demo/.
+#   AJ_DEMO_STATE=/tmp/demo scripts/demo.sh   # state folder (default .state/demo)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,21 +26,44 @@ cd "$top"
 bash scripts/deps.sh
 [ -x configure ] || autoreconf -fi
 [ -f Makefile ] || ./configure
-make -j2
+make -j2 >/dev/null
 
 port=${AJ_DEMO_PORT:-8080}
 mpm=${AJ_MPM:-event}
 case "$port" in '' | *[!0-9]*) echo "demo.sh: AJ_DEMO_PORT must be a number" >&2; exit 1 ;; esac
 case "$mpm" in event | worker | prefork) ;; *) echo "demo.sh: AJ_MPM must be event, worker or prefork" >&2; exit 1 ;; esac
+jwks_port=${AJ_DEMO_JWKS_PORT:-$((port + 363))}
+
+# AUTH0_DOMAIN / AUTH0_AUDIENCE / API_IDENTIFIER from the environment, else .env
+if [ -z "${AUTH0_DOMAIN:-}" ] && [ -f "$top/.env" ]; then
+    while IFS='=' read -r k v; do
+        v=${v%$'\r'}
+        v=${v#\"}
+        v=${v%\"}
+        case "$k" in
+            AUTH0_DOMAIN) AUTH0_DOMAIN=$v ;;
+            AUTH0_AUDIENCE) AUTH0_AUDIENCE=$v ;;
+            API_IDENTIFIER) API_IDENTIFIER=$v ;;
+        esac
+    done < <(grep -E '^(AUTH0_DOMAIN|AUTH0_AUDIENCE|API_IDENTIFIER)=' "$top/.env")
+fi
+AUTH0_AUDIENCE=${AUTH0_AUDIENCE:-${API_IDENTIFIER:-}}
+tenant=${AUTH0_DOMAIN:-}
+if [ -n "$tenant" ] && [ -z "$AUTH0_AUDIENCE" ]; then
+    echo "demo.sh: AUTH0_DOMAIN is set but not AUTH0_AUDIENCE (or API_IDENTIFIER)" >&2
+    exit 1
+fi
 
 apxs=$(command -v apxs || command -v apxs2) || { echo "demo.sh: apxs not found" >&2; exit 1; }
 httpd="$("$apxs" -q SBINDIR)/$("$apxs" -q TARGET)"
 moddir=$("$apxs" -q LIBEXECDIR)
 module="$top/.libs/mod_auth0_jwt.so"
-[ -f "$module" ] || { echo "demo.sh: $module was not built" >&2; exit 1; }
+cli="$top/auth0-jwt"
+[ -f "$module" ] && [ -x "$cli" ] || { echo "demo.sh: the build did not produce $module and $cli" >&2; exit 1; }
 
-state="$top/.state/demo"
+state=${AJ_DEMO_STATE:-$top/.state/demo}
 mkdir -p "$state/conf" "$state/run" "$state/htdocs"
+chmod 755 "$state"
 conf="$state/conf/httpd.conf"
 
 # One demo at a time: refuse if the last one still runs, forget it otherwise.
@@ -43,6 +77,31 @@ if [ -f "$pidfile" ]; then
     rm -f "$pidfile"
 fi
 
+audience=${AUTH0_AUDIENCE:-https://auth0-jwt-demo/api}
+if [ -z "$tenant" ]; then
+    # The demo tenant: a signing key, its JWKS on an HTTPS virtual host, a CA.
+    domain="localhost:$jwks_port"
+    if [ ! -f "$state/keys/private.pem" ]; then
+        "$cli" keygen --out "$state/keys" --kid demo-key >/dev/null
+    fi
+    mkdir -p "$state/jwks-root/.well-known" "$state/tls"
+    chmod 755 "$state/jwks-root" "$state/jwks-root/.well-known"
+    install -m 644 "$state/keys/jwks.json" "$state/jwks-root/.well-known/jwks.json"
+    if [ ! -f "$state/tls/localhost.pem" ]; then
+        openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=mod_auth0_jwt demo CA" \
+            -keyout "$state/tls/ca.key" -out "$state/tls/ca.pem" 2>/dev/null
+        openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+            -keyout "$state/tls/localhost.key" -out "$state/tls/localhost.csr" 2>/dev/null
+        printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' \
+            >"$state/tls/ext.cnf"
+        openssl x509 -req -days 30 -in "$state/tls/localhost.csr" -CA "$state/tls/ca.pem" \
+            -CAkey "$state/tls/ca.key" -CAcreateserial -extfile "$state/tls/ext.cnf" \
+            -out "$state/tls/localhost.pem" 2>/dev/null
+    fi
+else
+    domain=$tenant
+fi
+
 static=$("$httpd" -l)
 load() { # LoadModule line for a stock module, unless compiled in or absent
     if ! grep -q "mod_$1\.c" <<<"$static" && [ -f "$moddir/mod_$1.so" ]; then
@@ -54,7 +113,8 @@ load() { # LoadModule line for a stock module, unless compiled in or absent
     echo "# generated by scripts/demo.sh; edit conf/auth0-demo.conf instead"
     echo "ServerRoot \"$state\""
     load "mpm_$mpm"
-    for m in authn_core authz_core authz_host authz_user mime headers alias env setenvif log_config socache_shmcb; do
+    for m in authn_core authz_core authz_host authz_user mime headers alias env setenvif \
+        log_config socache_shmcb ssl; do
         load "$m"
     done
     echo "LoadModule auth0_jwt_module $module"
@@ -68,7 +128,7 @@ PidFile $pidfile
 DefaultRuntimeDir $state/run
 Mutex file:$state/run default
 ErrorLog /dev/stderr
-LogLevel notice auth0_jwt:debug
+LogLevel notice auth0_jwt:info
 LogFormat "%h %l %u %t \"%r\" %>s %b" common
 CustomLog /dev/stdout common
 TypesConfig $state/conf/mime.types
@@ -79,25 +139,76 @@ DocumentRoot $state/htdocs
 </Directory>
 
 Define AUTH0_DEMO_PORT $port
-Include $top/conf/auth0-demo.conf
+Define AUTH0_DOMAIN $domain
+Define AUTH0_AUDIENCE $audience
 EOF
+    if [ -z "$tenant" ]; then
+        cat <<EOF
+Define AUTH0_DEMO_CA $state/tls/ca.pem
+Define AUTH0_DEMO_JWKS_PORT $jwks_port
+Define AUTH0_DEMO_STATE $state
+Include $top/conf/auth0-demo-jwks.conf
+EOF
+    fi
+    echo "Include $top/conf/auth0-demo.conf"
 } >"$conf"
 printf 'application/json json\ntext/plain txt\n' >"$state/conf/mime.types"
 
-"$httpd" -d "$state" -f "$conf" -t
+"$httpd" -d "$state" -f "$conf" -t 2>&1 | grep -v '^Syntax OK$' || true
 
 base="http://127.0.0.1:$port"
-cat <<EOF
+echo
+echo "mod_auth0_jwt demo on $base (MPM $mpm). Ctrl-C stops it."
+if [ -z "$tenant" ]; then
+    mint() { "$cli" mint --key "$state/keys/private.pem" --kid demo-key \
+        --iss "https://$domain/" --aud "$audience" "$@"; }
+    cat <<EOF
+Offline tenant: keys served at https://$domain/.well-known/jwks.json (CA $state/tls/ca.pem).
+Tokens minted with the demo key (valid for one hour), paste into another terminal:
 
-mod_auth0_jwt demo on $base (MPM $mpm) - Ctrl-C stops it.
-Try, from another terminal:
-  curl -i $base/api/public
-  curl -i $base/api/private            # open for now; a token will be required
-  curl -i $base/api/private-scoped     # open for now; scope read:messages will be required
-  curl -i -X OPTIONS $base/api/public  # 204 with Allow
-  curl -i -X POST $base/api/public     # 405 with Allow
-  curl -i $base/api/nothing            # 404 JSON
-Configuration: $conf (includes conf/auth0-demo.conf)
+TOKEN_SCOPED='$(mint --scope "read:messages")'
+TOKEN_PLAIN='$(mint)'
+TOKEN_WRITE='$(mint --scope "write:messages")'
+TOKEN_EXPIRED='$(mint --scope "read:messages" --ttl -60)'
 
+# expect 200: public, no token
+curl -i $base/api/public
+# expect 401: private without a token
+curl -i $base/api/private
+# expect 200: private with any valid token
+curl -i -H "Authorization: Bearer \$TOKEN_PLAIN" $base/api/private
+# expect 403: private-scoped with a token lacking read:messages
+curl -i -H "Authorization: Bearer \$TOKEN_WRITE" $base/api/private-scoped
+# expect 200: private-scoped with read:messages
+curl -i -H "Authorization: Bearer \$TOKEN_SCOPED" $base/api/private-scoped
+# expect 401: an expired token
+curl -i -H "Authorization: Bearer \$TOKEN_EXPIRED" $base/api/private
+# expect 401: a token with bytes appended
+curl -i -H "Authorization: Bearer \${TOKEN_SCOPED}x" $base/api/private
+
+More tokens: $cli mint --key $state/keys/private.pem --kid demo-key --iss https://$domain/ --aud $audience --scope "read:messages"
 EOF
+else
+    cat <<EOF
+Tenant: $tenant, API (audience) $audience.
+Get a token as in Auth0's quickstart (a machine-to-machine application authorized
+for this API), then call the endpoints:
+
+TOKEN=\$(curl -s --request POST --url https://$tenant/oauth/token \\
+  --header 'content-type: application/json' \\
+  --data '{"client_id":"YOUR_CLIENT_ID","client_secret":"YOUR_CLIENT_SECRET","audience":"$audience","grant_type":"client_credentials"}' \\
+  | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+
+# expect 200: public, no token
+curl -i $base/api/public
+# expect 401: private without a token
+curl -i $base/api/private
+# expect 200: private with the token
+curl -i -H "Authorization: Bearer \$TOKEN" $base/api/private
+# expect 200 with scope read:messages granted to the application, else 403
+curl -i -H "Authorization: Bearer \$TOKEN" $base/api/private-scoped
+EOF
+fi
+echo "Configuration: $conf (includes conf/auth0-demo.conf)"
+echo
 exec "$httpd" -d "$state" -f "$conf" -DFOREGROUND

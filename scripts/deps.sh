@@ -10,7 +10,7 @@ packages=(
     apache2 apache2-dev libssl-dev libjansson-dev
     check
     python3 python3-pytest python3-jwt python3-cryptography
-    curl ca-certificates
+    curl ca-certificates openssl
 )
 
 missing=()
@@ -19,6 +19,12 @@ for p in "${packages[@]}"; do
         missing+=("$p")
     fi
 done
+# Debian's mod_ssl is built against the newest OpenSSL 3.0 update and warns at
+# every start when an older libssl3 is loaded: bring libssl3 up to date too.
+if [ "${#missing[@]}" -gt 0 ] || ! apt-cache policy libssl3 2>/dev/null |
+    awk '/Installed:/ {i=$2} /Candidate:/ {c=$2} END {exit !(i == c)}'; then
+    missing+=(libssl3)
+fi
 [ "${#missing[@]}" -eq 0 ] && exit 0
 
 echo "deps.sh: installing ${missing[*]}"

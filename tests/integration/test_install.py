@@ -85,3 +85,46 @@ def test_installed_module_answers(installed):
         assert r.status == 200
         assert r.header("Content-Type") == "application/json"
         assert r.body.startswith(b'{"message":"Hello from a public endpoint!')
+
+
+A2ENMOD = "/usr/sbin/a2enmod"
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists(A2ENMOD)
+                    or not os.path.exists(STOCK_CONF),
+                    reason="needs root and Debian's apache2 (a2enmod)")
+def test_make_install_then_a2enmod_configtest():
+    """The administrator's path: `make install`, `a2enmod auth0_jwt`, `apache2ctl configtest`.
+
+    This one changes the system (the module, its .load/.conf, mods-enabled links)
+    and puts everything back as it was; it runs once, under the event MPM.
+    """
+    if ajtest.current_mpm() != "event":
+        pytest.skip("runs once, under the event MPM")
+    enabled = "/etc/apache2/mods-enabled/"
+    had_shmcb = os.path.exists(enabled + "socache_shmcb.load")
+    had_ours = os.path.exists(enabled + "auth0_jwt.load")
+    out = subprocess.run(["make", "-C", ajtest.top_builddir(), "install"],
+                         capture_output=True, text=True, timeout=300, check=False)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert os.path.exists("/etc/apache2/mods-available/auth0_jwt.load")
+    try:
+        out = subprocess.run([A2ENMOD, "-q", "auth0_jwt"], capture_output=True, text=True,
+                             timeout=60, check=False)
+        assert out.returncode == 0, out.stdout + out.stderr
+        # "# Depends: socache_shmcb" in auth0_jwt.load enables the shared cache too
+        assert os.path.exists(enabled + "socache_shmcb.load")
+        env, _ = _stock_env(tempfile.mkdtemp(prefix="a2enmod-", dir=ajtest.base_dir()))
+        out = subprocess.run(["/usr/sbin/apache2ctl", "configtest"], env=env,
+                             capture_output=True, text=True, timeout=60, check=False)
+        assert out.returncode == 0 and "Syntax OK" in out.stdout + out.stderr, out.stderr
+        out = subprocess.run(["/usr/sbin/apache2ctl", "-M"], env=env,
+                             capture_output=True, text=True, timeout=60, check=False)
+        assert "auth0_jwt_module (shared)" in out.stdout
+    finally:
+        if not had_ours:
+            subprocess.run(["/usr/sbin/a2dismod", "-q", "-f", "auth0_jwt"], check=False,
+                           capture_output=True)
+        if not had_shmcb:
+            subprocess.run(["/usr/sbin/a2dismod", "-q", "-f", "socache_shmcb"], check=False,
+                           capture_output=True)
