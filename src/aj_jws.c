@@ -79,6 +79,9 @@ aj_reason_e aj_jws_parse(aj_jws_t *jws, apr_pool_t *p, const char *token, apr_si
     if (len > AJ_TOKEN_MAX_LEN) {
         return AJ_R_TOO_LARGE;
     }
+    if (token == NULL || len == 0) {
+        return AJ_R_SEGMENTS;
+    }
     dot1 = memchr(token, '.', len);
     dot2 = dot1 ? memchr(dot1 + 1, '.', len - (apr_size_t)(dot1 + 1 - token)) : NULL;
     if (dot2 == NULL || memchr(dot2 + 1, '.', len - (apr_size_t)(dot2 + 1 - token))) {

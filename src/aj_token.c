@@ -50,6 +50,9 @@ aj_reason_e aj_bearer_parse(const char **token, apr_size_t *len, const char *val
     while (b64token_char((unsigned char)*s)) {
         s++;
     }
+    if (s == start) {
+        return AJ_R_HEADER_SYNTAX; /* "=" padding needs a token before it */
+    }
     while (*s == '=') {
         s++;
     }
