@@ -106,9 +106,14 @@ static void log_refusal(request_rec *r, aj_reason_e why, const char *token, apr_
 
 /* ---- header_parser: forged identity never reaches a backend ------------------ */
 
+/*
+ * X-Auth0-* in any case, and with '_' for '-' too: many backends (CGI, PHP,
+ * WSGI) read X_Auth0_Sub and X-Auth0-Sub as the same HTTP_X_AUTH0_SUB.
+ */
 static int strip_identity_headers(void *data, const char *key, const char *value)
 {
-    if (strncasecmp(key, "X-Auth0-", 8) == 0) {
+    if ((key[0] == 'X' || key[0] == 'x') && (key[1] == '-' || key[1] == '_') &&
+        strncasecmp(key + 2, "Auth0", 5) == 0 && (key[7] == '-' || key[7] == '_')) {
         APR_ARRAY_PUSH((apr_array_header_t *)data, const char *) = key;
     }
     return 1;
@@ -321,7 +326,8 @@ static aj_reason_e verify_signature(request_rec *r, const auth0_jwt_dir_conf *c,
                                     unsigned int algs, unsigned char *digest, int *cacheable)
 {
     const char *why = NULL;
-    const aj_jwks_t *keys = auth0_jwt_keys(r, c, 0, &why), *fresh;
+    /* a scope that only allows HS* never needs a key set */
+    const aj_jwks_t *keys = (algs & ~AJ_ALGS_HMAC) ? auth0_jwt_keys(r, c, 0, &why) : NULL, *fresh;
     aj_reason_e rv;
 
     *cacheable = token_cache && auth0_jwt_conf_int(c->token_cache_size, DEFAULT_TOKEN_CACHE) > 0;
@@ -340,7 +346,7 @@ static aj_reason_e verify_signature(request_rec *r, const auth0_jwt_dir_conf *c,
         auth0_jwt_count_cache(0, aj_tcache_entries(token_cache));
     }
     rv = aj_token_verify_signature_ex(&st->token, r->pool, token, len, algs, keys, c->secrets);
-    if (rv == AJ_R_KID_UNKNOWN) {
+    if (rv == AJ_R_KID_UNKNOWN && keys) {
         fresh = auth0_jwt_keys(r, c, 1, &why);
         if (fresh && fresh != keys) {
             rv = aj_token_verify_signature_ex(&st->token, r->pool, token, len, algs, fresh,
@@ -456,15 +462,22 @@ static int check_authn(request_rec *r)
     case AJ_STATE_VALID:
         return OK;
     case AJ_STATE_UNAVAILABLE:
+        auth0_jwt_challenge(r, HTTP_SERVICE_UNAVAILABLE);
         return HTTP_SERVICE_UNAVAILABLE;
     case AJ_STATE_UNSEEN: /* a preflight with Auth0CORSPreflight Off, or a subrequest */
         verify_request(r, dir_conf(r), st);
-        return st->state == AJ_STATE_VALID ? OK : HTTP_UNAUTHORIZED;
+        if (st->state == AJ_STATE_VALID) {
+            return OK;
+        }
+        auth0_jwt_challenge(r, HTTP_UNAUTHORIZED);
+        return HTTP_UNAUTHORIZED;
     case AJ_STATE_NO_TOKEN:
         log_refusal(r, AJ_R_NO_TOKEN, NULL, 0);
         auth0_jwt_count(AJ_R_NO_TOKEN);
+        auth0_jwt_challenge(r, HTTP_UNAUTHORIZED);
         return HTTP_UNAUTHORIZED;
     default:
+        auth0_jwt_challenge(r, HTTP_UNAUTHORIZED);
         return HTTP_UNAUTHORIZED;
     }
 }
@@ -478,48 +491,99 @@ static apr_status_t json_error_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     return ap_pass_brigade(f->next, bb);
 }
 
-/* Our answer for this error status, from the request's state, or NULL. */
-static const char *error_json(request_rec *r, auth0_jwt_req *st, const char **challenge)
+/*
+ * Why a valid token got a 403: the first unmet auth0-* requirement, unless an
+ * auth0-* line under <RequireNone> matched (then that match denied), else the
+ * generic access_denied (another Require line decided).
+ */
+static aj_reason_e forbidden_reason(const auth0_jwt_req *st)
 {
-    const char *realm = ap_auth_name(r) ? ap_auth_name(r) : DEFAULT_REALM;
-    const char *esc_realm = ap_escape_quotes(r->pool, realm);
+    return st->denial != AJ_OK && !st->granted ? st->denial : AJ_R_ACCESS_DENIED;
+}
+
+/*
+ * The answer to r with status from the request's state: the JSON body, and
+ * the WWW-Authenticate challenge (NULL for none). NULL when the state does not
+ * explain the status (it is not ours to answer).
+ */
+static const char *error_answer(request_rec *r, const auth0_jwt_req *st, int status,
+                                const char **challenge)
+{
+    const char *realm = ap_escape_quotes(r->pool, ap_auth_name(r) ? ap_auth_name(r)
+                                                                  : DEFAULT_REALM);
     aj_reason_e why;
+    const char *scope = "";
 
     *challenge = NULL;
-    if (r->status == HTTP_UNAUTHORIZED && st->state == AJ_STATE_NO_TOKEN) {
-        *challenge = apr_psprintf(r->pool, "Bearer realm=\"%s\"", esc_realm);
+    if (status == HTTP_UNAUTHORIZED && st->state == AJ_STATE_NO_TOKEN) {
+        *challenge = apr_psprintf(r->pool, "Bearer realm=\"%s\"", realm);
         return "{\"error\":\"missing_token\",\"error_description\":\"No bearer token\"}";
     }
-    if (r->status == HTTP_UNAUTHORIZED && st->state == AJ_STATE_INVALID) {
+    if (status == HTTP_UNAUTHORIZED && st->state == AJ_STATE_INVALID) {
         why = st->reason;
         *challenge = apr_psprintf(r->pool,
                                   "Bearer realm=\"%s\", error=\"invalid_token\", "
                                   "error_description=\"%s\"",
-                                  esc_realm, aj_reason_description(why));
+                                  realm, aj_reason_description(why));
         return apr_psprintf(r->pool,
                             "{\"error\":\"invalid_token\",\"error_description\":\"%s\"}",
                             aj_reason_description(why));
     }
-    if (r->status == HTTP_FORBIDDEN && st->state == AJ_STATE_VALID && st->denial != AJ_OK) {
-        why = st->denial;
-        auth0_jwt_count(why);
-        *challenge = apr_psprintf(
-            r->pool, "Bearer realm=\"%s\", error=\"insufficient_scope\", error_description=\"%s\"%s",
-            esc_realm, aj_reason_description(why),
-            why == AJ_R_CLAIM_MISMATCH
-                ? ""
-                : apr_psprintf(r->pool, ", scope=\"%s\"",
-                               ap_escape_quotes(r->pool, st->required_scope)));
+    if (status == HTTP_FORBIDDEN && st->state == AJ_STATE_VALID) {
+        why = forbidden_reason(st);
+        if (why == AJ_R_INSUFFICIENT_SCOPE || why == AJ_R_INSUFFICIENT_PERMISSION) {
+            scope = apr_psprintf(r->pool, ", scope=\"%s\"",
+                                 ap_escape_quotes(r->pool, st->required_scope));
+        }
+        *challenge = apr_psprintf(r->pool,
+                                  "Bearer realm=\"%s\", error=\"insufficient_scope\", "
+                                  "error_description=\"%s\"%s",
+                                  realm, aj_reason_description(why), scope);
         return apr_psprintf(r->pool,
                             "{\"error\":\"insufficient_scope\",\"error_description\":\"%s\"}",
                             aj_reason_description(why));
     }
-    if (r->status == HTTP_SERVICE_UNAVAILABLE && st->state == AJ_STATE_UNAVAILABLE) {
-        apr_table_setn(r->err_headers_out, "Retry-After", RETRY_AFTER);
+    if (status == HTTP_FORBIDDEN) { /* denied before any token mattered (Require ip ...) */
+        return "{\"error\":\"access_denied\",\"error_description\":\"Access is denied\"}";
+    }
+    if (status == HTTP_SERVICE_UNAVAILABLE && st->state == AJ_STATE_UNAVAILABLE) {
         return "{\"error\":\"temporarily_unavailable\","
                "\"error_description\":\"No signing keys are available yet\"}";
     }
     return NULL;
+}
+
+void auth0_jwt_challenge(request_rec *r, int status)
+{
+    auth0_jwt_req *st = auth0_jwt_req_get(r);
+    const char *challenge;
+
+    if (error_answer(r, st, status, &challenge) == NULL) {
+        return;
+    }
+    if (challenge) {
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate", challenge);
+    } else {
+        apr_table_unset(r->err_headers_out, "WWW-Authenticate");
+    }
+    if (status == HTTP_SERVICE_UNAVAILABLE) {
+        apr_table_setn(r->err_headers_out, "Retry-After", RETRY_AFTER);
+    }
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    st->challenged = status;
+}
+
+/* A request that passed authorization keeps no challenge a denying provider set. */
+static int fixups(request_rec *r)
+{
+    auth0_jwt_req *st = ap_get_module_config(r->request_config, &auth0_jwt_module);
+
+    if (st && st->challenged == HTTP_FORBIDDEN) {
+        apr_table_unset(r->err_headers_out, "WWW-Authenticate");
+        apr_table_unset(r->err_headers_out, "Cache-Control");
+        st->challenged = 0;
+    }
+    return DECLINED;
 }
 
 static void insert_error_filter(request_rec *r)
@@ -527,17 +591,20 @@ static void insert_error_filter(request_rec *r)
     auth0_jwt_req *st = ap_get_module_config(r->request_config, &auth0_jwt_module);
     const char *json, *challenge;
 
-    if (st == NULL || !auth0_on(r)) {
+    if (!auth0_on(r)) {
         return;
     }
-    json = error_json(r, st, &challenge);
+    if (st == NULL) {
+        st = auth0_jwt_req_get(r); /* denied before our hooks ran */
+    }
+    json = error_answer(r, st, r->status, &challenge);
     if (json == NULL) {
         return;
     }
-    if (challenge) {
-        apr_table_setn(r->err_headers_out, "WWW-Authenticate", challenge);
+    if (r->status == HTTP_FORBIDDEN && st->state == AJ_STATE_VALID) {
+        auth0_jwt_count(forbidden_reason(st));
     }
-    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    auth0_jwt_challenge(r, r->status);
     /* An ErrorDocument for this status is the administrator's choice: keep it. */
     if (ap_response_code_string(r, ap_index_of_response(r->status)) == NULL) {
         ap_custom_response(r, r->status, json);
@@ -595,6 +662,7 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_check_access_ex(access_checker_ex, NULL, NULL, APR_HOOK_FIRST,
                             AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_check_authn(check_authn, NULL, NULL, APR_HOOK_MIDDLE, AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_fixups(fixups, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_insert_error_filter(insert_error_filter, NULL, NULL, APR_HOOK_MIDDLE);
     ap_register_output_filter(JSON_FILTER_NAME, json_error_filter, NULL, AP_FTYPE_CONTENT_SET);
     ap_hook_handler(auth0_jwt_demo_handler, NULL, NULL, APR_HOOK_MIDDLE);

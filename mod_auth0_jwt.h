@@ -51,6 +51,7 @@ typedef struct {
     const char *user_claim;
     int pass_claims;
     int cors_preflight;
+    int auth_type_auth0;     /* this scope said AuthType Auth0 (1) or another (0) */
 } auth0_jwt_dir_conf;
 
 typedef struct {
@@ -159,11 +160,21 @@ typedef struct {
     aj_reason_e reason;
     aj_token_t token;
     const char *required_scope; /* scopes a denying auth0-scope provider wanted */
-    aj_reason_e denial;         /* AJ_OK, or why an auth0-* provider denied */
+    aj_reason_e denial;         /* AJ_OK, or why the first auth0-* provider denied */
+    int granted;                /* an auth0-* line under <RequireNone> matched (so it denies) */
+    int challenged;             /* error headers set early (see auth0_jwt_challenge) */
 } auth0_jwt_req;
 
 /* The request's state, created on first use. */
 auth0_jwt_req *auth0_jwt_req_get(request_rec *r);
+
+/*
+ * Put the RFC 6750 headers for answering r with status (401, 403 or 503) into
+ * r->err_headers_out, from the request's state. Called when the decision is
+ * made, so an ErrorDocument that redirects keeps them; a 403 challenge set by
+ * a denying provider is taken back if the request is authorized after all.
+ */
+void auth0_jwt_challenge(request_rec *r, int status);
 
 /* ---- authorization providers (mod_auth0_jwt_authz.c) ---------------------- */
 

@@ -26,7 +26,23 @@ typedef struct {
     apr_array_header_t *values;  /* const char *: the words after it */
     const char *joined;          /* the values, space-joined, for scope="..." */
     aj_reason_e denial;
+    int negated;                 /* inside an odd number of <RequireNone> */
 } require_args;
+
+/*
+ * Whether this Require line sits under <RequireNone> (an odd number of them):
+ * there a grant is what denies, and a denial denies nothing.
+ */
+static int negated(const cmd_parms *cmd)
+{
+    int n = 0;
+
+    for (const ap_directive_t *d = cmd->directive ? cmd->directive->parent : NULL; d;
+         d = d->parent) {
+        n ^= d->directive && strcasecmp(d->directive, "<RequireNone") == 0;
+    }
+    return n;
+}
 
 static const char *parse_words(cmd_parms *cmd, const void **parsed, const char *line,
                                const char *claim, aj_reason_e denial, const char *provider,
@@ -44,6 +60,7 @@ static const char *parse_words(cmd_parms *cmd, const void **parsed, const char *
     }
     a->claim = claim;
     a->denial = denial;
+    a->negated = negated(cmd);
     a->joined = apr_array_pstrcat(cmd->pool, a->values, ' ');
     *parsed = a;
     return NULL;
@@ -79,6 +96,7 @@ static const char *parse_claim(cmd_parms *cmd, const char *line, const void **pa
         APR_ARRAY_PUSH(a->values, const char *) = APR_ARRAY_IDX(arr, i, const char *);
     }
     a->denial = AJ_R_CLAIM_MISMATCH;
+    a->negated = negated(cmd);
     *parsed = a;
     return NULL;
 }
@@ -102,13 +120,22 @@ static authz_status deny(request_rec *r, const require_args *a)
 {
     auth0_jwt_req *st = auth0_jwt_req_get(r);
 
-    if (st->denial == AJ_OK) { /* the first unmet requirement explains the 403 */
+    if (st->denial == AJ_OK && !a->negated) { /* the first unmet requirement explains the 403 */
         st->denial = a->denial;
         st->required_scope = a->joined;
+        auth0_jwt_challenge(r, HTTP_FORBIDDEN);
     }
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "%s not met: %s %s",
                   aj_reason_name(a->denial), a->claim, a->joined ? a->joined : "");
     return AUTHZ_DENIED;
+}
+
+static authz_status grant(request_rec *r, const require_args *a)
+{
+    if (a->negated) {
+        auth0_jwt_req_get(r)->granted = 1; /* under <RequireNone>: this may be what denies */
+    }
+    return AUTHZ_GRANTED;
 }
 
 static authz_status check_tokens(request_rec *r, const char *line, const void *parsed)
@@ -120,7 +147,7 @@ static authz_status check_tokens(request_rec *r, const char *line, const void *p
     if (payload == NULL) {
         return status;
     }
-    return aj_claim_has_all(json_object_get(payload, a->claim), a->values) ? AUTHZ_GRANTED
+    return aj_claim_has_all(json_object_get(payload, a->claim), a->values) ? grant(r, a)
                                                                             : deny(r, a);
 }
 
@@ -133,7 +160,7 @@ static authz_status check_claim(request_rec *r, const char *line, const void *pa
     if (payload == NULL) {
         return status;
     }
-    return aj_claim_equals_any(json_object_get(payload, a->claim), a->values) ? AUTHZ_GRANTED
+    return aj_claim_equals_any(json_object_get(payload, a->claim), a->values) ? grant(r, a)
                                                                                : deny(r, a);
 }
 

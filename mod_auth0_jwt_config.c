@@ -26,7 +26,7 @@ void *auth0_jwt_create_dir_conf(apr_pool_t *p, char *dir)
     auth0_jwt_dir_conf *c = apr_pcalloc(p, sizeof(*c));
 
     c->skew = c->cache_ttl = c->refresh_cooldown = c->max_stale = c->timeout = AJ_UNSET;
-    c->token_cache_size = c->pass_claims = c->cors_preflight = AJ_UNSET;
+    c->token_cache_size = c->pass_claims = c->cors_preflight = c->auth_type_auth0 = AJ_UNSET;
     return c;
 }
 
@@ -54,6 +54,7 @@ void *auth0_jwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     PICK_INT(token_cache_size);
     PICK_INT(pass_claims);
     PICK_INT(cors_preflight);
+    PICK_INT(auth_type_auth0);
     m->algs = add->algs ? add->algs : base->algs;
     if (add->accept) {
         m->accept = add->accept;
@@ -460,6 +461,16 @@ static const char *set_cors(cmd_parms *cmd, void *dc, int on)
     return NULL;
 }
 
+/*
+ * AuthType belongs to mod_authn_core. We only note whether a scope turns us on
+ * (to fetch its keys at start-up) and decline, so that core still handles it.
+ */
+static const char *note_auth_type(cmd_parms *cmd, void *dc, const char *arg)
+{
+    ((auth0_jwt_dir_conf *)dc)->auth_type_auth0 = strcasecmp(arg, "Auth0") == 0;
+    return DECLINE_CMD;
+}
+
 #define DIR_CMD(kind, name, fn, help) AP_INIT_##kind(name, fn, NULL, OR_AUTHCFG | RSRC_CONF, help)
 
 const command_rec auth0_jwt_cmds[] = {
@@ -485,5 +496,7 @@ const command_rec auth0_jwt_cmds[] = {
     DIR_CMD(TAKE1, "Auth0PassClaims", set_pass_claims, "none, env, headers or both"),
     AP_INIT_FLAG("Auth0CORSPreflight", set_cors, NULL, OR_AUTHCFG | RSRC_CONF,
                  "let CORS preflight requests pass without a token"),
+    AP_INIT_TAKE1("AuthType", note_auth_type, NULL, OR_AUTHCFG,
+                  "noted by mod_auth0_jwt, handled by mod_authn_core"),
     {NULL},
 };

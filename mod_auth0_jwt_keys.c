@@ -499,15 +499,23 @@ const aj_jwks_t *auth0_jwt_keys(request_rec *r, const auth0_jwt_dir_conf *c, int
 /* ---- start-up ---------------------------------------------------------------- */
 
 /* The effective settings of one configuration section (server defaults under it). */
-static void collect(apr_hash_t *urls, apr_pool_t *p, const auth0_jwt_dir_conf *base,
+static void collect(apr_hash_t *urls, apr_pool_t *p, ap_conf_vector_t *defaults,
                     ap_conf_vector_t **sections, int n, apr_pool_t *pconf)
 {
+    const auth0_jwt_dir_conf *base = ap_get_module_config(defaults, &auth0_jwt_module);
+
     for (int i = -1; i < n; i++) {
         const auth0_jwt_dir_conf *c = base;
         const char *url;
         if (i >= 0) {
             const auth0_jwt_dir_conf *sec = ap_get_module_config(sections[i], &auth0_jwt_module);
             c = sec ? auth0_jwt_merge_dir_conf(p, (void *)base, (void *)sec) : base;
+        }
+        if (c == NULL || c->auth_type_auth0 != 1) {
+            continue; /* only scopes with AuthType Auth0 need keys at start-up */
+        }
+        if (c && c->algs && !(c->algs & ~AJ_ALGS_HMAC)) {
+            continue; /* HS* only: the shared secret is the key, nothing to fetch */
         }
         url = c == NULL ? NULL : c->jwks_file ? c->jwks_file : auth0_jwt_jwks_uri(c, p);
         if (url && apr_hash_get(urls, url, APR_HASH_KEY_STRING) == NULL) {
@@ -552,11 +560,9 @@ void auth0_jwt_keys_startup(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
     configured = apr_array_make(pconf, 4, sizeof(auth0_jwt_source_info));
     for (server_rec *vs = s; vs; vs = vs->next) {
         core_server_config *core = ap_get_core_module_config(vs->module_config);
-        const auth0_jwt_dir_conf *base = ap_get_module_config(vs->lookup_defaults,
-                                                              &auth0_jwt_module);
-        collect(urls, ptemp, base, (ap_conf_vector_t **)core->sec_url->elts,
+        collect(urls, ptemp, vs->lookup_defaults, (ap_conf_vector_t **)core->sec_url->elts,
                 core->sec_url->nelts, pconf);
-        collect(urls, ptemp, base, (ap_conf_vector_t **)core->sec_dir->elts,
+        collect(urls, ptemp, vs->lookup_defaults, (ap_conf_vector_t **)core->sec_dir->elts,
                 core->sec_dir->nelts, pconf);
     }
     for (hi = apr_hash_first(ptemp, urls); hi; hi = apr_hash_next(hi)) {

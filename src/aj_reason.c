@@ -95,6 +95,8 @@ static const aj_reason_t reasons[AJ_R__COUNT] = {
       "token lacks a required permission", "The token lacks a required permission"),
     R(AJ_R_CLAIM_MISMATCH, "claim_mismatch", "token claim does not have a required value",
       "The token lacks a required claim value"),
+    R(AJ_R_ACCESS_DENIED, "access_denied", "the Require rules deny this valid token",
+      "The token does not allow this request"),
 };
 
 static const aj_reason_t unknown = {AJ_R__COUNT, "unknown", "unknown reason", "The token is invalid"};

@@ -66,6 +66,7 @@ typedef enum {
     AJ_R_INSUFFICIENT_SCOPE,
     AJ_R_INSUFFICIENT_PERMISSION,
     AJ_R_CLAIM_MISMATCH,
+    AJ_R_ACCESS_DENIED,
     AJ_R__COUNT
 } aj_reason_e;
 

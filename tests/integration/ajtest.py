@@ -76,8 +76,17 @@ def top_builddir():
 
 
 def module_path():
-    """The freshly built module (not installed)."""
-    return os.path.join(top_builddir(), ".libs", "mod_auth0_jwt.so")
+    """The freshly built module (not installed), or $AJ_MODULE (e.g. a sanitizer build)."""
+    return os.environ.get("AJ_MODULE") or os.path.join(top_builddir(), ".libs",
+                                                       "mod_auth0_jwt.so")
+
+
+def httpd_env():
+    """httpd's environment: ours, plus LD_PRELOAD=$AJ_HTTPD_PRELOAD for sanitizer builds."""
+    env = dict(os.environ)
+    if os.environ.get("AJ_HTTPD_PRELOAD"):
+        env["LD_PRELOAD"] = os.environ["AJ_HTTPD_PRELOAD"]
+    return env
 
 
 @functools.lru_cache(maxsize=None)
@@ -528,7 +537,8 @@ class Httpd:
         """`httpd -t` on this server's configuration: (returncode, output)."""
         self.write_config(snippet)
         out = subprocess.run([httpd_binary(), "-d", self.root, "-f", self.conf_path, "-t"],
-                             capture_output=True, text=True, timeout=60, check=False)
+                             capture_output=True, text=True, timeout=60, check=False,
+                             env=httpd_env())
         return out.returncode, out.stdout + out.stderr
 
     # ---- lifecycle -------------------------------------------------------
@@ -564,7 +574,7 @@ class Httpd:
             self.proc = subprocess.Popen(
                 [httpd_binary(), "-d", self.root, "-f", self.conf_path, "-DFOREGROUND"],
                 stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr,
-                start_new_session=True)
+                start_new_session=True, env=httpd_env())
         finally:
             stderr.close()
         RUNNING.add(self)
