@@ -41,6 +41,7 @@
 #define DEFAULT_TOKEN_CACHE 10000
 
 static aj_tcache_t *token_cache; /* per process; NULL when off */
+static aj_jwks_t *no_secrets;     /* HS* keys come from Auth0SigningSecretFile only */
 
 /* ---- helpers --------------------------------------------------------------- */
 
@@ -328,29 +329,32 @@ static aj_reason_e verify_signature(request_rec *r, const auth0_jwt_dir_conf *c,
     const char *why = NULL;
     /* a scope that only allows HS* never needs a key set */
     const aj_jwks_t *keys = (algs & ~AJ_ALGS_HMAC) ? auth0_jwt_keys(r, c, 0, &why) : NULL, *fresh;
+    const aj_jwks_t *secrets;
     aj_reason_e rv;
 
     *cacheable = token_cache && auth0_jwt_conf_int(c->token_cache_size, DEFAULT_TOKEN_CACHE) > 0;
     if (keys == NULL && c->secrets == NULL) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "no signing keys available: %s",
+        /* the fetch failure itself is logged once per failure streak */
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "no signing keys available: %s",
                       why ? why : "unknown reason");
         return AJ_R_NO_KEYS;
     }
+    secrets = c->secrets ? c->secrets : no_secrets;
     if (*cacheable) {
         aj_tcache_digest(digest, token, len);
-        if (cache_hit(r, digest, algs, keys, c->secrets, &st->token)) {
+        if (cache_hit(r, digest, algs, keys, secrets, &st->token)) {
             *cacheable = 0; /* already there */
             auth0_jwt_count_cache(1, aj_tcache_entries(token_cache));
             return AJ_OK;
         }
         auth0_jwt_count_cache(0, aj_tcache_entries(token_cache));
     }
-    rv = aj_token_verify_signature_ex(&st->token, r->pool, token, len, algs, keys, c->secrets);
+    rv = aj_token_verify_signature_ex(&st->token, r->pool, token, len, algs, keys, secrets);
     if (rv == AJ_R_KID_UNKNOWN && keys) {
         fresh = auth0_jwt_keys(r, c, 1, &why);
         if (fresh && fresh != keys) {
             rv = aj_token_verify_signature_ex(&st->token, r->pool, token, len, algs, fresh,
-                                              c->secrets);
+                                              secrets);
         }
     }
     return rv;
@@ -372,17 +376,14 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
     if (rv != AJ_OK) {
         st->state = rv == AJ_R_NO_TOKEN ? AJ_STATE_NO_TOKEN : AJ_STATE_INVALID;
         st->reason = rv;
-        if (rv != AJ_R_NO_TOKEN) { /* a missing token counts when it is refused (401) */
-            log_refusal(r, rv, NULL, 0);
-            auth0_jwt_count(rv);
-        }
         return;
     }
+    st->raw = token;
+    st->raw_len = len;
     rv = verify_signature(r, c, st, token, len, algs, digest, &cacheable);
     if (rv == AJ_R_NO_KEYS) {
         st->state = AJ_STATE_UNAVAILABLE;
         st->reason = rv;
-        auth0_jwt_count(rv);
         return;
     }
     if (rv == AJ_OK) {
@@ -400,9 +401,7 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
     if (rv != AJ_OK) {
         st->state = AJ_STATE_INVALID;
         st->reason = rv;
-        log_refusal(r, rv, token, len);
-        auth0_jwt_count(rv);
-        return;
+        return; /* logged and counted if the request is refused for it (check_authn) */
     }
     auth0_jwt_count(AJ_OK);
     if (cacheable) {
@@ -418,37 +417,72 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
                   st->token.jws.kid ? st->token.jws.kid : "none", st->token.jws.alg->name);
 }
 
+/* What a scope with AuthType Auth0 cannot do without, or NULL when complete. */
+static const char *missing_setting(request_rec *r, const auth0_jwt_dir_conf *c)
+{
+    unsigned int algs = c->algs ? c->algs : AJ_ALGS_DEFAULT;
+
+    if (c->audiences == NULL) {
+        return "Auth0Audience";
+    }
+    if (auth0_jwt_issuer(c, r->pool) == NULL) {
+        return "Auth0Domain or Auth0Issuer";
+    }
+    if ((algs & ~AJ_ALGS_HMAC) && c->jwks_file == NULL && auth0_jwt_jwks_uri(c, r->pool) == NULL) {
+        return "Auth0Domain, Auth0JWKSURI or Auth0JWKSFile";
+    }
+    if ((algs & AJ_ALGS_HMAC) && !(algs & ~AJ_ALGS_HMAC) && c->secrets == NULL) {
+        return "Auth0SigningSecretFile (only HS* algorithms are allowed)";
+    }
+    return NULL;
+}
+
 static int access_checker_ex(request_rec *r)
 {
     auth0_jwt_dir_conf *c;
     auth0_jwt_req *st;
+    const char *missing;
 
     if (!auth0_on(r)) {
         return DECLINED;
     }
     c = dir_conf(r);
-    if (is_cors_preflight(r) && auth0_jwt_conf_int(c->cors_preflight, 1)) {
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "CORS preflight passes without a token");
-        return OK; /* authorized without authentication */
-    }
-    if (c->audiences == NULL) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "AuthType Auth0 for %s without Auth0Audience: every token is refused",
-                      r->uri);
-    }
     st = auth0_jwt_req_get(r);
     if (st->state == AJ_STATE_UNSEEN) {
-        if (c->audiences == NULL) {
-            st->state = AJ_STATE_INVALID;
-            st->reason = AJ_R_AUD_MISMATCH;
+        if (is_cors_preflight(r) && auth0_jwt_conf_int(c->cors_preflight, 1)) {
+            /* No token is asked for; every other Require line still applies. */
+            st->state = AJ_STATE_PREFLIGHT;
+            r->user = "";
+            r->ap_auth_type = (char *)AUTH_TYPE;
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "CORS preflight: no token needed");
+        } else if ((missing = missing_setting(r, c)) != NULL) {
+            st->state = AJ_STATE_MISCONFIGURED;
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                          "AuthType Auth0 for %s needs %s: answering 500", r->uri, missing);
         } else {
             verify_request(r, c, st);
         }
+    }
+    if (st->state == AJ_STATE_MISCONFIGURED) {
+        return HTTP_INTERNAL_SERVER_ERROR;
     }
     return DECLINED; /* mod_authz_core decides, with r->user set if the token is good */
 }
 
 /* ---- check_authn: no acceptable token ---------------------------------------- */
+
+/* The request is refused for its token: one log line, one count, the challenge. */
+static int refuse(request_rec *r, auth0_jwt_req *st)
+{
+    aj_reason_e why = st->state == AJ_STATE_NO_TOKEN ? AJ_R_NO_TOKEN : st->reason;
+    int status = st->state == AJ_STATE_UNAVAILABLE ? HTTP_SERVICE_UNAVAILABLE
+                                                   : HTTP_UNAUTHORIZED;
+
+    log_refusal(r, why, st->raw, st->raw_len);
+    auth0_jwt_count(why);
+    auth0_jwt_challenge(r, status);
+    return status;
+}
 
 static int check_authn(request_rec *r)
 {
@@ -458,27 +492,17 @@ static int check_authn(request_rec *r)
         return DECLINED;
     }
     st = auth0_jwt_req_get(r);
+    if (st->state == AJ_STATE_UNSEEN) { /* a subrequest, or a preflight with CORS off */
+        verify_request(r, dir_conf(r), st);
+    }
     switch (st->state) {
     case AJ_STATE_VALID:
+    case AJ_STATE_PREFLIGHT:
         return OK;
-    case AJ_STATE_UNAVAILABLE:
-        auth0_jwt_challenge(r, HTTP_SERVICE_UNAVAILABLE);
-        return HTTP_SERVICE_UNAVAILABLE;
-    case AJ_STATE_UNSEEN: /* a preflight with Auth0CORSPreflight Off, or a subrequest */
-        verify_request(r, dir_conf(r), st);
-        if (st->state == AJ_STATE_VALID) {
-            return OK;
-        }
-        auth0_jwt_challenge(r, HTTP_UNAUTHORIZED);
-        return HTTP_UNAUTHORIZED;
-    case AJ_STATE_NO_TOKEN:
-        log_refusal(r, AJ_R_NO_TOKEN, NULL, 0);
-        auth0_jwt_count(AJ_R_NO_TOKEN);
-        auth0_jwt_challenge(r, HTTP_UNAUTHORIZED);
-        return HTTP_UNAUTHORIZED;
+    case AJ_STATE_MISCONFIGURED:
+        return HTTP_INTERNAL_SERVER_ERROR;
     default:
-        auth0_jwt_challenge(r, HTTP_UNAUTHORIZED);
-        return HTTP_UNAUTHORIZED;
+        return refuse(r, st);
     }
 }
 
@@ -529,6 +553,9 @@ static const char *error_answer(request_rec *r, const auth0_jwt_req *st, int sta
                             "{\"error\":\"invalid_token\",\"error_description\":\"%s\"}",
                             aj_reason_description(why));
     }
+    if (st->authorized) {
+        return NULL; /* a handler's error after authorization: not ours to answer */
+    }
     if (status == HTTP_FORBIDDEN && st->state == AJ_STATE_VALID) {
         why = forbidden_reason(st);
         if (why == AJ_R_INSUFFICIENT_SCOPE || why == AJ_R_INSUFFICIENT_PERMISSION) {
@@ -578,6 +605,9 @@ static int fixups(request_rec *r)
 {
     auth0_jwt_req *st = ap_get_module_config(r->request_config, &auth0_jwt_module);
 
+    if (st) {
+        st->authorized = 1;
+    }
     if (st && st->challenged == HTTP_FORBIDDEN) {
         apr_table_unset(r->err_headers_out, "WWW-Authenticate");
         apr_table_unset(r->err_headers_out, "Cache-Control");
@@ -647,6 +677,7 @@ static void child_init(apr_pool_t *p, server_rec *s)
     auth0_jwt_shared_child_init(p, s);
     auth0_jwt_keys_init(p, s);
     token_cache = aj_tcache_create(p, size);
+    no_secrets = aj_jwks_make(p);
     auth0_jwt_counters_child_init(p, size);
 }
 

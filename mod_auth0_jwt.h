@@ -152,12 +152,17 @@ typedef enum {
     AJ_STATE_NO_TOKEN,     /* no bearer token anywhere allowed */
     AJ_STATE_INVALID,      /* a token, refused: reason says why */
     AJ_STATE_VALID,        /* a verified token: token holds it */
-    AJ_STATE_UNAVAILABLE   /* no keys could be loaded: 503 */
+    AJ_STATE_UNAVAILABLE,  /* no keys could be loaded: 503 */
+    AJ_STATE_PREFLIGHT,    /* a CORS preflight: no token asked for */
+    AJ_STATE_MISCONFIGURED /* the scope lacks an audience, issuer or key source: 500 */
 } auth0_jwt_state_e;
 
 typedef struct {
     auth0_jwt_state_e state;
     aj_reason_e reason;
+    const char *raw;            /* the token as sent (never logged), and its length */
+    apr_size_t raw_len;
+    int authorized;             /* authorization passed (a later 403 is not ours) */
     aj_token_t token;
     const char *required_scope; /* scopes a denying auth0-scope provider wanted */
     aj_reason_e denial;         /* AJ_OK, or why the first auth0-* provider denied */

@@ -97,6 +97,7 @@ static const char *parse_claim(cmd_parms *cmd, const char *line, const void **pa
     }
     a->denial = AJ_R_CLAIM_MISMATCH;
     a->negated = negated(cmd);
+    a->joined = apr_array_pstrcat(cmd->pool, a->values, ' ');
     *parsed = a;
     return NULL;
 }
@@ -111,6 +112,10 @@ static const json_t *payload_or(request_rec *r, authz_status *status)
 
     if (st->state == AJ_STATE_VALID) {
         return st->token.payload;
+    }
+    if (st->state == AJ_STATE_PREFLIGHT) {
+        *status = AUTHZ_GRANTED; /* a CORS preflight carries no token by design */
+        return NULL;
     }
     *status = r->user ? AUTHZ_DENIED : AUTHZ_DENIED_NO_USER;
     return NULL;

@@ -8,6 +8,7 @@
 #include <httpd.h>
 #include <http_config.h>
 #include <http_log.h>
+#include <http_core.h>
 #include <apr_file_io.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
@@ -141,6 +142,9 @@ static const char *seconds(cmd_parms *cmd, int *out, const char *arg, int min)
 
 static void warn_unwise(cmd_parms *cmd, int value, const char *why)
 {
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_RUN_MPM) {
+        return; /* .htaccess, read at every request: warned at start-up or never */
+    }
     ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server,
                  "%s %d: %s; honoured as set (%s:%d)", cmd->cmd->name, value, why,
                  cmd->directive->filename ? cmd->directive->filename : "?",
