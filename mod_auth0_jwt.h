@@ -137,6 +137,7 @@ int auth0_jwt_shared_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_re
                                  const char *spec);
 void auth0_jwt_shared_child_init(apr_pool_t *p, server_rec *s);
 const char *auth0_jwt_shared_cache_name(void);
+int auth0_jwt_shared_is_fleet(void); /* redis or memcache: other servers share records */
 auth0_jwt_slot *auth0_jwt_shared_slot(const char *url);
 auth0_jwt_rec *auth0_jwt_shared_get(server_rec *s, const char *url, apr_pool_t *p);
 apr_status_t auth0_jwt_shared_put(server_rec *s, const char *url, const auth0_jwt_rec *head,

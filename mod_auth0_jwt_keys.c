@@ -40,6 +40,9 @@
 #define AJ_DEFAULT_MAX_STALE 86400
 #define AJ_DEFAULT_TIMEOUT   5
 #define WAIT_STEP         apr_time_from_msec(20)
+/* With a fleet cache (redis, memcache) another server may refresh: look at the
+ * shared record at least this often, so a removed key stops everywhere soon. */
+#define FLEET_SYNC        apr_time_from_sec(5)
 
 typedef struct {
     apr_pool_t *pool; /* unmanaged: destroyed when the last holder lets go */
@@ -57,6 +60,7 @@ typedef struct {
     apr_uint32_t gen;       /* slot generation current belongs to */
     apr_time_t fetched_at;  /* when current was fetched (URL) or loaded (file) */
     apr_time_t recheck_at;  /* stale keys may serve without a look until then */
+    apr_time_t synced_at;   /* last look at the shared record */
     /* under busy only */
     apr_time_t forced_at;   /* this process's last forced refresh */
     auth0_jwt_rec local;    /* the record, when there is no socache */
@@ -74,6 +78,7 @@ static apr_pool_t *registry_pool;
 static apr_hash_t *registry;
 static apr_thread_rwlock_t *registry_lock;
 static int have_shared; /* a socache holds records for every process */
+static int fleet;       /* ... and for other servers too */
 
 /* ---- key sets ---------------------------------------------------------------- */
 
@@ -149,6 +154,7 @@ void auth0_jwt_keys_init(apr_pool_t *p, server_rec *s)
     registry = apr_hash_make(p);
     apr_thread_rwlock_create(&registry_lock, p);
     have_shared = strcmp(auth0_jwt_shared_cache_name(), "none (per process)") != 0;
+    fleet = auth0_jwt_shared_is_fleet();
 }
 
 static source *source_get(const char *location, int is_file)
@@ -190,7 +196,8 @@ static keyset *fast_get(source *src, apr_time_t now, const timing *t)
 
     apr_thread_rwlock_rdlock(registry_lock);
     if (src->current && src->gen == slot_gen(src) &&
-        (now < src->fetched_at + t->ttl || now < src->recheck_at)) {
+        (now < src->fetched_at + t->ttl || now < src->recheck_at) &&
+        (!fleet || now < src->synced_at + FLEET_SYNC)) {
         ks = src->current;
         apr_atomic_inc32(&ks->refs);
     }
@@ -233,7 +240,8 @@ static auth0_jwt_rec *sync_shared(server_rec *s, source *src, apr_pool_t *p)
     const char *why = NULL;
     keyset *ks;
 
-    if (rec->body_len && rec->fetched_at != src->fetched_at) {
+    src->synced_at = apr_time_now();
+    if (rec->body_len && rec->fetched_at > src->fetched_at) { /* newer only */
         ks = keyset_make(s, src->location, (const char *)(rec + 1), rec->body_len, &why);
         if (ks) {
             install(src, ks, rec->fetched_at, gen);
@@ -308,6 +316,7 @@ static void refresh(request_rec *r, source *src, const auth0_jwt_dir_conf *c, co
             apr_atomic_inc32(&src->slot->fetch_ok);
         }
         install(src, ks, now, gen);
+        src->synced_at = now;
         ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "fetched %d key(s) from %s%s",
                      ks->jwks->keys->nelts, src->location, forced ? " (unknown kid)" : "");
     } else {
@@ -568,7 +577,7 @@ void auth0_jwt_keys_startup(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
     for (hi = apr_hash_first(ptemp, urls); hi; hi = apr_hash_next(hi)) {
         const char *url = apr_hash_this_key(hi), *why = NULL, *saved;
         const auth0_jwt_dir_conf *c = apr_hash_this_val(hi);
-        auth0_jwt_rec rec;
+        auth0_jwt_rec rec, *shared;
         aj_fetch_result_t res;
         aj_fetch_opts_t opts;
         apr_size_t len = 0;
@@ -581,11 +590,24 @@ void auth0_jwt_keys_startup(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
         }
         timing_of(&t, c);
         memset(&rec, 0, sizeof(rec));
+        shared = auth0_jwt_shared_get(s, url, ptemp);
+        if (shared) {
+            rec = *shared; /* a fleet peer, or this server before a graceful restart */
+        }
+        if (shared && shared->body_len && apr_time_now() < shared->fetched_at + t.ttl) {
+            ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
+                         "keys of %s are fresh in the shared cache: no fetch at start-up", url);
+            continue;
+        }
         saved = auth0_jwt_persist_load(url, &len, &mtime, ptemp);
-        if (saved && aj_jwks_parse(ptemp, saved, len, &why)) {
+        if (saved && aj_jwks_parse(ptemp, saved, len, &why) &&
+            (shared == NULL || shared->body_len == 0 || shared->fetched_at < mtime)) {
             rec.fetched_at = mtime; /* stale unless recent: refreshed on first use */
             rec.body_len = (apr_uint32_t)len;
             auth0_jwt_shared_put(s, url, &rec, saved, mtime + t.ttl + t.max_stale, ptemp);
+        } else if (shared && shared->body_len) {
+            saved = (char *)(shared + 1); /* the shared copy is the better last good set */
+            len = shared->body_len;
         } else {
             saved = NULL;
         }
@@ -603,6 +625,8 @@ void auth0_jwt_keys_startup(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
         jwks = res.err == AJ_FETCH_OK ? aj_jwks_parse(ptemp, res.body, res.body_len, &why) : NULL;
         if (jwks && jwks->keys->nelts > 0) {
             rec.fetched_at = rec.last_attempt = apr_time_now();
+            rec.failures = rec.err = 0;
+            rec.detail[0] = '\0';
             rec.body_len = (apr_uint32_t)res.body_len;
             auth0_jwt_shared_put(s, url, &rec, res.body, rec.fetched_at + t.ttl + t.max_stale,
                                  ptemp);
@@ -620,6 +644,13 @@ void auth0_jwt_keys_startup(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
                      "cannot fetch the keys of %s at start-up (%s); %s", url, why,
                      saved ? "serving the last good keys saved before the restart"
                            : "requests get 503 until a fetch succeeds");
+        /* the failure goes on record (status page, cooldown), the last good body stays */
+        rec.last_attempt = apr_time_now();
+        rec.failures++;
+        rec.err = res.err ? (apr_uint32_t)res.err : (apr_uint32_t)AJ_FETCH_ERR_HTTP;
+        apr_cpystrn(rec.detail, why, sizeof(rec.detail));
+        rec.body_len = saved ? (apr_uint32_t)len : 0;
+        auth0_jwt_shared_put(s, url, &rec, saved, apr_time_now() + t.ttl + t.max_stale, ptemp);
     }
 }
 

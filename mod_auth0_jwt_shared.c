@@ -46,6 +46,7 @@ static ap_socache_provider_t *cache_provider;
 static ap_socache_instance_t *cache;
 static apr_global_mutex_t *cache_mutex;
 static const char *cache_name;
+static int cache_fleet; /* the provider is shared by several servers */
 static apr_shm_t *slots_shm;
 static auth0_jwt_slot *slots;
 static const char *persist_dir;
@@ -310,6 +311,7 @@ int auth0_jwt_shared_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_re
         args = colon + 1;
     }
     cache_name = apr_pstrdup(pconf, spec ? spec : "shmcb");
+    cache_fleet = strcmp(name, "redis") == 0 || strcmp(name, "memcache") == 0;
     cache_provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name,
                                         AP_SOCACHE_PROVIDER_VERSION);
     if (cache_provider == NULL) {
@@ -363,4 +365,9 @@ void auth0_jwt_shared_child_init(apr_pool_t *p, server_rec *s)
 const char *auth0_jwt_shared_cache_name(void)
 {
     return cache ? cache_name : "none (per process)";
+}
+
+int auth0_jwt_shared_is_fleet(void)
+{
+    return cache != NULL && cache_fleet;
 }
