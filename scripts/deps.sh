@@ -11,6 +11,9 @@ packages=(
     check
     python3 python3-pytest python3-jwt python3-cryptography
     curl ca-certificates openssl
+    apache2-utils
+    clang libclang-rt-14-dev valgrind
+    redis-server memcached
 )
 
 missing=()

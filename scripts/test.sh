@@ -100,6 +100,46 @@ fi
 passed=$((passed + cov_passed))
 failed=$((failed + cov_failed))
 
+# ---- robustness (issue 8): each step ends with its own counts -------------
+# Counts come from the step's "N passed, N failed" line or its pytest
+# summaries; a step that fails without saying how many counts as one failure.
+step() { # label, log file, command...
+    local label=$1 log=$2 rc p=0 f=0 line n word
+    shift 2
+    echo
+    echo "==== $label ===="
+    "$@" >"$log" 2>&1
+    rc=$?
+    tail -n 25 "$log"
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+    if [ -n "$line" ]; then
+        p=$(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$line")
+        f=$(sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/' <<<"$line")
+    else
+        while IFS= read -r line; do
+            for word in passed failed error errors; do
+                n=$(sed -nE "s/(^|.*[ =])([0-9]+) ${word}([ ,].*|$)/\\2/p" <<<"$line")
+                [ -n "$n" ] || continue
+                if [ "$word" = passed ]; then p=$((p + n)); else f=$((f + n)); fi
+            done
+        done < <(grep -E "$summary" "$log")
+    fi
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+        f=1
+    fi
+    echo "$label: $p passed, $f failed (exit $rc)"
+    passed=$((passed + p))
+    failed=$((failed + f))
+}
+
+mkdir -p tests/logs
+step "fuzzing: each libFuzzer target for ${AJ_FUZZ_SECONDS:-60} s" tests/logs/fuzz.log \
+    bash scripts/fuzz.sh "${AJ_FUZZ_SECONDS:-60}"
+step "valgrind memcheck: the CLI's verify path and the unit suite" tests/logs/valgrind.log \
+    bash scripts/valgrind-cli.sh --no-build
+step "integration suite, module built with ASan+UBSan inside httpd" tests/logs/sanitize.log \
+    bash scripts/sanitize-httpd.sh
+
 echo
 echo "$passed passed, $failed failed"
 if [ "$check_rc" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then

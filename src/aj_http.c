@@ -81,6 +81,10 @@ static aj_http_result_e parse_head(aj_http_parser *hp)
         return fail(hp, AJ_HTTP_ERR_SYNTAX);
     }
     hp->status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
+    if (hp->status < 100) {
+        hp->status = 0;
+        return fail(hp, AJ_HTTP_ERR_SYNTAX);
+    }
     while ((line = apr_strtok(NULL, "\r\n", &last)) != NULL) {
         colon = strchr(line, ':');
         if (colon == NULL || colon == line || apr_isspace(line[0])) {
@@ -252,7 +256,8 @@ aj_http_result_e aj_http_feed(aj_http_parser *hp, const char *data, apr_size_t l
         case S_CHUNK_CRLF:
             if (gather_line(hp, data[i++])) {
                 if (hp->line_len != 0) {
-                    fail(hp, AJ_HTTP_ERR_CHUNK);
+                    fail(hp, AJ_HTTP_ERR_CHUNK); /* final: the state stays S_END */
+                    break;
                 }
                 hp->line_len = 0;
                 hp->state = S_CHUNK_SIZE;
