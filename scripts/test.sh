@@ -139,6 +139,8 @@ step "valgrind memcheck: the CLI's verify path and the unit suite" tests/logs/va
     bash scripts/valgrind-cli.sh --no-build
 step "integration suite, module built with ASan+UBSan inside httpd" tests/logs/sanitize.log \
     bash scripts/sanitize-httpd.sh
+step "soak: ${AJ_SOAK_SECONDS:-60} s of mixed load, rotation, flapping key host, graceful restarts" \
+    tests/logs/soak.log bash scripts/soak.sh "${AJ_SOAK_SECONDS:-60}"
 
 echo
 echo "$passed passed, $failed failed"
