@@ -663,7 +663,9 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
     }
     auth0_jwt_counters_post_config(pconf, s);
     auth0_jwt_keys_init(pconf, s);
+    auth0_jwt_shared_startup(s, ptemp, 1);
     auth0_jwt_keys_startup(pconf, ptemp, s);
+    auth0_jwt_shared_startup(s, ptemp, 0);
     return OK;
 }
 
@@ -675,7 +677,7 @@ static void child_init(apr_pool_t *p, server_rec *s)
                                                          DEFAULT_TOKEN_CACHE);
 
     auth0_jwt_shared_child_init(p, s);
-    auth0_jwt_keys_init(p, s);
+    auth0_jwt_keys_child_init(p, s);
     token_cache = aj_tcache_create(p, size);
     no_secrets = aj_jwks_make(p);
     auth0_jwt_counters_child_init(p, size);

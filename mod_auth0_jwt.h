@@ -80,8 +80,11 @@ int auth0_jwt_conf_int(int value, int dflt);
 const aj_jwks_t *auth0_jwt_keys(request_rec *r, const auth0_jwt_dir_conf *c, int refresh,
                                 const char **why);
 
-/* Set up the process-wide key source registry (post_config and child_init). */
+/* Set up the process-wide key source registry (post_config). */
 void auth0_jwt_keys_init(apr_pool_t *p, server_rec *s);
+
+/* The same in a child, plus its key refresh thread (child_init). */
+void auth0_jwt_keys_child_init(apr_pool_t *pchild, server_rec *s);
 
 /*
  * At start-up (post_config, in the parent): for every JWKS URL the server
@@ -138,6 +141,7 @@ int auth0_jwt_shared_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_re
 void auth0_jwt_shared_child_init(apr_pool_t *p, server_rec *s);
 const char *auth0_jwt_shared_cache_name(void);
 int auth0_jwt_shared_is_fleet(void); /* redis or memcache: other servers share records */
+void auth0_jwt_shared_startup(server_rec *s, apr_pool_t *ptemp, int begin);
 auth0_jwt_slot *auth0_jwt_shared_slot(const char *url);
 auth0_jwt_rec *auth0_jwt_shared_get(server_rec *s, const char *url, apr_pool_t *p);
 apr_status_t auth0_jwt_shared_put(server_rec *s, const char *url, const auth0_jwt_rec *head,

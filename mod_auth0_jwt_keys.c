@@ -29,7 +29,9 @@
 #include <apr_file_io.h>
 #include <apr_hash.h>
 #include <apr_strings.h>
+#include <apr_thread_cond.h>
 #include <apr_thread_mutex.h>
+#include <apr_thread_proc.h>
 #include <apr_thread_rwlock.h>
 
 #include "aj_fetch.h"
@@ -61,6 +63,7 @@ typedef struct {
     apr_time_t fetched_at;  /* when current was fetched (URL) or loaded (file) */
     apr_time_t recheck_at;  /* stale keys may serve without a look until then */
     apr_time_t synced_at;   /* last look at the shared record */
+    int refreshing;         /* a refresh of this process runs (under busy) */
     /* under busy only */
     apr_time_t forced_at;   /* this process's last forced refresh */
     auth0_jwt_rec local;    /* the record, when there is no socache */
@@ -157,6 +160,8 @@ void auth0_jwt_keys_init(apr_pool_t *p, server_rec *s)
     fleet = auth0_jwt_shared_is_fleet();
 }
 
+
+
 static source *source_get(const char *location, int is_file)
 {
     source *src;
@@ -203,6 +208,12 @@ static keyset *fast_get(source *src, apr_time_t now, const timing *t)
     }
     apr_thread_rwlock_unlock(registry_lock);
     return ks;
+}
+
+/* Whether the current set may still serve at now (not older than ttl + max_stale). */
+static int usable_get_peek(const source *src, apr_time_t now, const timing *t)
+{
+    return src->current && now <= src->fetched_at + t->ttl + t->max_stale;
 }
 
 /* The current set with a reference taken, if not older than ttl + max_stale. */
@@ -279,26 +290,71 @@ static void lease_release(source *src)
     }
 }
 
-/* Fetch the key set now and share the outcome. Under busy, with the lease. */
-static void refresh(request_rec *r, source *src, const auth0_jwt_dir_conf *c, const timing *t,
-                    auth0_jwt_rec *rec, int forced)
+/*
+ * One refresh: the fetch runs outside every lock; then, under busy, the outcome
+ * goes on record (socache, disk, shared generation) and the new set is
+ * installed. The job owns a copy of the record and of the last good body.
+ */
+typedef struct refresh_job {
+    struct refresh_job *next;
+    apr_pool_t *pool; /* unmanaged: the job's memory */
+    server_rec *s;
+    source *src;
+    timing t;
+    aj_fetch_opts_t opts;
+    auth0_jwt_rec *rec; /* a copy, last good body following it */
+    int forced;
+} refresh_job;
+
+/* A per-process thread runs refreshes that nobody waits for. */
+static apr_thread_t *refresher;
+static apr_thread_mutex_t *jobs_lock;
+static apr_thread_cond_t *jobs_cond;
+static refresh_job *jobs;
+static int jobs_stopping;
+
+static refresh_job *job_make(server_rec *s, source *src, const auth0_jwt_dir_conf *c,
+                             const timing *t, const auth0_jwt_rec *rec, int forced)
 {
-    server_rec *s = r->server;
-    aj_fetch_opts_t opts = {src->location, c->ca_file, c->proxy, t->timeout, 0};
+    apr_pool_t *p;
+    refresh_job *j;
+
+    apr_pool_create_unmanaged_ex(&p, NULL, NULL);
+    j = apr_pcalloc(p, sizeof(*j));
+    j->pool = p;
+    j->s = s;
+    j->src = src;
+    j->t = *t;
+    j->opts.url = src->location;
+    j->opts.ca_file = c->ca_file ? apr_pstrdup(p, c->ca_file) : NULL;
+    j->opts.proxy = c->proxy ? apr_pstrdup(p, c->proxy) : NULL;
+    j->opts.timeout = t->timeout;
+    j->rec = apr_pmemdup(p, rec, sizeof(*rec) + rec->body_len);
+    j->forced = forced;
+    return j;
+}
+
+static void refresh_run(refresh_job *j)
+{
+    server_rec *s = j->s;
+    source *src = j->src;
+    auth0_jwt_rec *rec = j->rec;
     aj_fetch_result_t res;
-    apr_time_t now = apr_time_now();
     const char *why = NULL;
     keyset *ks = NULL;
     apr_uint32_t gen;
+    apr_time_t now;
 
-    aj_fetch(&res, r->pool, &opts);
+    aj_fetch(&res, j->pool, &j->opts);
     if (res.err == AJ_FETCH_OK) {
         ks = keyset_make(s, src->location, res.body, res.body_len, &why);
     } else {
-        why = apr_psprintf(r->pool, "%s: %s", aj_fetch_err_name(res.err), res.detail);
+        why = apr_psprintf(j->pool, "%s: %s", aj_fetch_err_name(res.err), res.detail);
     }
+    now = apr_time_now(); /* the cooldown counts from the end of the attempt */
+    apr_thread_mutex_lock(src->busy);
     rec->last_attempt = now;
-    if (forced) {
+    if (j->forced) {
         rec->last_forced = now;
         src->forced_at = now;
     }
@@ -308,9 +364,9 @@ static void refresh(request_rec *r, source *src, const auth0_jwt_dir_conf *c, co
         rec->err = 0;
         rec->detail[0] = '\0';
         rec->body_len = (apr_uint32_t)res.body_len;
-        auth0_jwt_shared_put(s, src->location, rec, res.body, now + t->ttl + t->max_stale,
-                             r->pool);
-        auth0_jwt_persist_save(s, src->location, res.body, res.body_len, r->pool);
+        auth0_jwt_shared_put(s, src->location, rec, res.body, now + j->t.ttl + j->t.max_stale,
+                             j->pool);
+        auth0_jwt_persist_save(s, src->location, res.body, res.body_len, j->pool);
         gen = src->slot ? apr_atomic_inc32(&src->slot->generation) + 1 : 0;
         if (src->slot) {
             apr_atomic_inc32(&src->slot->fetch_ok);
@@ -318,14 +374,14 @@ static void refresh(request_rec *r, source *src, const auth0_jwt_dir_conf *c, co
         install(src, ks, now, gen);
         src->synced_at = now;
         ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "fetched %d key(s) from %s%s",
-                     ks->jwks->keys->nelts, src->location, forced ? " (unknown kid)" : "");
+                     ks->jwks->keys->nelts, src->location, j->forced ? " (unknown kid)" : "");
     } else {
         rec->failures++;
         rec->err = res.err ? (apr_uint32_t)res.err : (apr_uint32_t)AJ_FETCH_ERR_HTTP;
         apr_cpystrn(rec->detail, why, sizeof(rec->detail));
         /* keep the last good body in the record: new processes still get keys */
         auth0_jwt_shared_put(s, src->location, rec, rec->body_len ? (const char *)(rec + 1) : NULL,
-                             now + t->ttl + t->max_stale, r->pool);
+                             now + j->t.ttl + j->t.max_stale, j->pool);
         if (src->slot) {
             apr_atomic_inc32(&src->slot->fetch_failed);
         }
@@ -336,12 +392,104 @@ static void refresh(request_rec *r, source *src, const auth0_jwt_dir_conf *c, co
                      src->current ? "serving the last good keys" : "no keys to serve");
     }
     if (!have_shared) {
-        rec->body_len = 0;
         src->local = *rec;
+        src->local.body_len = 0;
+    }
+    src->refreshing = 0;
+    apr_thread_mutex_unlock(src->busy);
+    lease_release(src);
+    apr_pool_destroy(j->pool);
+}
+
+static void *APR_THREAD_FUNC refresher_main(apr_thread_t *thd, void *data)
+{
+    refresh_job *j;
+
+    for (;;) {
+        apr_thread_mutex_lock(jobs_lock);
+        while (jobs == NULL && !jobs_stopping) {
+            apr_thread_cond_wait(jobs_cond, jobs_lock);
+        }
+        if (jobs_stopping) {
+            apr_thread_mutex_unlock(jobs_lock);
+            break;
+        }
+        j = jobs;
+        jobs = j->next;
+        apr_thread_mutex_unlock(jobs_lock);
+        refresh_run(j);
+    }
+    return NULL;
+}
+
+static apr_status_t refresher_stop(void *data)
+{
+    apr_status_t rv;
+    refresh_job *j;
+
+    if (refresher == NULL) {
+        return APR_SUCCESS;
+    }
+    apr_thread_mutex_lock(jobs_lock);
+    jobs_stopping = 1;
+    apr_thread_cond_signal(jobs_cond);
+    apr_thread_mutex_unlock(jobs_lock);
+    apr_thread_join(&rv, refresher); /* at most one fetch's timeout */
+    while ((j = jobs) != NULL) {
+        jobs = j->next;
+        apr_pool_destroy(j->pool);
+    }
+    refresher = NULL;
+    return APR_SUCCESS;
+}
+
+/* Start the refresher thread of this process (child_init). */
+static void refresher_start(apr_pool_t *pchild, server_rec *s)
+{
+    apr_status_t rv;
+
+    jobs = NULL;
+    jobs_stopping = 0;
+    apr_thread_mutex_create(&jobs_lock, APR_THREAD_MUTEX_DEFAULT, pchild);
+    apr_thread_cond_create(&jobs_cond, pchild);
+    rv = apr_thread_create(&refresher, NULL, refresher_main, NULL, pchild);
+    if (rv != APR_SUCCESS) {
+        refresher = NULL; /* refreshes then run in the request that needs them */
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
+                     "no key refresh thread: stale keys are refreshed inline");
+        return;
+    }
+    /* registered last, so it runs first: the thread stops before the registry goes */
+    apr_pool_cleanup_register(pchild, NULL, refresher_stop, apr_pool_cleanup_null);
+}
+
+/* Hand j to the refresher; 0 when there is none (the caller runs it). */
+static int refresher_queue(refresh_job *j)
+{
+    if (refresher == NULL) {
+        return 0;
+    }
+    apr_thread_mutex_lock(jobs_lock);
+    j->next = jobs;
+    jobs = j;
+    apr_thread_cond_signal(jobs_cond);
+    apr_thread_mutex_unlock(jobs_lock);
+    return 1;
+}
+
+/* Under busy: let a refresh in this process finish (busy released meanwhile). */
+static void wait_local(source *src, const timing *t)
+{
+    apr_time_t deadline = apr_time_now() + t->timeout + apr_time_from_sec(1);
+
+    while (src->refreshing && apr_time_now() < deadline) {
+        apr_thread_mutex_unlock(src->busy);
+        apr_sleep(WAIT_STEP);
+        apr_thread_mutex_lock(src->busy);
     }
 }
 
-/* Without keys and without the lease: wait for the holder's outcome. Under busy. */
+/* Without keys and without the lease: wait for the other process's outcome. Under busy. */
 static void wait_for_refresh(request_rec *r, source *src, const timing *t)
 {
     apr_time_t deadline = apr_time_now() + t->timeout;
@@ -356,11 +504,21 @@ static void wait_for_refresh(request_rec *r, source *src, const timing *t)
     }
 }
 
+/* Whether the shared record says to hold back: a failure or a forced refresh within the cooldown. */
+static int cooling_down(const auth0_jwt_rec *rec, int forced, apr_time_t now, const timing *t)
+{
+    if (forced) {
+        return rec->last_forced && now - rec->last_forced < t->cooldown;
+    }
+    return rec->failures && now - rec->last_attempt < t->cooldown;
+}
+
 static const aj_jwks_t *url_keys(request_rec *r, source *src, const auth0_jwt_dir_conf *c,
                                  const timing *t, int forced, const char **why)
 {
     apr_time_t now = apr_time_now(), seen;
     auth0_jwt_rec *rec;
+    refresh_job *job;
     keyset *ks;
     int stale;
 
@@ -368,8 +526,11 @@ static const aj_jwks_t *url_keys(request_rec *r, source *src, const auth0_jwt_di
         return hold(r, ks);
     }
     if (apr_thread_mutex_trylock(src->busy) != APR_SUCCESS) {
-        if ((ks = usable_get(src, now, t)) != NULL) {
-            return hold(r, ks); /* another thread is on it: keep serving */
+        /* Another thread is on it: keep serving what we have, unless the
+         * shared generation moved on (a key may have been withdrawn) or a new
+         * kid is wanted. */
+        if (!forced && src->gen == slot_gen(src) && (ks = usable_get(src, now, t)) != NULL) {
+            return hold(r, ks);
         }
         apr_thread_mutex_lock(src->busy);
     }
@@ -381,12 +542,20 @@ static const aj_jwks_t *url_keys(request_rec *r, source *src, const auth0_jwt_di
     stale = src->current == NULL || now >= src->fetched_at + t->ttl;
     if (forced && src->fetched_at != seen) {
         forced = 0; /* a newer set arrived meanwhile: the caller looks again */
-    } else if ((forced || stale) &&
-               !(forced && rec->last_forced && now - rec->last_forced < t->cooldown) &&
-               !(!forced && rec->failures && now - rec->last_attempt < t->cooldown)) {
+    } else if ((forced || stale) && src->refreshing) {
+        if (forced || usable_get_peek(src, now, t) == 0) {
+            wait_local(src, t); /* no usable key for this request: wait for it */
+        }
+    } else if ((forced || stale) && !cooling_down(rec, forced, now, t)) {
         if (lease_take(src, now, t)) {
-            refresh(r, src, c, t, rec, forced);
-            lease_release(src);
+            job = job_make(r->server, src, c, t, rec, forced);
+            src->refreshing = 1;
+            if (forced || !usable_get_peek(src, now, t) || !refresher_queue(job)) {
+                /* this request needs the outcome: run it here, busy released */
+                apr_thread_mutex_unlock(src->busy);
+                refresh_run(job);
+                apr_thread_mutex_lock(src->busy);
+            }
         } else if (src->current == NULL && src->slot) {
             wait_for_refresh(r, src, t);
         }
@@ -474,6 +643,12 @@ static const aj_jwks_t *file_keys(request_rec *r, source *src, const timing *t, 
         return NULL;
     }
     return hold(r, ks);
+}
+
+void auth0_jwt_keys_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    auth0_jwt_keys_init(pchild, s);
+    refresher_start(pchild, s);
 }
 
 /* ---- the request's keys ------------------------------------------------------- */

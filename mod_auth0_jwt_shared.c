@@ -44,9 +44,11 @@
 
 static ap_socache_provider_t *cache_provider;
 static ap_socache_instance_t *cache;
+static ap_socache_instance_t *active; /* cache, or the parent's own during start-up */
 static apr_global_mutex_t *cache_mutex;
 static const char *cache_name;
 static int cache_fleet; /* the provider is shared by several servers */
+static const char *cache_args;
 static apr_shm_t *slots_shm;
 static auth0_jwt_slot *slots;
 static const char *persist_dir;
@@ -128,13 +130,13 @@ auth0_jwt_rec *auth0_jwt_shared_get(server_rec *s, const char *url, apr_pool_t *
     auth0_jwt_rec *rec;
     apr_status_t rv;
 
-    if (cache == NULL) {
+    if (cache == NULL || active == NULL) {
         return NULL;
     }
     url_id(id, url);
     buf = apr_palloc(p, len + 1);
     cache_lock();
-    rv = cache_provider->retrieve(cache, s, id, sizeof(id), buf, &len, p);
+    rv = cache_provider->retrieve(active, s, id, sizeof(id), buf, &len, p);
     cache_unlock();
     rec = (auth0_jwt_rec *)buf;
     if (rv != APR_SUCCESS || len < sizeof(*rec) || rec->magic != REC_MAGIC ||
@@ -154,7 +156,7 @@ apr_status_t auth0_jwt_shared_put(server_rec *s, const char *url, const auth0_jw
     auth0_jwt_rec *rec = (auth0_jwt_rec *)buf;
     apr_status_t rv;
 
-    if (cache == NULL) {
+    if (cache == NULL || active == NULL) {
         return APR_ENOTIMPL;
     }
     memcpy(rec, head, sizeof(*head));
@@ -165,7 +167,7 @@ apr_status_t auth0_jwt_shared_put(server_rec *s, const char *url, const auth0_jw
     }
     url_id(id, url);
     cache_lock();
-    rv = cache_provider->store(cache, s, id, sizeof(id), expiry, buf,
+    rv = cache_provider->store(active, s, id, sizeof(id), expiry, buf,
                                (unsigned int)(sizeof(*rec) + blen), p);
     cache_unlock();
     if (rv != APR_SUCCESS) {
@@ -258,6 +260,7 @@ static apr_status_t shared_cleanup(void *data)
     }
     cache = NULL;
     cache_provider = NULL;
+    active = NULL;
     cache_mutex = NULL;
     slots = NULL;
     slots_shm = NULL;
@@ -290,6 +293,10 @@ int auth0_jwt_shared_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_re
                                  const char *spec)
 {
     struct ap_socache_hints hints = {32, 4096, apr_time_from_sec(60)};
+    /* The default shmcb: 8 MiB in 4 subcaches of 2 MiB and about 120 entries,
+     * so that a key set up to the 1 MiB fetch cap fits in one entry and many
+     * key sets fit at once. Pages never written cost no memory. */
+    struct ap_socache_hints big = {32, 64 * 1024, apr_time_from_sec(60)};
     const char *name, *args = NULL, *err;
     apr_size_t size = sizeof(auth0_jwt_slot) * SLOTS;
     apr_status_t rv;
@@ -311,6 +318,12 @@ int auth0_jwt_shared_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_re
         args = colon + 1;
     }
     cache_name = apr_pstrdup(pconf, spec ? spec : "shmcb");
+    if (strcmp(name, "shmcb") == 0 && (args == NULL || *args == '\0')) {
+        args = apr_pstrcat(ptemp, ap_runtime_dir_relative(ptemp, "auth0_jwt_shmcb"),
+                           "(8388608)", NULL);
+    } else {
+        big = hints;
+    }
     cache_fleet = strcmp(name, "redis") == 0 || strcmp(name, "memcache") == 0;
     cache_provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name,
                                         AP_SOCACHE_PROVIDER_VERSION);
@@ -332,13 +345,15 @@ int auth0_jwt_shared_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_re
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "Auth0Cache %s: %s", cache_name, err);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    rv = cache_provider->init(cache, "auth0-jwt", &hints, s, pconf);
+    rv = cache_provider->init(cache, "auth0-jwt", &big, s, pconf);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "Auth0Cache %s: cannot initialise",
                      cache_name);
         cache = NULL;
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    active = cache;
+    cache_args = args ? apr_pstrdup(pconf, args) : NULL;
     if (cache_provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE) {
         rv = ap_global_mutex_create(&cache_mutex, NULL, MUTEX_TYPE, NULL, s, pconf, 0);
         if (rv != APR_SUCCESS) {
@@ -370,4 +385,33 @@ const char *auth0_jwt_shared_cache_name(void)
 int auth0_jwt_shared_is_fleet(void)
 {
     return cache != NULL && cache_fleet;
+}
+
+/*
+ * Around the parent's start-up fetches: a fleet cache (redis, memcache) talks
+ * over connections, and one opened in the parent would be inherited by every
+ * child, their answers crossing. The parent uses an instance of its own,
+ * closed again before the children start.
+ */
+void auth0_jwt_shared_startup(server_rec *s, apr_pool_t *ptemp, int begin)
+{
+    struct ap_socache_hints hints = {32, 4096, apr_time_from_sec(60)};
+    ap_socache_instance_t *tmp = NULL;
+
+    if (cache == NULL || !cache_fleet) {
+        return;
+    }
+    if (!begin) {
+        if (active != cache) {
+            cache_provider->destroy(active, s);
+        }
+        active = cache;
+        return;
+    }
+    if (cache_provider->create(&tmp, cache_args, ptemp, ptemp) == NULL &&
+        cache_provider->init(tmp, "auth0-jwt", &hints, s, ptemp) == APR_SUCCESS) {
+        active = tmp;
+    } else {
+        active = NULL; /* no sharing at start-up rather than a shared connection */
+    }
 }

@@ -1,0 +1,324 @@
+/*
+ * bench_verify.c: verifications per second per algorithm, our code against the
+ * raw OpenSSL primitive (issue 7, "Our RS256 and ES256 verification within
+ * 1.3 x the cost of the raw OpenSSL primitive").
+ *
+ * For each algorithm (RS256, PS256, ES256, EdDSA, HS256; RSA 2048 and P-256
+ * keys from aj_key_generate, Ed25519, a 32-byte HMAC secret), one token signed
+ * with aj_jws_sign, carrying an Auth0-like payload, and three loops:
+ *
+ *   full  aj_token_verify_signature: size and base64url checks, header JSON and
+ *         rules, key choice in a one-key set, signature, payload JSON; a request
+ *         pool cleared after every token, as httpd does.
+ *   sig   aj_jws_verify on a token parsed once: our signature step alone
+ *         (key/alg fit, length checks, r||s to DER for ECDSA, the EVP calls).
+ *   raw   the bare OpenSSL primitive on the same key object and bytes:
+ *         EVP_MD_CTX_new + EVP_DigestVerifyInit (+ PSS parameters) +
+ *         EVP_DigestVerify + EVP_MD_CTX_free, the ECDSA signature already in
+ *         DER; for HS256, EVP_Q_mac + CRYPTO_memcmp.
+ *
+ * Each loop runs for BENCH_VERIFY_SECONDS (default 1) and the three loops are
+ * repeated BENCH_VERIFY_REPS times (default 3), interleaved; the table gives
+ * medians and the cost ratio raw ops / our ops (1.00 = as cheap as the raw
+ * primitive, 1.30 = 30 % dearer). Arguments, when given, pick algorithms.
+ * For a profiler (perf, callgrind): BENCH_VERIFY_ONLY=full, sig or raw runs
+ * that loop alone, once, for BENCH_VERIFY_SECONDS, and prints its rate.
+ *
+ * Build: make tests/bench/bench_verify   (not built by default)
+ * Exit status: 0, or 1 when a token does not verify (never benchmark errors).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <apr_general.h>
+#include <apr_pools.h>
+#include <apr_strings.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
+
+#include "aj_alg.h"
+#include "aj_jwk.h"
+#include "aj_jws.h"
+#include "aj_sign.h"
+#include "aj_token.h"
+
+#define MAX_REPS 99
+
+typedef struct {
+    const aj_alg_t *alg;
+    const aj_key_t *key; /* public key (or secret) as the module holds it */
+    aj_jwks_t *set;
+    const char *token;
+    apr_size_t token_len;
+    aj_jws_t jws;             /* the token parsed once, for the sig loop */
+    const unsigned char *sig; /* raw loop: the signature OpenSSL takes (DER for ECDSA) */
+    size_t sig_len;
+    apr_pool_t *req;          /* cleared after each full-path verification */
+} bench_case;
+
+static double now_sec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double env_double(const char *name, double dflt, double lo, double hi)
+{
+    const char *v = getenv(name);
+    char *end;
+    double d;
+
+    if (v == NULL || *v == '\0') {
+        return dflt;
+    }
+    d = strtod(v, &end);
+    if (*end != '\0' || d < lo || d > hi) {
+        fprintf(stderr, "bench_verify: %s=%s is out of range (%g..%g)\n", name, v, lo, hi);
+        exit(2);
+    }
+    return d;
+}
+
+/* ---- the three loops: each returns 1 per good verification, 0 on failure ---- */
+
+static int op_full(bench_case *bc)
+{
+    aj_token_t tok;
+    aj_reason_e r = aj_token_verify_signature(&tok, bc->req, bc->token, bc->token_len,
+                                              AJ_ALG_BIT(bc->alg->id), bc->set);
+    apr_pool_clear(bc->req);
+    return r == AJ_OK;
+}
+
+static int op_sig(bench_case *bc)
+{
+    return aj_jws_verify(&bc->jws, bc->key) == AJ_OK;
+}
+
+static int op_raw(bench_case *bc)
+{
+    const aj_alg_t *alg = bc->alg;
+    const unsigned char *data = (const unsigned char *)bc->jws.signing_input;
+    size_t data_len = bc->jws.signing_input_len;
+    EVP_MD_CTX *ctx;
+    EVP_PKEY_CTX *pctx = NULL;
+    int ok = 0;
+
+    if (alg->kty == AJ_KTY_OCT) {
+        unsigned char mac[EVP_MAX_MD_SIZE];
+        size_t mac_len = 0;
+        return EVP_Q_mac(NULL, "HMAC", NULL, alg->digest, NULL, bc->key->secret,
+                         bc->key->secret_len, data, data_len, mac, sizeof(mac), &mac_len) &&
+               mac_len == bc->sig_len && CRYPTO_memcmp(mac, bc->sig, mac_len) == 0;
+    }
+    ctx = EVP_MD_CTX_new();
+    if (ctx && EVP_DigestVerifyInit(ctx, &pctx, aj_alg_md(alg), NULL, bc->key->pkey) == 1 &&
+        (!alg->pss || (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0 &&
+                       EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) > 0))) {
+        ok = EVP_DigestVerify(ctx, bc->sig, bc->sig_len, data, data_len) == 1;
+    }
+    EVP_MD_CTX_free(ctx);
+    return ok;
+}
+
+typedef int (*op_fn)(bench_case *);
+
+/* Operations per second of op over about seconds; -1 when an operation fails. */
+static double measure(op_fn op, bench_case *bc, double seconds)
+{
+    unsigned long done = 0, batch = 1;
+    double start = now_sec(), elapsed = 0;
+
+    while (elapsed < seconds) {
+        for (unsigned long i = 0; i < batch; i++) {
+            if (!op(bc)) {
+                return -1;
+            }
+        }
+        done += batch;
+        elapsed = now_sec() - start;
+        if (elapsed < seconds / 20 && batch < (1ul << 20)) {
+            batch *= 2; /* check the clock about 20+ times per run, no more */
+        }
+    }
+    return (double)done / elapsed;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof(double), cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* ---- setting a case up ------------------------------------------------------ */
+
+/* Raw r||s to DER, done once for the raw loop (our sig loop does it every time). */
+static int ecdsa_to_der(bench_case *bc, apr_pool_t *p)
+{
+    apr_size_t half = bc->jws.sig_len / 2;
+    ECDSA_SIG *es = ECDSA_SIG_new();
+    BIGNUM *r = BN_bin2bn(bc->jws.sig, (int)half, NULL);
+    BIGNUM *s = BN_bin2bn(bc->jws.sig + half, (int)half, NULL);
+    unsigned char *der = NULL;
+    int len = -1;
+
+    if (es && r && s && ECDSA_SIG_set0(es, r, s)) {
+        r = s = NULL;
+        len = i2d_ECDSA_SIG(es, &der);
+    }
+    BN_free(r);
+    BN_free(s);
+    ECDSA_SIG_free(es);
+    if (len <= 0) {
+        return 0;
+    }
+    bc->sig = apr_pmemdup(p, der, (apr_size_t)len);
+    bc->sig_len = (size_t)len;
+    OPENSSL_free(der);
+    return 1;
+}
+
+static int setup(bench_case *bc, apr_pool_t *p, const aj_alg_t *alg)
+{
+    unsigned char secret[32] = {0};
+    EVP_PKEY *pkey = NULL;
+    aj_key_t *key;
+    long now = (long)time(NULL);
+    const char *header, *payload;
+
+    memset(bc, 0, sizeof(*bc));
+    bc->alg = alg;
+    if (alg->kty == AJ_KTY_OCT) {
+        if (RAND_bytes(secret, sizeof(secret)) != 1) {
+            return 0;
+        }
+        key = aj_key_from_secret(p, secret, sizeof(secret), "bench-key");
+    } else {
+        pkey = aj_key_generate(p, alg, 0); /* RSA 2048, P-256, Ed25519 */
+        key = pkey ? aj_key_from_pkey(p, pkey, "bench-key", alg->name) : NULL;
+    }
+    if (key == NULL) {
+        return 0;
+    }
+    bc->key = key;
+    bc->set = aj_jwks_make(p);
+    aj_jwks_add(bc->set, key);
+
+    /* What an Auth0 access token for an API looks like (machine-to-machine grant). */
+    header = apr_psprintf(p, "{\"alg\":\"%s\",\"typ\":\"JWT\",\"kid\":\"bench-key\"}", alg->name);
+    payload = apr_psprintf(p,
+                           "{\"iss\":\"https://bench.eu.auth0.com/\","
+                           "\"sub\":\"Xa9Bq3hV7kLm2ZpR4tYw8NcE1sDf6GjU@clients\","
+                           "\"aud\":\"https://auth0-jwt-demo/api\",\"iat\":%ld,\"exp\":%ld,"
+                           "\"scope\":\"read:messages\",\"gty\":\"client-credentials\","
+                           "\"azp\":\"Xa9Bq3hV7kLm2ZpR4tYw8NcE1sDf6GjU\"}",
+                           now, now + 86400);
+    bc->token = aj_jws_sign(p, alg, pkey, secret, sizeof(secret), header, payload);
+    if (bc->token == NULL) {
+        return 0;
+    }
+    bc->token_len = strlen(bc->token);
+    if (aj_jws_parse(&bc->jws, p, bc->token, bc->token_len, AJ_ALG_BIT(alg->id)) != AJ_OK) {
+        return 0;
+    }
+    bc->sig = bc->jws.sig;
+    bc->sig_len = bc->jws.sig_len;
+    if (alg->kty == AJ_KTY_EC && !ecdsa_to_der(bc, p)) {
+        return 0;
+    }
+    return apr_pool_create(&bc->req, p) == APR_SUCCESS;
+}
+
+static const char *key_label(const aj_alg_t *alg)
+{
+    switch (alg->kty) {
+    case AJ_KTY_RSA:
+        return "RSA 2048";
+    case AJ_KTY_EC:
+        return alg->crv;
+    case AJ_KTY_OKP:
+        return "Ed25519";
+    default:
+        return "256-bit secret";
+    }
+}
+
+int main(int argc, const char *const *argv)
+{
+    static const char *const default_algs[] = {"RS256", "PS256", "ES256", "EdDSA", "HS256"};
+    const char *const *names = argc > 1 ? argv + 1 : default_algs;
+    int n_algs = argc > 1 ? argc - 1 : (int)(sizeof(default_algs) / sizeof(default_algs[0]));
+    double seconds = env_double("BENCH_VERIFY_SECONDS", 1.0, 0.01, 3600);
+    int reps = (int)env_double("BENCH_VERIFY_REPS", 3, 1, MAX_REPS);
+    const char *only = getenv("BENCH_VERIFY_ONLY");
+    apr_pool_t *p;
+    int failed = 0;
+
+    apr_app_initialize(&argc, &argv, NULL);
+    atexit(apr_terminate);
+    apr_pool_create(&p, NULL);
+
+    printf("Verification micro-benchmark: %s; %.2g s per loop, %d repetition%s, medians; "
+           "one thread.\n",
+           OpenSSL_version(OPENSSL_VERSION), seconds, reps, reps == 1 ? "" : "s");
+    printf("full = aj_token_verify_signature (parse, key choice, signature, payload); "
+           "sig = aj_jws_verify alone; raw = the OpenSSL call sequence alone; "
+           "cost = raw ops / our ops.\n\n");
+    printf("| alg | key | token bytes | full ops/s | sig ops/s | raw ops/s | cost full | cost sig |\n");
+    printf("|---|---|---:|---:|---:|---:|---:|---:|\n");
+    fflush(stdout);
+
+    for (int a = 0; a < n_algs; a++) {
+        const aj_alg_t *alg = aj_alg_by_name(names[a]);
+        double full[MAX_REPS], sig[MAX_REPS], raw[MAX_REPS], mf, ms, mr;
+        bench_case bc;
+
+        if (alg == NULL || !setup(&bc, p, alg)) {
+            fprintf(stderr, "bench_verify: cannot set up %s\n", names[a]);
+            failed = 1;
+            continue;
+        }
+        if (only && *only) {
+            op_fn op = strcmp(only, "sig") == 0 ? op_sig : strcmp(only, "raw") == 0 ? op_raw
+                                                                                  : op_full;
+            printf("%s %s: %.0f ops/s\n", alg->name, op == op_sig   ? "sig"
+                                                     : op == op_raw ? "raw"
+                                                                    : "full",
+                   measure(op, &bc, seconds));
+            continue;
+        }
+        /* warm-up: caches, lazily fetched providers and digests */
+        if (measure(op_full, &bc, seconds / 10) < 0 || measure(op_sig, &bc, seconds / 10) < 0 ||
+            measure(op_raw, &bc, seconds / 10) < 0) {
+            fprintf(stderr, "bench_verify: %s: the token does not verify\n", names[a]);
+            failed = 1;
+            continue;
+        }
+        for (int r = 0; r < reps; r++) {
+            full[r] = measure(op_full, &bc, seconds);
+            sig[r] = measure(op_sig, &bc, seconds);
+            raw[r] = measure(op_raw, &bc, seconds);
+        }
+        mf = median(full, reps);
+        ms = median(sig, reps);
+        mr = median(raw, reps);
+        printf("| %s | %s | %zu | %.0f | %.0f | %.0f | %.2f | %.2f |\n", alg->name,
+               key_label(alg), (size_t)bc.token_len, mf, ms, mr, mr / mf, mr / ms);
+        fflush(stdout);
+    }
+    apr_pool_destroy(p);
+    return failed;
+}
