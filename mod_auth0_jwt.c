@@ -245,7 +245,7 @@ static const char *header_safe(apr_pool_t *p, const char *s)
     return copy;
 }
 
-static void pass_identity(request_rec *r, const auth0_jwt_dir_conf *c, const aj_token_t *tok)
+static void pass_identity(request_rec *r, const auth0_jwt_dir_conf *c, aj_token_t *tok)
 {
     static const struct {
         const char *claim, *env, *header;
@@ -272,7 +272,8 @@ static void pass_identity(request_rec *r, const auth0_jwt_dir_conf *c, const aj_
             apr_table_setn(r->headers_in, fields[i].header, header_safe(r->pool, v));
         }
     }
-    claims = aj_json_compact(r->pool, tok->payload);
+    claims = tok->claims ? tok->claims : aj_json_compact(r->pool, tok->payload);
+    tok->claims = claims; /* kept with the cache entry */
     if (claims && (mode & AJ_PASS_ENV)) {
         apr_table_setn(r->subprocess_env, "AUTH0_CLAIMS", claims);
     }
@@ -301,7 +302,7 @@ static int cache_hit(request_rec *r, const unsigned char *digest, unsigned int a
     const aj_key_t *key;
     double now = (double)apr_time_now() / APR_USEC_PER_SEC;
 
-    if (!aj_tcache_get(token_cache, digest, now, &hit)) {
+    if (!aj_tcache_get(token_cache, digest, now, &hit, r->pool)) {
         return 0;
     }
     key = aj_jwks_find_thumbprint(hit.alg->kty == AJ_KTY_OCT && secrets ? secrets : keys,
@@ -315,6 +316,7 @@ static int cache_hit(request_rec *r, const unsigned char *digest, unsigned int a
     }
     memset(tok, 0, sizeof(*tok));
     tok->payload = aj_json_pool_own(r->pool, hit.payload);
+    tok->claims = hit.claims;
     tok->key = key;
     tok->jws.alg = hit.alg;
     tok->jws.kid = key->kid;
@@ -404,15 +406,16 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
         return; /* logged and counted if the request is refused for it (check_authn) */
     }
     auth0_jwt_count(AJ_OK);
-    if (cacheable) {
-        aj_tcache_put(token_cache, digest, st->token.payload, st->token.key->thumbprint,
-                      st->token.jws.alg,
-                      json_number_value(json_object_get(st->token.payload, "exp")));
-    }
     st->state = AJ_STATE_VALID;
     r->user = (char *)user;
     r->ap_auth_type = (char *)AUTH_TYPE;
     pass_identity(r, c, &st->token);
+    if (cacheable) {
+        aj_tcache_put(token_cache, digest, st->token.payload, st->token.claims,
+                      st->token.key->thumbprint,
+                      st->token.jws.alg,
+                      json_number_value(json_object_get(st->token.payload, "exp")));
+    }
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "token accepted for %s (kid %s, alg %s)", user,
                   st->token.jws.kid ? st->token.jws.kid : "none", st->token.jws.alg->name);
 }

@@ -6,7 +6,10 @@
  * Nothing is allocated after creation except the payload references, which
  * jansson counts atomically.
  */
+#include <stdlib.h>
 #include <string.h>
+
+#include <apr_strings.h>
 
 #include <apr_thread_mutex.h>
 #include <openssl/evp.h>
@@ -20,6 +23,7 @@ typedef struct {
     unsigned char digest[32];
     unsigned char thumbprint[32];
     json_t *payload; /* NULL: free entry */
+    char *claims;    /* the payload as compact JSON (malloc'd), or NULL */
     const aj_alg_t *alg;
     double exp;
     apr_uint32_t chain;       /* next entry in the bucket */
@@ -48,6 +52,8 @@ static apr_status_t cache_cleanup(void *data)
         for (apr_uint32_t i = 0; i < c->shards[s].capacity; i++) {
             json_decref(c->shards[s].entries[i].payload);
             c->shards[s].entries[i].payload = NULL;
+            free(c->shards[s].entries[i].claims);
+            c->shards[s].entries[i].claims = NULL;
         }
     }
     return APR_SUCCESS;
@@ -82,10 +88,23 @@ aj_tcache_t *aj_tcache_create(apr_pool_t *p, unsigned int capacity)
     return c;
 }
 
+/*
+ * SHA-256 with the digest fetched once (aj_alg_md) and one context per thread,
+ * kept for the thread's life: no lookup, lock or allocation per request.
+ */
 void aj_tcache_digest(unsigned char digest[32], const char *token, apr_size_t len)
 {
+    static __thread EVP_MD_CTX *ctx;
+    const EVP_MD *sha256 = aj_alg_md(aj_alg_by_id(AJ_ALG_RS256));
     unsigned int n = 0;
-    EVP_Digest(token, len, digest, &n, EVP_sha256(), NULL);
+
+    if (ctx == NULL) {
+        ctx = EVP_MD_CTX_new();
+    }
+    if (ctx == NULL || sha256 == NULL || !EVP_DigestInit_ex2(ctx, sha256, NULL) ||
+        !EVP_DigestUpdate(ctx, token, len) || !EVP_DigestFinal_ex(ctx, digest, &n)) {
+        EVP_Digest(token, len, digest, &n, EVP_sha256(), NULL); /* the slow way */
+    }
 }
 
 static shard_t *shard_of(aj_tcache_t *c, const unsigned char *digest)
@@ -152,6 +171,8 @@ static json_t *drop(shard_t *sh, apr_uint32_t i, apr_uint32_t *link)
     *link = e->chain;
     list_unlink(sh, i);
     e->payload = NULL;
+    free(e->claims);
+    e->claims = NULL;
     e->chain = sh->free_list;
     sh->free_list = i;
     sh->used--;
@@ -159,7 +180,7 @@ static json_t *drop(shard_t *sh, apr_uint32_t i, apr_uint32_t *link)
 }
 
 int aj_tcache_get(aj_tcache_t *c, const unsigned char digest[32], double now,
-                  aj_tcache_hit_t *hit)
+                  aj_tcache_hit_t *hit, apr_pool_t *p)
 {
     shard_t *sh = shard_of(c, digest);
     apr_uint32_t *link, i;
@@ -175,6 +196,7 @@ int aj_tcache_get(aj_tcache_t *c, const unsigned char digest[32], double now,
         list_unlink(sh, i);
         list_push_front(sh, i);
         hit->payload = json_incref(e->payload);
+        hit->claims = e->claims ? apr_pstrdup(p, e->claims) : NULL;
         memcpy(hit->thumbprint, e->thumbprint, 32);
         hit->alg = e->alg;
         found = 1;
@@ -190,8 +212,10 @@ int aj_tcache_get(aj_tcache_t *c, const unsigned char digest[32], double now,
 }
 
 void aj_tcache_put(aj_tcache_t *c, const unsigned char digest[32], json_t *payload,
-                   const unsigned char thumbprint[32], const aj_alg_t *alg, double exp)
+                   const char *claims, const unsigned char thumbprint[32], const aj_alg_t *alg,
+                   double exp)
 {
+    char *copy = claims ? strdup(claims) : NULL; /* outside the lock */
     shard_t *sh = shard_of(c, digest);
     apr_uint32_t *link, i;
     json_t *old = NULL;
@@ -215,6 +239,7 @@ void aj_tcache_put(aj_tcache_t *c, const unsigned char digest[32], json_t *paylo
     memcpy(e->digest, digest, 32);
     memcpy(e->thumbprint, thumbprint, 32);
     e->payload = json_incref(payload);
+    e->claims = copy;
     e->alg = alg;
     e->exp = exp;
     link = &sh->buckets[bucket_of(sh, digest)];

@@ -22,6 +22,7 @@ typedef struct aj_tcache aj_tcache_t;
 
 typedef struct {
     json_t *payload;              /* a reference the caller owns (json_decref it) */
+    const char *claims;           /* the payload as compact JSON (a copy in p), or NULL */
     unsigned char thumbprint[32]; /* of the verifying key */
     const aj_alg_t *alg;
 } aj_tcache_hit_t;
@@ -42,11 +43,15 @@ void aj_tcache_digest(unsigned char digest[32], const char *token, apr_size_t le
  * entry moves to the front); 0 on a miss. An expired entry is dropped.
  */
 int aj_tcache_get(aj_tcache_t *c, const unsigned char digest[32], double now,
-                  aj_tcache_hit_t *hit);
+                  aj_tcache_hit_t *hit, apr_pool_t *p);
 
-/* Remember a verified token until exp (its exp claim), evicting the oldest entry if full. */
+/*
+ * Remember a verified token until exp (its exp claim), with its payload as
+ * compact JSON (claims, may be NULL), evicting the oldest entry if full.
+ */
 void aj_tcache_put(aj_tcache_t *c, const unsigned char digest[32], json_t *payload,
-                   const unsigned char thumbprint[32], const aj_alg_t *alg, double exp);
+                   const char *claims, const unsigned char thumbprint[32], const aj_alg_t *alg,
+                   double exp);
 
 /* Forget one digest (its key left the key set). */
 void aj_tcache_remove(aj_tcache_t *c, const unsigned char digest[32]);

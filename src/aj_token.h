@@ -18,6 +18,7 @@ typedef struct {
     const aj_key_t *key;      /* the key that verified the signature */
     json_t *payload;          /* owned by the pool given to the verify call */
     const char *payload_json; /* the decoded payload text */
+    const char *claims;       /* the payload as compact JSON, once made (NULL before) */
     apr_size_t payload_len;
 } aj_token_t;
 

@@ -113,5 +113,6 @@ Suite *suite_attack_format(void);
 Suite *suite_attack_claims(void);
 Suite *suite_match(void);
 Suite *suite_reason(void);
+Suite *suite_tcache(void);
 
 #endif

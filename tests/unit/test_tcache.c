@@ -1,0 +1,153 @@
+/*
+ * test_tcache.c: the verified-token cache (spec section 7). It must never hand
+ * out a token after its exp, must stay within its size (least recently used
+ * out first), must key on the digest only, and forget on request.
+ */
+#include <string.h>
+
+#include "unit.h"
+#include "aj_tcache.h"
+
+static void digest_of(unsigned char d[32], int n)
+{
+    char token[32];
+    snprintf(token, sizeof(token), "token-%d", n);
+    aj_tcache_digest(d, token, strlen(token));
+}
+
+static json_t *payload_of(int n)
+{
+    return json_pack("{s:i}", "n", n);
+}
+
+static const unsigned char thumb[32] = {1, 2, 3};
+
+START_TEST(tcache_hit_and_miss)
+{
+    aj_tcache_t *c = aj_tcache_create(unit_pool, 64);
+    aj_tcache_hit_t hit;
+    unsigned char d[32], other[32];
+    json_t *p = payload_of(7);
+
+    digest_of(d, 7);
+    digest_of(other, 8);
+    ck_assert_int_eq(aj_tcache_get(c, d, 1000, &hit, unit_pool), 0);
+    aj_tcache_put(c, d, p, "{\"n\":7}", thumb, aj_alg_by_id(AJ_ALG_RS256), 2000);
+    json_decref(p);
+    ck_assert_int_eq(aj_tcache_get(c, d, 1000, &hit, unit_pool), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(hit.payload, "n")), 7);
+    ck_assert_str_eq(hit.claims, "{\"n\":7}");
+    ck_assert_mem_eq(hit.thumbprint, thumb, 32);
+    ck_assert_ptr_eq(hit.alg, aj_alg_by_id(AJ_ALG_RS256));
+    json_decref(hit.payload);
+    /* another token, even one whose digest shares the shard, is a miss */
+    ck_assert_int_eq(aj_tcache_get(c, other, 1000, &hit, unit_pool), 0);
+}
+END_TEST
+
+/* Replay after expiry: a cached token is never handed out at or after its exp. */
+START_TEST(tcache_entry_dies_at_exp)
+{
+    aj_tcache_t *c = aj_tcache_create(unit_pool, 64);
+    aj_tcache_hit_t hit;
+    unsigned char d[32];
+    json_t *p = payload_of(1);
+    aj_tcache_stats_t st;
+
+    digest_of(d, 1);
+    aj_tcache_put(c, d, p, NULL, thumb, aj_alg_by_id(AJ_ALG_RS256), 1500);
+    json_decref(p);
+    ck_assert_int_eq(aj_tcache_get(c, d, 1499.9, &hit, unit_pool), 1);
+    json_decref(hit.payload);
+    ck_assert_int_eq(aj_tcache_get(c, d, 1500, &hit, unit_pool), 0);
+    aj_tcache_stats(c, &st);
+    ck_assert_uint_eq(st.entries, 0); /* dropped, not just hidden */
+}
+END_TEST
+
+/* A flood of distinct tokens cannot grow the cache past its size. */
+START_TEST(tcache_bounded_lru)
+{
+    const int cap = 32; /* 2 per shard */
+    aj_tcache_t *c = aj_tcache_create(unit_pool, cap);
+    aj_tcache_hit_t hit;
+    aj_tcache_stats_t st;
+    unsigned char d[32], first[32];
+    int kept = 0;
+
+    digest_of(first, 0);
+    for (int i = 0; i < 5000; i++) {
+        json_t *p = payload_of(i);
+        digest_of(d, i);
+        aj_tcache_put(c, d, p, "{}", thumb, aj_alg_by_id(AJ_ALG_RS256), 1e9);
+        json_decref(p);
+        if (i > 0 && aj_tcache_get(c, first, 0, &hit, unit_pool)) { /* keep the first hot */
+            json_decref(hit.payload);
+        }
+    }
+    aj_tcache_stats(c, &st);
+    ck_assert_uint_le(st.entries, (unsigned)cap);
+    ck_assert_uint_eq(aj_tcache_entries(c), st.entries);
+    ck_assert_uint_gt(st.evictions, 0);
+    /* the recently used entry survived the flood */
+    ck_assert_int_eq(aj_tcache_get(c, first, 0, &hit, unit_pool), 1);
+    json_decref(hit.payload);
+    for (int i = 0; i < 5000; i++) {
+        digest_of(d, i);
+        if (aj_tcache_get(c, d, 0, &hit, unit_pool)) {
+            json_decref(hit.payload);
+            kept++;
+        }
+    }
+    ck_assert_int_le(kept, cap);
+}
+END_TEST
+
+START_TEST(tcache_remove_and_replace)
+{
+    aj_tcache_t *c = aj_tcache_create(unit_pool, 16);
+    aj_tcache_hit_t hit;
+    unsigned char d[32], t2[32] = {9};
+    json_t *p1 = payload_of(1), *p2 = payload_of(2);
+
+    digest_of(d, 3);
+    aj_tcache_put(c, d, p1, NULL, thumb, aj_alg_by_id(AJ_ALG_RS256), 1e9);
+    aj_tcache_put(c, d, p2, NULL, t2, aj_alg_by_id(AJ_ALG_ES256), 1e9); /* same token again */
+    json_decref(p1);
+    json_decref(p2);
+    ck_assert_int_eq(aj_tcache_get(c, d, 0, &hit, unit_pool), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(hit.payload, "n")), 2);
+    ck_assert_mem_eq(hit.thumbprint, t2, 32);
+    json_decref(hit.payload);
+    aj_tcache_remove(c, d); /* its key left the key set */
+    ck_assert_int_eq(aj_tcache_get(c, d, 0, &hit, unit_pool), 0);
+    ck_assert_ptr_null(aj_tcache_create(unit_pool, 0)); /* Auth0TokenCacheSize 0: off */
+}
+END_TEST
+
+START_TEST(tcache_digest_is_sha256)
+{
+    /* SHA-256("abc"), FIPS 180-2 */
+    static const unsigned char want[32] = {
+        0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
+        0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
+    unsigned char d[32];
+
+    aj_tcache_digest(d, "abc", 3);
+    ck_assert_mem_eq(d, want, 32);
+}
+END_TEST
+
+Suite *suite_tcache(void)
+{
+    Suite *s = suite_create("tcache");
+    TCase *tc = tcase_create("cache");
+    tcase_add_checked_fixture(tc, unit_pool_setup, unit_pool_teardown);
+    tcase_add_test(tc, tcache_hit_and_miss);
+    tcase_add_test(tc, tcache_entry_dies_at_exp);
+    tcase_add_test(tc, tcache_bounded_lru);
+    tcase_add_test(tc, tcache_remove_and_replace);
+    tcase_add_test(tc, tcache_digest_is_sha256);
+    suite_add_tcase(s, tc);
+    return s;
+}
