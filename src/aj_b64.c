@@ -45,23 +45,43 @@ int aj_b64url_decode(unsigned char **out, apr_size_t *out_len, apr_pool_t *p, co
                      apr_size_t len)
 {
     unsigned char *buf, *o;
-    apr_size_t i;
-    unsigned long acc = 0;
-    int bits = 0;
+    apr_size_t i, full = len - len % 4;
+    unsigned int a, b, c, d;
 
     *out = NULL;
     *out_len = 0;
-    if (!aj_b64url_valid(in, len)) {
+    if (len % 4 == 1) {
         return -1;
     }
     buf = o = apr_palloc(p, AJ_B64_DECODED_LEN(len) + 1);
-    for (i = 0; i < len; i++) {
-        acc = (acc << 6) | values[(unsigned char)in[i]];
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            *o++ = (unsigned char)(acc >> bits);
-            acc &= (1UL << bits) - 1;
+    /* One pass: whole quads, then the 2- or 3-character tail. */
+    for (i = 0; i < full; i += 4) {
+        a = values[(unsigned char)in[i]];
+        b = values[(unsigned char)in[i + 1]];
+        c = values[(unsigned char)in[i + 2]];
+        d = values[(unsigned char)in[i + 3]];
+        if ((a | b | c | d) & 64) {
+            return -1;
+        }
+        *o++ = (unsigned char)(a << 2 | b >> 4);
+        *o++ = (unsigned char)(b << 4 | c >> 2);
+        *o++ = (unsigned char)(c << 6 | d);
+    }
+    if (len - full >= 2) {
+        a = values[(unsigned char)in[i]];
+        b = values[(unsigned char)in[i + 1]];
+        c = len - full == 3 ? values[(unsigned char)in[i + 2]] : 0;
+        if ((a | b | c) & 64) {
+            return -1;
+        }
+        *o++ = (unsigned char)(a << 2 | b >> 4);
+        if (len - full == 3) {
+            if (c & 0x03) {
+                return -1; /* non-canonical: unused bits set */
+            }
+            *o++ = (unsigned char)(b << 4 | c >> 2);
+        } else if (b & 0x0f) {
+            return -1;
         }
     }
     *o = '\0';

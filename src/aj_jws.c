@@ -71,7 +71,7 @@ aj_reason_e aj_jws_parse(aj_jws_t *jws, apr_pool_t *p, const char *token, apr_si
 {
     const char *dot1, *dot2, *sig_b64;
     apr_size_t hlen, plen, slen;
-    unsigned char *header, *sig;
+    unsigned char *header, *payload, *sig;
     apr_size_t header_len;
     aj_json_err_e je;
 
@@ -91,21 +91,20 @@ aj_reason_e aj_jws_parse(aj_jws_t *jws, apr_pool_t *p, const char *token, apr_si
     plen = (apr_size_t)(dot2 - dot1 - 1);
     sig_b64 = dot2 + 1;
     slen = len - (apr_size_t)(sig_b64 - token);
-    if (!aj_b64url_valid(token, hlen) || !aj_b64url_valid(dot1 + 1, plen) ||
-        !aj_b64url_valid(sig_b64, slen)) {
+    /* Every segment strict base64url before any JSON is read; one pass each. */
+    if (aj_b64url_decode(&header, &header_len, p, token, hlen) != 0 ||
+        aj_b64url_decode(&payload, &jws->payload_len, p, dot1 + 1, plen) != 0 ||
+        aj_b64url_decode(&sig, &jws->sig_len, p, sig_b64, slen) != 0) {
         return AJ_R_BASE64;
     }
-    aj_b64url_decode(&header, &header_len, p, token, hlen);
+    jws->payload = payload;
     je = aj_json_parse_object(&jws->header, p, (const char *)header, header_len);
     if (je != AJ_JSON_OK) {
         return json_reason(je, 1);
     }
-    aj_b64url_decode(&sig, &jws->sig_len, p, sig_b64, slen);
     jws->sig = sig;
     jws->signing_input = token;
     jws->signing_input_len = (apr_size_t)(dot2 - token);
-    jws->payload_b64 = dot1 + 1;
-    jws->payload_b64_len = plen;
     return check_header(jws, allowed);
 }
 
@@ -219,12 +218,11 @@ aj_reason_e aj_jws_verify(const aj_jws_t *jws, const aj_key_t *key)
 aj_reason_e aj_jws_payload(json_t **payload, const char **json, apr_size_t *json_len,
                            apr_pool_t *p, const aj_jws_t *jws)
 {
-    unsigned char *buf;
     aj_json_err_e je;
 
     *payload = NULL;
-    aj_b64url_decode(&buf, json_len, p, jws->payload_b64, jws->payload_b64_len);
-    *json = (const char *)buf;
+    *json = (const char *)jws->payload; /* decoded at parse time */
+    *json_len = jws->payload_len;
     je = aj_json_parse_object(payload, p, *json, *json_len);
     return json_reason(je, 0);
 }

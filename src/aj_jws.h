@@ -24,8 +24,8 @@ typedef struct {
     const char *kid;           /* NULL when the header has none */
     const char *signing_input; /* points into the token: "header.payload" */
     apr_size_t signing_input_len;
-    const char *payload_b64;   /* points into the token */
-    apr_size_t payload_b64_len;
+    const unsigned char *payload; /* decoded (not parsed) at parse time */
+    apr_size_t payload_len;
     const unsigned char *sig;
     apr_size_t sig_len;
 } aj_jws_t;
