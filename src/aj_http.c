@@ -164,6 +164,18 @@ static int append_body(aj_http_parser *hp, const char *data, apr_size_t n)
     return 1;
 }
 
+/* Take what is left of a counted stretch (Content-Length, or one chunk); bytes consumed. */
+static apr_size_t take_counted(aj_http_parser *hp, const char *data, apr_size_t len)
+{
+    apr_size_t n = len < hp->remaining ? len : hp->remaining;
+
+    if (!append_body(hp, data, n)) {
+        return len; /* failed: the state is S_END now */
+    }
+    hp->remaining -= n;
+    return n;
+}
+
 /* Gather one CRLF-terminated line of at most sizeof(hp->line) - 1 bytes; 1 when complete. */
 static int gather_line(aj_http_parser *hp, char c)
 {
@@ -212,15 +224,14 @@ aj_http_result_e aj_http_feed(aj_http_parser *hp, const char *data, apr_size_t l
             i += feed_head(hp, data + i, len - i);
             break;
         case S_BODY_LENGTH:
-            n = len - i < hp->remaining ? len - i : hp->remaining;
-            if (!append_body(hp, data + i, n)) {
-                break;
-            }
+        case S_CHUNK_DATA:
+            n = take_counted(hp, data + i, len - i);
             i += n;
-            hp->remaining -= n;
-            if (hp->remaining == 0) {
+            if (hp->remaining == 0 && hp->state == S_BODY_LENGTH) {
                 hp->state = S_END;
                 hp->result = AJ_HTTP_DONE;
+            } else if (hp->remaining == 0 && hp->state == S_CHUNK_DATA) {
+                hp->state = S_CHUNK_CRLF;
             }
             break;
         case S_BODY_CLOSE:
@@ -240,17 +251,6 @@ aj_http_result_e aj_http_feed(aj_http_parser *hp, const char *data, apr_size_t l
                     hp->remaining = (apr_size_t)size;
                     hp->state = size ? S_CHUNK_DATA : S_TRAILER;
                 }
-            }
-            break;
-        case S_CHUNK_DATA:
-            n = len - i < hp->remaining ? len - i : hp->remaining;
-            if (!append_body(hp, data + i, n)) {
-                break;
-            }
-            i += n;
-            hp->remaining -= n;
-            if (hp->remaining == 0) {
-                hp->state = S_CHUNK_CRLF;
             }
             break;
         case S_CHUNK_CRLF:
