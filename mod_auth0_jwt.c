@@ -33,15 +33,15 @@
 #include "aj_tcache.h"
 #include "mod_auth0_jwt.h"
 
-#define AUTH_TYPE        "Auth0"
-#define DEFAULT_REALM    "api"
-#define DEFAULT_SKEW     5
-#define RETRY_AFTER      "5"
-#define JSON_FILTER_NAME "AUTH0_JWT_JSON_ERROR"
+#define AUTH_TYPE           "Auth0"
+#define DEFAULT_REALM       "api"
+#define DEFAULT_SKEW        5
+#define RETRY_AFTER         "5"
+#define JSON_FILTER_NAME    "AUTH0_JWT_JSON_ERROR"
 #define DEFAULT_TOKEN_CACHE 10000
 
 static aj_tcache_t *token_cache; /* per process; NULL when off */
-static aj_jwks_t *no_secrets;     /* HS* keys come from Auth0SigningSecretFile only */
+static aj_jwks_t *no_secrets;    /* HS* keys come from Auth0SigningSecretFile only */
 
 /* ---- helpers --------------------------------------------------------------- */
 
@@ -98,8 +98,8 @@ static const char *token_tag(request_rec *r, const char *token, apr_size_t len)
 
 static void log_refusal(request_rec *r, aj_reason_e why, const char *token, apr_size_t len)
 {
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "refused %s: %s (token %s)",
-                  aj_reason_name(why), aj_reason(why)->log,
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "refused %s: %s (token %s)", aj_reason_name(why),
+                  aj_reason(why)->log,
                   token ? apr_psprintf(r->pool, "len %" APR_SIZE_T_FMT " sha256:%s", len,
                                        token_tag(r, token, len))
                         : "none");
@@ -133,8 +133,8 @@ static int header_parser(request_rec *r)
         apr_table_unset(r->headers_in, APR_ARRAY_IDX(found, i, const char *));
     }
     if (found->nelts) {
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                      "removed %d client-sent X-Auth0-* header(s)", found->nelts);
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "removed %d client-sent X-Auth0-* header(s)",
+                      found->nelts);
     }
     return DECLINED;
 }
@@ -324,9 +324,9 @@ static int cache_hit(request_rec *r, const unsigned char *digest, unsigned int a
 }
 
 /* Signature work for the token, through the cache when this scope uses it. */
-static aj_reason_e verify_signature(request_rec *r, const auth0_jwt_dir_conf *c,
-                                    auth0_jwt_req *st, const char *token, apr_size_t len,
-                                    unsigned int algs, unsigned char *digest, int *cacheable)
+static aj_reason_e verify_signature(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jwt_req *st,
+                                    const char *token, apr_size_t len, unsigned int algs,
+                                    unsigned char *digest, int *cacheable)
 {
     const char *why = NULL;
     /* a scope that only allows HS* never needs a key set */
@@ -355,8 +355,8 @@ static aj_reason_e verify_signature(request_rec *r, const auth0_jwt_dir_conf *c,
     if (rv == AJ_R_KID_UNKNOWN && keys) {
         fresh = auth0_jwt_keys(r, c, 1, &why);
         if (fresh && fresh != keys) {
-            rv = aj_token_verify_signature_ex(&st->token, r->pool, token, len, algs, fresh,
-                                              secrets);
+            rv =
+                aj_token_verify_signature_ex(&st->token, r->pool, token, len, algs, fresh, secrets);
         }
     }
     return rv;
@@ -412,8 +412,7 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
     pass_identity(r, c, &st->token);
     if (cacheable) {
         aj_tcache_put(token_cache, digest, st->token.payload, st->token.claims,
-                      st->token.key->thumbprint,
-                      st->token.jws.alg,
+                      st->token.key->thumbprint, st->token.jws.alg,
                       json_number_value(json_object_get(st->token.payload, "exp")));
     }
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "token accepted for %s (kid %s, alg %s)", user,
@@ -478,8 +477,7 @@ static int access_checker_ex(request_rec *r)
 static int refuse(request_rec *r, auth0_jwt_req *st)
 {
     aj_reason_e why = st->state == AJ_STATE_NO_TOKEN ? AJ_R_NO_TOKEN : st->reason;
-    int status = st->state == AJ_STATE_UNAVAILABLE ? HTTP_SERVICE_UNAVAILABLE
-                                                   : HTTP_UNAUTHORIZED;
+    int status = st->state == AJ_STATE_UNAVAILABLE ? HTTP_SERVICE_UNAVAILABLE : HTTP_UNAUTHORIZED;
 
     log_refusal(r, why, st->raw, st->raw_len);
     auth0_jwt_count(why);
@@ -536,8 +534,8 @@ static aj_reason_e forbidden_reason(const auth0_jwt_req *st)
 static const char *error_answer(request_rec *r, const auth0_jwt_req *st, int status,
                                 const char **challenge)
 {
-    const char *realm = ap_escape_quotes(r->pool, ap_auth_name(r) ? ap_auth_name(r)
-                                                                  : DEFAULT_REALM);
+    const char *realm =
+        ap_escape_quotes(r->pool, ap_auth_name(r) ? ap_auth_name(r) : DEFAULT_REALM);
     aj_reason_e why;
     const char *scope = "";
 
@@ -552,8 +550,7 @@ static const char *error_answer(request_rec *r, const auth0_jwt_req *st, int sta
                                   "Bearer realm=\"%s\", error=\"invalid_token\", "
                                   "error_description=\"%s\"",
                                   realm, aj_reason_description(why));
-        return apr_psprintf(r->pool,
-                            "{\"error\":\"invalid_token\",\"error_description\":\"%s\"}",
+        return apr_psprintf(r->pool, "{\"error\":\"invalid_token\",\"error_description\":\"%s\"}",
                             aj_reason_description(why));
     }
     if (st->authorized) {
@@ -676,8 +673,8 @@ static void child_init(apr_pool_t *p, server_rec *s)
 {
     const auth0_jwt_dir_conf *c = ap_get_module_config(s->lookup_defaults, &auth0_jwt_module);
     /* One cache per process, sized by the server-wide Auth0TokenCacheSize. */
-    unsigned int size = (unsigned int)auth0_jwt_conf_int(c ? c->token_cache_size : AJ_UNSET,
-                                                         DEFAULT_TOKEN_CACHE);
+    unsigned int size =
+        (unsigned int)auth0_jwt_conf_int(c ? c->token_cache_size : AJ_UNSET, DEFAULT_TOKEN_CACHE);
 
     auth0_jwt_shared_child_init(p, s);
     auth0_jwt_keys_child_init(p, s);
@@ -689,7 +686,7 @@ static void child_init(apr_pool_t *p, server_rec *s)
 static void register_hooks(apr_pool_t *p)
 {
     static const char *const after_socache[] = {"mod_socache_shmcb.c", "mod_socache_redis.c",
-                                                 "mod_socache_memcache.c", NULL};
+                                                "mod_socache_memcache.c", NULL};
 
     ap_hook_pre_config(pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(post_config, after_socache, NULL, APR_HOOK_MIDDLE);
@@ -708,12 +705,8 @@ static void register_hooks(apr_pool_t *p)
 }
 
 AP_DECLARE_MODULE(auth0_jwt) = {
-    STANDARD20_MODULE_STUFF,
-    auth0_jwt_create_dir_conf,
-    auth0_jwt_merge_dir_conf,
-    auth0_jwt_create_srv_conf,
-    auth0_jwt_merge_srv_conf,
-    auth0_jwt_cmds,
-    register_hooks,
-    AP_MODULE_FLAG_NONE,
+    STANDARD20_MODULE_STUFF,  auth0_jwt_create_dir_conf,
+    auth0_jwt_merge_dir_conf, auth0_jwt_create_srv_conf,
+    auth0_jwt_merge_srv_conf, auth0_jwt_cmds,
+    register_hooks,           AP_MODULE_FLAG_NONE,
 };

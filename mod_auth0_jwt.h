@@ -35,9 +35,9 @@ typedef struct {
     apr_array_header_t *audiences; /* const char * */
     const char *issuer;
     const char *jwks_uri;
-    const char *jwks_file;   /* absolute path */
-    unsigned int algs;       /* AJ_ALG_BIT()s; 0 = unset */
-    aj_jwks_t *secrets;      /* the Auth0SigningSecretFile key, as a one-key set */
+    const char *jwks_file; /* absolute path */
+    unsigned int algs;     /* AJ_ALG_BIT()s; 0 = unset */
+    aj_jwks_t *secrets;    /* the Auth0SigningSecretFile key, as a one-key set */
     int skew;
     int cache_ttl;
     int refresh_cooldown;
@@ -46,12 +46,12 @@ typedef struct {
     const char *ca_file;
     const char *proxy;
     int token_cache_size;
-    int accept;              /* AJ_ACCEPT_* bits; 0 = unset */
+    int accept; /* AJ_ACCEPT_* bits; 0 = unset */
     const char *cookie_name;
     const char *user_claim;
     int pass_claims;
     int cors_preflight;
-    int auth_type_auth0;     /* this scope said AuthType Auth0 (1) or another (0) */
+    int auth_type_auth0; /* this scope said AuthType Auth0 (1) or another (0) */
 } auth0_jwt_dir_conf;
 
 typedef struct {
@@ -104,7 +104,7 @@ const apr_array_header_t *auth0_jwt_configured_sources(void);
 
 /* ---- counters and the status page (mod_auth0_jwt_status.c) ---------------- */
 
-void auth0_jwt_count(aj_reason_e outcome);   /* AJ_OK counts an accepted token */
+void auth0_jwt_count(aj_reason_e outcome); /* AJ_OK counts an accepted token */
 void auth0_jwt_count_cache(int hit, unsigned int entries);
 int auth0_jwt_counters_post_config(apr_pool_t *pconf, server_rec *s);
 void auth0_jwt_counters_child_init(apr_pool_t *pchild, unsigned int cache_capacity);
@@ -165,9 +165,9 @@ typedef enum {
 typedef struct {
     auth0_jwt_state_e state;
     aj_reason_e reason;
-    const char *raw;            /* the token as sent (never logged), and its length */
+    const char *raw; /* the token as sent (never logged), and its length */
     apr_size_t raw_len;
-    int authorized;             /* authorization passed (a later 403 is not ours) */
+    int authorized; /* authorization passed (a later 403 is not ours) */
     aj_token_t token;
     const char *required_scope; /* scopes a denying auth0-scope provider wanted */
     aj_reason_e denial;         /* AJ_OK, or why the first auth0-* provider denied */

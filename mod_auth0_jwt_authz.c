@@ -22,11 +22,11 @@
 #include "mod_auth0_jwt.h"
 
 typedef struct {
-    const char *claim;           /* the claim to look at */
-    apr_array_header_t *values;  /* const char *: the words after it */
-    const char *joined;          /* the values, space-joined, for scope="..." */
+    const char *claim;          /* the claim to look at */
+    apr_array_header_t *values; /* const char *: the words after it */
+    const char *joined;         /* the values, space-joined, for scope="..." */
     aj_reason_e denial;
-    int negated;                 /* inside an odd number of <RequireNone> */
+    int negated; /* inside an odd number of <RequireNone> */
 } require_args;
 
 /*
@@ -68,8 +68,7 @@ static const char *parse_words(cmd_parms *cmd, const void **parsed, const char *
 
 static const char *parse_scope(cmd_parms *cmd, const char *line, const void **parsed)
 {
-    return parse_words(cmd, parsed, line, "scope", AJ_R_INSUFFICIENT_SCOPE, "auth0-scope",
-                       "scope");
+    return parse_words(cmd, parsed, line, "scope", AJ_R_INSUFFICIENT_SCOPE, "auth0-scope", "scope");
 }
 
 static const char *parse_permission(cmd_parms *cmd, const char *line, const void **parsed)
@@ -130,8 +129,8 @@ static authz_status deny(request_rec *r, const require_args *a)
         st->required_scope = a->joined;
         auth0_jwt_challenge(r, HTTP_FORBIDDEN);
     }
-    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "%s not met: %s %s",
-                  aj_reason_name(a->denial), a->claim, a->joined ? a->joined : "");
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "%s not met: %s %s", aj_reason_name(a->denial),
+                  a->claim, a->joined ? a->joined : "");
     return AUTHZ_DENIED;
 }
 
@@ -153,7 +152,7 @@ static authz_status check_tokens(request_rec *r, const char *line, const void *p
         return status;
     }
     return aj_claim_has_all(json_object_get(payload, a->claim), a->values) ? grant(r, a)
-                                                                            : deny(r, a);
+                                                                           : deny(r, a);
 }
 
 static authz_status check_claim(request_rec *r, const char *line, const void *parsed)
@@ -166,7 +165,7 @@ static authz_status check_claim(request_rec *r, const char *line, const void *pa
         return status;
     }
     return aj_claim_equals_any(json_object_get(payload, a->claim), a->values) ? grant(r, a)
-                                                                               : deny(r, a);
+                                                                              : deny(r, a);
 }
 
 static const authz_provider scope_provider = {check_tokens, parse_scope};
@@ -177,9 +176,8 @@ void auth0_jwt_register_authz(apr_pool_t *p)
 {
     ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "auth0-scope", AUTHZ_PROVIDER_VERSION,
                               &scope_provider, AP_AUTH_INTERNAL_PER_CONF);
-    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "auth0-permission",
-                              AUTHZ_PROVIDER_VERSION, &permission_provider,
-                              AP_AUTH_INTERNAL_PER_CONF);
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "auth0-permission", AUTHZ_PROVIDER_VERSION,
+                              &permission_provider, AP_AUTH_INTERNAL_PER_CONF);
     ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "auth0-claim", AUTHZ_PROVIDER_VERSION,
                               &claim_provider, AP_AUTH_INTERNAL_PER_CONF);
 }

@@ -97,8 +97,7 @@ const char *auth0_jwt_jwks_uri(const auth0_jwt_dir_conf *c, apr_pool_t *p)
     if (c->jwks_uri) {
         return c->jwks_uri;
     }
-    return c->domain ? apr_pstrcat(p, "https://", c->domain, "/.well-known/jwks.json", NULL)
-                     : NULL;
+    return c->domain ? apr_pstrcat(p, "https://", c->domain, "/.well-known/jwks.json", NULL) : NULL;
 }
 
 /* ---- value checks ---------------------------------------------------------- */
@@ -145,8 +144,8 @@ static void warn_unwise(cmd_parms *cmd, int value, const char *why)
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_RUN_MPM) {
         return; /* .htaccess, read at every request: warned at start-up or never */
     }
-    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server,
-                 "%s %d: %s; honoured as set (%s:%d)", cmd->cmd->name, value, why,
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server, "%s %d: %s; honoured as set (%s:%d)",
+                 cmd->cmd->name, value, why,
                  cmd->directive->filename ? cmd->directive->filename : "?",
                  cmd->directive->line_num);
 }
@@ -197,8 +196,8 @@ static const char *set_jwks_uri(cmd_parms *cmd, void *dc, const char *arg)
 }
 
 /* Read a file at configuration time into cmd->pool; an error text on failure. */
-static const char *read_config_file(cmd_parms *cmd, const char *arg, const char **path,
-                                    char **data, apr_size_t *len, apr_size_t max)
+static const char *read_config_file(cmd_parms *cmd, const char *arg, const char **path, char **data,
+                                    apr_size_t *len, apr_size_t max)
 {
     apr_file_t *f;
     apr_finfo_t fi;
@@ -487,8 +486,10 @@ const command_rec auth0_jwt_cmds[] = {
     DIR_CMD(TAKE1, "Auth0SigningSecretFile", set_secret_file, "shared secret for HS*"),
     DIR_CMD(TAKE1, "Auth0ClockSkew", set_seconds, "leeway in seconds for exp, nbf, iat"),
     DIR_CMD(TAKE1, "Auth0JWKSCacheTTL", set_seconds, "seconds fetched keys stay fresh"),
-    DIR_CMD(TAKE1, "Auth0JWKSRefreshCooldown", set_seconds, "least seconds between forced refreshes"),
-    DIR_CMD(TAKE1, "Auth0JWKSMaxStale", set_seconds, "seconds last-good keys serve during failures"),
+    DIR_CMD(TAKE1, "Auth0JWKSRefreshCooldown", set_seconds,
+            "least seconds between forced refreshes"),
+    DIR_CMD(TAKE1, "Auth0JWKSMaxStale", set_seconds,
+            "seconds last-good keys serve during failures"),
     DIR_CMD(TAKE1, "Auth0JWKSTimeout", set_seconds, "deadline in seconds for one key fetch"),
     DIR_CMD(TAKE1, "Auth0CACertificateFile", set_ca_file, "CA certificates for the key host"),
     DIR_CMD(TAKE1, "Auth0Proxy", set_proxy, "http://host:port proxy for the key fetch"),

@@ -37,14 +37,14 @@
 #include "aj_fetch.h"
 #include "mod_auth0_jwt.h"
 
-#define AJ_DEFAULT_TTL 600
+#define AJ_DEFAULT_TTL       600
 #define AJ_DEFAULT_COOLDOWN  30
 #define AJ_DEFAULT_MAX_STALE 86400
 #define AJ_DEFAULT_TIMEOUT   5
-#define WAIT_STEP         apr_time_from_msec(20)
+#define WAIT_STEP            apr_time_from_msec(20)
 /* With a fleet cache (redis, memcache) another server may refresh: look at the
  * shared record at least this often, so a removed key stops everywhere soon. */
-#define FLEET_SYNC        apr_time_from_sec(5)
+#define FLEET_SYNC apr_time_from_sec(5)
 
 typedef struct {
     apr_pool_t *pool; /* unmanaged: destroyed when the last holder lets go */
@@ -59,15 +59,15 @@ typedef struct {
     apr_thread_mutex_t *busy;
     /* read under the registry read lock, written under busy + the write lock */
     keyset *current;
-    apr_uint32_t gen;       /* slot generation current belongs to */
-    apr_time_t fetched_at;  /* when current was fetched (URL) or loaded (file) */
-    apr_time_t recheck_at;  /* stale keys may serve without a look until then */
-    apr_time_t synced_at;   /* last look at the shared record */
-    int refreshing;         /* a refresh of this process runs (under busy) */
+    apr_uint32_t gen;      /* slot generation current belongs to */
+    apr_time_t fetched_at; /* when current was fetched (URL) or loaded (file) */
+    apr_time_t recheck_at; /* stale keys may serve without a look until then */
+    apr_time_t synced_at;  /* last look at the shared record */
+    int refreshing;        /* a refresh of this process runs (under busy) */
     /* under busy only */
-    apr_time_t forced_at;   /* this process's last forced refresh */
-    auth0_jwt_rec local;    /* the record, when there is no socache */
-    apr_time_t mtime;       /* file sources */
+    apr_time_t forced_at; /* this process's last forced refresh */
+    auth0_jwt_rec local;  /* the record, when there is no socache */
+    apr_time_t mtime;     /* file sources */
     apr_off_t size;
     const char *last_error;
 } source;
@@ -159,8 +159,6 @@ void auth0_jwt_keys_init(apr_pool_t *p, server_rec *s)
     have_shared = strcmp(auth0_jwt_shared_cache_name(), "none (per process)") != 0;
     fleet = auth0_jwt_shared_is_fleet();
 }
-
-
 
 static source *source_get(const char *location, int is_file)
 {
@@ -279,8 +277,8 @@ static int lease_take(source *src, apr_time_t now, const timing *t)
     if (held > (apr_uint64_t)now) {
         return 0;
     }
-    return apr_atomic_cas64(&src->slot->lease, (apr_uint64_t)(now + t->timeout + apr_time_from_sec(2)),
-                            held) == held;
+    return apr_atomic_cas64(&src->slot->lease,
+                            (apr_uint64_t)(now + t->timeout + apr_time_from_sec(2)), held) == held;
 }
 
 static void lease_release(source *src)
@@ -386,8 +384,8 @@ static void refresh_run(refresh_job *j)
             apr_atomic_inc32(&src->slot->fetch_failed);
         }
         /* Once per failure streak; the rest at debug. */
-        ap_log_error(APLOG_MARK, rec->failures == 1 ? (src->current ? APLOG_WARNING : APLOG_ERR)
-                                                    : APLOG_DEBUG,
+        ap_log_error(APLOG_MARK,
+                     rec->failures == 1 ? (src->current ? APLOG_WARNING : APLOG_ERR) : APLOG_DEBUG,
                      0, s, "cannot refresh the keys of %s: %s; %s", src->location, why,
                      src->current ? "serving the last good keys" : "no keys to serve");
     }
@@ -504,7 +502,8 @@ static void wait_for_refresh(request_rec *r, source *src, const timing *t)
     }
 }
 
-/* Whether the shared record says to hold back: a failure or a forced refresh within the cooldown. */
+/* Whether the shared record says to hold back: a failure or a forced refresh within the cooldown.
+ */
 static int cooling_down(const auth0_jwt_rec *rec, int forced, apr_time_t now, const timing *t)
 {
     if (forced) {

@@ -37,10 +37,10 @@
 #include "aj_fetch.h"
 #include "mod_auth0_jwt.h"
 
-#define MUTEX_TYPE      "auth0-jwt-cache"
-#define SLOTS           64
-#define PERSIST_DIR     "auth0_jwt"
-#define REC_MAGIC       0x41304a31u /* "A0J1" */
+#define MUTEX_TYPE  "auth0-jwt-cache"
+#define SLOTS       64
+#define PERSIST_DIR "auth0_jwt"
+#define REC_MAGIC   0x41304a31u /* "A0J1" */
 
 static ap_socache_provider_t *cache_provider;
 static ap_socache_instance_t *cache;
@@ -248,7 +248,7 @@ char *auth0_jwt_persist_load(const char *url, apr_size_t *len, apr_time_t *mtime
 int auth0_jwt_shared_pre_config(apr_pool_t *pconf)
 {
     return ap_mutex_register(pconf, MUTEX_TYPE, NULL, APR_LOCK_DEFAULT, 0) == APR_SUCCESS ? OK
-                                                                                         : !OK;
+                                                                                          : !OK;
 }
 
 static apr_status_t shared_cleanup(void *data)
@@ -272,9 +272,8 @@ static apr_status_t shared_cleanup(void *data)
 static void persist_setup(apr_pool_t *pconf, server_rec *s)
 {
     const char *dir = ap_runtime_dir_relative(pconf, PERSIST_DIR);
-    apr_status_t rv = apr_dir_make_recursive(dir, APR_FPROT_UREAD | APR_FPROT_UWRITE |
-                                                      APR_FPROT_UEXECUTE,
-                                             pconf);
+    apr_status_t rv =
+        apr_dir_make_recursive(dir, APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_UEXECUTE, pconf);
 
     if (rv != APR_SUCCESS && !APR_STATUS_IS_EEXIST(rv)) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
@@ -319,14 +318,14 @@ int auth0_jwt_shared_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_re
     }
     cache_name = apr_pstrdup(pconf, spec ? spec : "shmcb");
     if (strcmp(name, "shmcb") == 0 && (args == NULL || *args == '\0')) {
-        args = apr_pstrcat(ptemp, ap_runtime_dir_relative(ptemp, "auth0_jwt_shmcb"),
-                           "(8388608)", NULL);
+        args = apr_pstrcat(ptemp, ap_runtime_dir_relative(ptemp, "auth0_jwt_shmcb"), "(8388608)",
+                           NULL);
     } else {
         big = hints;
     }
     cache_fleet = strcmp(name, "redis") == 0 || strcmp(name, "memcache") == 0;
-    cache_provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name,
-                                        AP_SOCACHE_PROVIDER_VERSION);
+    cache_provider =
+        ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name, AP_SOCACHE_PROVIDER_VERSION);
     if (cache_provider == NULL) {
         if (spec) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
@@ -347,8 +346,7 @@ int auth0_jwt_shared_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_re
     }
     rv = cache_provider->init(cache, "auth0-jwt", &big, s, pconf);
     if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "Auth0Cache %s: cannot initialise",
-                     cache_name);
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "Auth0Cache %s: cannot initialise", cache_name);
         cache = NULL;
         return HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -357,8 +355,7 @@ int auth0_jwt_shared_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_re
     if (cache_provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE) {
         rv = ap_global_mutex_create(&cache_mutex, NULL, MUTEX_TYPE, NULL, s, pconf, 0);
         if (rv != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "cannot create the %s mutex",
-                         MUTEX_TYPE);
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "cannot create the %s mutex", MUTEX_TYPE);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
@@ -368,8 +365,8 @@ int auth0_jwt_shared_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_re
 void auth0_jwt_shared_child_init(apr_pool_t *p, server_rec *s)
 {
     if (cache_mutex) {
-        apr_status_t rv = apr_global_mutex_child_init(
-            &cache_mutex, apr_global_mutex_lockfile(cache_mutex), p);
+        apr_status_t rv =
+            apr_global_mutex_child_init(&cache_mutex, apr_global_mutex_lockfile(cache_mutex), p);
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "cannot attach to the %s mutex",
                          MUTEX_TYPE);

@@ -144,8 +144,8 @@ static json_t *key_list(apr_pool_t *p, const char *body, apr_size_t len)
     for (int i = 0; set && i < set->keys->nelts; i++) {
         const aj_key_t *k = APR_ARRAY_IDX(set->keys, i, const aj_key_t *);
         json_array_append_new(keys, json_pack("{s:s?,s:s,s:s?,s:i,s:s?}", "kid", k->kid, "kty",
-                                              aj_kty_name(k->kty), "alg", k->alg, "bits",
-                                              k->bits, "unusable",
+                                              aj_kty_name(k->kty), "alg", k->alg, "bits", k->bits,
+                                              "unusable",
                                               k->unusable ? aj_reason_name(k->unusable) : NULL));
     }
     return keys;
@@ -153,8 +153,8 @@ static json_t *key_list(apr_pool_t *p, const char *body, apr_size_t len)
 
 static json_t *source_report(request_rec *r, const auth0_jwt_source_info *info)
 {
-    json_t *out = json_pack("{s:s,s:s}", "uri", info->location, "kind",
-                            info->is_file ? "file" : "https");
+    json_t *out =
+        json_pack("{s:s,s:s}", "uri", info->location, "kind", info->is_file ? "file" : "https");
     auth0_jwt_rec *rec;
     auth0_jwt_slot *slot;
     apr_size_t len = 0;
@@ -181,11 +181,13 @@ static json_t *source_report(request_rec *r, const auth0_jwt_source_info *info)
     }
     rec = auth0_jwt_shared_get(r->server, info->location, r->pool);
     slot = auth0_jwt_shared_slot(info->location);
-    json_object_set_new(out, "keys", key_list(r->pool, rec ? (const char *)(rec + 1) : NULL,
-                                              rec ? rec->body_len : 0));
+    json_object_set_new(
+        out, "keys",
+        key_list(r->pool, rec ? (const char *)(rec + 1) : NULL, rec ? rec->body_len : 0));
     json_object_set_new(out, "fetched_at", iso_time(r->pool, rec ? rec->fetched_at : 0));
-    json_object_set_new(out, "next_refresh",
-                        iso_time(r->pool, rec && rec->fetched_at ? rec->fetched_at + info->ttl : 0));
+    json_object_set_new(
+        out, "next_refresh",
+        iso_time(r->pool, rec && rec->fetched_at ? rec->fetched_at + info->ttl : 0));
     json_object_set_new(out, "last_attempt", iso_time(r->pool, rec ? rec->last_attempt : 0));
     json_object_set_new(out, "last_error",
                         rec && rec->failures ? json_string(rec->detail) : json_null());
@@ -205,8 +207,8 @@ static json_t *report(request_rec *r)
     int procs = 0;
 
     for (int i = 0; sources && i < sources->nelts; i++) {
-        json_array_append_new(
-            srcs, source_report(r, &APR_ARRAY_IDX(sources, i, auth0_jwt_source_info)));
+        json_array_append_new(srcs,
+                              source_report(r, &APR_ARRAY_IDX(sources, i, auth0_jwt_source_info)));
     }
     for (int i = 0; counters && i < PROC_ROWS; i++) {
         const proc_row *row = &counters->procs[i];
@@ -226,9 +228,8 @@ static json_t *report(request_rec *r)
     out = json_pack("{s:s,s:s,s:s,s:o,s:{s:I,s:I,s:I,s:I,s:i},s:{s:I,s:I,s:o}}", "module",
                     "mod_auth0_jwt", "version", AUTH0_JWT_VERSION, "shared_cache",
                     auth0_jwt_shared_cache_name(), "key_sources", srcs, "token_cache", "entries",
-                    (json_int_t)entries, "capacity", (json_int_t)capacity, "hits",
-                    (json_int_t)hits, "misses", (json_int_t)misses, "processes", procs,
-                    "requests", "accepted",
+                    (json_int_t)entries, "capacity", (json_int_t)capacity, "hits", (json_int_t)hits,
+                    "misses", (json_int_t)misses, "processes", procs, "requests", "accepted",
                     (json_int_t)(counters ? apr_atomic_read32(&counters->accepted) : 0),
                     "refused_total", (json_int_t)refused_total, "refused", refused);
     return out;
@@ -254,7 +255,8 @@ static void html_object(request_rec *r, const json_t *obj)
     json_t *v;
 
     ap_rputs("<table>\n", r);
-    json_object_foreach((json_t *)obj, k, v) {
+    json_object_foreach((json_t *)obj, k, v)
+    {
         ap_rvputs(r, "<tr><th>", ap_escape_html(r->pool, k), "</th><td>", NULL);
         if (json_is_object(v)) {
             html_object(r, v);
@@ -326,16 +328,18 @@ static int status_hook(request_rec *r, int flags)
 
     if (flags & AP_STATUS_SHORT) {
         ap_rprintf(r,
-                   "Auth0JWTAccepted: %" JSON_INTEGER_FORMAT "\nAuth0JWTRefused: %"
-                   JSON_INTEGER_FORMAT "\nAuth0JWTCacheHits: %" JSON_INTEGER_FORMAT
+                   "Auth0JWTAccepted: %" JSON_INTEGER_FORMAT
+                   "\nAuth0JWTRefused: %" JSON_INTEGER_FORMAT
+                   "\nAuth0JWTCacheHits: %" JSON_INTEGER_FORMAT
                    "\nAuth0JWTCacheMisses: %" JSON_INTEGER_FORMAT "\n",
                    accepted, refused, hits, misses);
         return OK;
     }
     ap_rprintf(r,
                "<hr />\n<h2>mod_auth0_jwt</h2>\n<dl><dt>tokens accepted: %" JSON_INTEGER_FORMAT
-               "</dt><dt>tokens refused: %" JSON_INTEGER_FORMAT "</dt><dt>token cache: %"
-               JSON_INTEGER_FORMAT " hits, %" JSON_INTEGER_FORMAT " misses</dt></dl>\n",
+               "</dt><dt>tokens refused: %" JSON_INTEGER_FORMAT
+               "</dt><dt>token cache: %" JSON_INTEGER_FORMAT " hits, %" JSON_INTEGER_FORMAT
+               " misses</dt></dl>\n",
                accepted, refused, hits, misses);
     return OK;
 }

@@ -251,14 +251,20 @@ static int set_claim(json_t *payload, const char *arg)
 
 static int cmd_mint(apr_pool_t *p, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"key", required_argument, NULL, 'K'},   {"secret-file", required_argument, NULL, 'S'},
-        {"kid", required_argument, NULL, 'k'},   {"iss", required_argument, NULL, 'i'},
-        {"aud", required_argument, NULL, 'a'},   {"scope", required_argument, NULL, 's'},
-        {"permissions", required_argument, NULL, 'P'}, {"sub", required_argument, NULL, 'u'},
-        {"ttl", required_argument, NULL, 't'},   {"alg", required_argument, NULL, 'A'},
-        {"typ", required_argument, NULL, 'T'},   {"claim", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"key", required_argument, NULL, 'K'},
+                                         {"secret-file", required_argument, NULL, 'S'},
+                                         {"kid", required_argument, NULL, 'k'},
+                                         {"iss", required_argument, NULL, 'i'},
+                                         {"aud", required_argument, NULL, 'a'},
+                                         {"scope", required_argument, NULL, 's'},
+                                         {"permissions", required_argument, NULL, 'P'},
+                                         {"sub", required_argument, NULL, 'u'},
+                                         {"ttl", required_argument, NULL, 't'},
+                                         {"alg", required_argument, NULL, 'A'},
+                                         {"typ", required_argument, NULL, 'T'},
+                                         {"claim", required_argument, NULL, 'c'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     const char *keyfile = NULL, *secretfile = NULL, *kid = NULL, *iss = NULL, *aud = NULL;
     const char *scope = NULL, *perms = NULL, *sub = "auth0|demo-user", *alg_name = NULL;
     const char *typ = "at+jwt";
@@ -275,23 +281,46 @@ static int cmd_mint(apr_pool_t *p, int argc, char **argv)
 
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'K': keyfile = optarg; break;
-        case 'S': secretfile = optarg; break;
-        case 'k': kid = optarg; break;
-        case 'i': iss = optarg; break;
-        case 'a': aud = optarg; break;
-        case 's': scope = optarg; break;
-        case 'P': perms = optarg; break;
-        case 'u': sub = optarg; break;
-        case 'A': alg_name = optarg; break;
-        case 'T': typ = optarg; break;
-        case 'c': APR_ARRAY_PUSH(claims, const char *) = optarg; break;
+        case 'K':
+            keyfile = optarg;
+            break;
+        case 'S':
+            secretfile = optarg;
+            break;
+        case 'k':
+            kid = optarg;
+            break;
+        case 'i':
+            iss = optarg;
+            break;
+        case 'a':
+            aud = optarg;
+            break;
+        case 's':
+            scope = optarg;
+            break;
+        case 'P':
+            perms = optarg;
+            break;
+        case 'u':
+            sub = optarg;
+            break;
+        case 'A':
+            alg_name = optarg;
+            break;
+        case 'T':
+            typ = optarg;
+            break;
+        case 'c':
+            APR_ARRAY_PUSH(claims, const char *) = optarg;
+            break;
         case 't':
             errno = 0;
             ttl = strtol(optarg, &end, 10);
             if (*optarg == '\0' || *end != '\0' || errno == ERANGE || ttl < -MAX_TTL ||
                 ttl > MAX_TTL) {
-                return usage_error("mint", "--ttl takes whole seconds, at most 100 years either way");
+                return usage_error("mint",
+                                   "--ttl takes whole seconds, at most 100 years either way");
             }
             break;
         case 'h':
@@ -326,8 +355,8 @@ static int cmd_mint(apr_pool_t *p, int argc, char **argv)
     if (pkey) {
         aj_key_t *pub = aj_key_from_pkey(p, pkey, NULL, NULL);
         if (pub == NULL || aj_key_fits(pub, alg) != AJ_OK) {
-            return usage_error("mint", apr_psprintf(p, "--alg %s does not fit this key",
-                                                    alg->name));
+            return usage_error("mint",
+                               apr_psprintf(p, "--alg %s does not fit this key", alg->name));
         }
     } else if (secret_len < alg->min_secret) {
         return usage_error("mint", apr_psprintf(p, "%s needs a secret of at least %d bytes",
@@ -337,9 +366,9 @@ static int cmd_mint(apr_pool_t *p, int argc, char **argv)
     if (kid) {
         json_object_set_new(header, "kid", json_string(kid));
     }
-    payload = aj_json_pool_own(p, json_pack("{s:s,s:s,s:s,s:I,s:I}", "iss", iss, "sub", sub,
-                                            "aud", aud, "iat", (json_int_t)now, "exp",
-                                            (json_int_t)(now + ttl)));
+    payload =
+        aj_json_pool_own(p, json_pack("{s:s,s:s,s:s,s:I,s:I}", "iss", iss, "sub", sub, "aud", aud,
+                                      "iat", (json_int_t)now, "exp", (json_int_t)(now + ttl)));
     if (scope) {
         json_object_set_new(payload, "scope", json_string(scope));
     }
@@ -388,14 +417,19 @@ static const char verify_help[] =
 
 static int cmd_verify(apr_pool_t *p, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"jwks", required_argument, NULL, 'j'}, {"aud", required_argument, NULL, 'a'},
-        {"iss", required_argument, NULL, 'i'},  {"alg", required_argument, NULL, 'A'},
-        {"now", required_argument, NULL, 'n'},  {"skew", required_argument, NULL, 's'},
-        {"signature-only", no_argument, NULL, 'S'}, {"help", no_argument, NULL, 'h'},
-        {"jwks-uri", required_argument, NULL, 'u'}, {"domain", required_argument, NULL, 'd'},
-        {"ca-file", required_argument, NULL, 'c'},  {"proxy", required_argument, NULL, 'x'},
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"jwks", required_argument, NULL, 'j'},
+                                         {"aud", required_argument, NULL, 'a'},
+                                         {"iss", required_argument, NULL, 'i'},
+                                         {"alg", required_argument, NULL, 'A'},
+                                         {"now", required_argument, NULL, 'n'},
+                                         {"skew", required_argument, NULL, 's'},
+                                         {"signature-only", no_argument, NULL, 'S'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {"jwks-uri", required_argument, NULL, 'u'},
+                                         {"domain", required_argument, NULL, 'd'},
+                                         {"ca-file", required_argument, NULL, 'c'},
+                                         {"proxy", required_argument, NULL, 'x'},
+                                         {NULL, 0, NULL, 0}};
     const char *jwks_file = NULL, *jwks_uri = NULL, *domain = NULL, *why = NULL, *token;
     aj_fetch_opts_t fetch = {NULL, NULL, NULL, apr_time_from_sec(10), 0};
     aj_fetch_result_t fetched;
@@ -412,14 +446,30 @@ static int cmd_verify(apr_pool_t *p, int argc, char **argv)
 
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'j': jwks_file = optarg; break;
-        case 'u': jwks_uri = optarg; break;
-        case 'd': domain = optarg; break;
-        case 'c': fetch.ca_file = optarg; break;
-        case 'x': fetch.proxy = optarg; break;
-        case 'a': APR_ARRAY_PUSH(audiences, const char *) = optarg; break;
-        case 'i': policy.issuer = optarg; break;
-        case 'S': signature_only = 1; break;
+        case 'j':
+            jwks_file = optarg;
+            break;
+        case 'u':
+            jwks_uri = optarg;
+            break;
+        case 'd':
+            domain = optarg;
+            break;
+        case 'c':
+            fetch.ca_file = optarg;
+            break;
+        case 'x':
+            fetch.proxy = optarg;
+            break;
+        case 'a':
+            APR_ARRAY_PUSH(audiences, const char *) = optarg;
+            break;
+        case 'i':
+            policy.issuer = optarg;
+            break;
+        case 'S':
+            signature_only = 1;
+            break;
         case 'A':
             if (aj_alg_set_add(&algs, optarg) != 0) {
                 return usage_error("verify", "unknown --alg (RS256 RS384 RS512 PS256 PS384 "
@@ -436,8 +486,7 @@ static int cmd_verify(apr_pool_t *p, int argc, char **argv)
             long skew;
             errno = 0;
             skew = strtol(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0' || errno == ERANGE || skew < 0 ||
-                skew > 31536000) {
+            if (*optarg == '\0' || *end != '\0' || errno == ERANGE || skew < 0 || skew > 31536000) {
                 return usage_error("verify", "--skew takes whole seconds from 0 to 31536000");
             }
             policy.skew = (int)skew;
@@ -456,7 +505,8 @@ static int cmd_verify(apr_pool_t *p, int argc, char **argv)
     }
     if (domain) {
         jwks_uri = apr_pstrcat(p, "https://", domain, "/.well-known/jwks.json", NULL);
-        policy.issuer = policy.issuer ? policy.issuer : apr_pstrcat(p, "https://", domain, "/", NULL);
+        policy.issuer =
+            policy.issuer ? policy.issuer : apr_pstrcat(p, "https://", domain, "/", NULL);
     }
     if (jwks_uri) {
         fetch.url = jwks_uri;

@@ -29,7 +29,8 @@ typedef enum {
 
 #define AJ_ALG_BIT(id)  (1u << (id))
 #define AJ_ALGS_DEFAULT AJ_ALG_BIT(AJ_ALG_RS256)
-#define AJ_ALGS_HMAC    (AJ_ALG_BIT(AJ_ALG_HS256) | AJ_ALG_BIT(AJ_ALG_HS384) | AJ_ALG_BIT(AJ_ALG_HS512))
+#define AJ_ALGS_HMAC                                                                               \
+    (AJ_ALG_BIT(AJ_ALG_HS256) | AJ_ALG_BIT(AJ_ALG_HS384) | AJ_ALG_BIT(AJ_ALG_HS512))
 
 typedef struct {
     aj_alg_id_e id;

@@ -3,10 +3,10 @@
  */
 #include "aj_b64.h"
 
-static const char alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /* 0..63 for alphabet characters, 64 for everything else. */
+/* clang-format off */
 static const unsigned char values[256] = {
 #define X64 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64
     X64, X64, /* 0x00 - 0x1f */
@@ -19,6 +19,7 @@ static const unsigned char values[256] = {
     X64, X64, X64, X64, X64, X64, X64, X64, /* 0x80 - 0xff */
 #undef X64
 };
+/* clang-format on */
 
 int aj_b64url_valid(const char *in, apr_size_t len)
 {

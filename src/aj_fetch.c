@@ -36,12 +36,18 @@ typedef struct {
 } url_t;
 
 static const char *const err_names[] = {
-    [AJ_FETCH_OK] = "ok",           [AJ_FETCH_ERR_URL] = "url",
-    [AJ_FETCH_ERR_RESOLVE] = "resolve", [AJ_FETCH_ERR_CONNECT] = "connect",
-    [AJ_FETCH_ERR_PROXY] = "proxy", [AJ_FETCH_ERR_TLS] = "tls",
-    [AJ_FETCH_ERR_CERT] = "cert",   [AJ_FETCH_ERR_IO] = "io",
-    [AJ_FETCH_ERR_TIMEOUT] = "timeout", [AJ_FETCH_ERR_HTTP] = "http",
-    [AJ_FETCH_ERR_TOO_LARGE] = "too_large", [AJ_FETCH_ERR_REDIRECT] = "redirect",
+    [AJ_FETCH_OK] = "ok",
+    [AJ_FETCH_ERR_URL] = "url",
+    [AJ_FETCH_ERR_RESOLVE] = "resolve",
+    [AJ_FETCH_ERR_CONNECT] = "connect",
+    [AJ_FETCH_ERR_PROXY] = "proxy",
+    [AJ_FETCH_ERR_TLS] = "tls",
+    [AJ_FETCH_ERR_CERT] = "cert",
+    [AJ_FETCH_ERR_IO] = "io",
+    [AJ_FETCH_ERR_TIMEOUT] = "timeout",
+    [AJ_FETCH_ERR_HTTP] = "http",
+    [AJ_FETCH_ERR_TOO_LARGE] = "too_large",
+    [AJ_FETCH_ERR_REDIRECT] = "redirect",
     [AJ_FETCH_ERR_STATUS] = "status",
 };
 
@@ -236,8 +242,8 @@ static int proxy_connect(fetch_t *f, const url_t *target)
     const char *authority = target->is_ip && strchr(target->host, ':')
                                 ? apr_psprintf(f->pool, "[%s]:%d", target->host, target->port)
                                 : apr_psprintf(f->pool, "%s:%d", target->host, target->port);
-    const char *req = apr_psprintf(f->pool, "CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n", authority,
-                                   authority);
+    const char *req =
+        apr_psprintf(f->pool, "CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n", authority, authority);
 
     if (plain_send(f, req, strlen(req)) != 0) {
         return -1;
@@ -437,9 +443,9 @@ void aj_fetch(aj_fetch_result_t *res, apr_pool_t *p, const aj_fetch_opts_t *opts
                        "Accept: application/json\r\nConnection: close\r\n\r\n",
                        target.path, host_header);
     hp = aj_http_parser_make(p, opts->max_body ? opts->max_body : AJ_FETCH_MAX_BODY);
-    if ((opts->proxy ? tcp_connect(&f, proxy.host, proxy.port) == 0 &&
-                           proxy_connect(&f, &target) == 0
-                     : tcp_connect(&f, target.host, target.port) == 0) &&
+    if ((opts->proxy
+             ? tcp_connect(&f, proxy.host, proxy.port) == 0 && proxy_connect(&f, &target) == 0
+             : tcp_connect(&f, target.host, target.port) == 0) &&
         tls_start(&f, &target, opts->ca_file) == 0 && tls_send(&f, req, strlen(req)) == 0 &&
         tls_receive(&f, hp) == 0) {
         status = res->status = aj_http_status(hp);

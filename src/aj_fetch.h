@@ -18,33 +18,33 @@
 
 typedef enum {
     AJ_FETCH_OK = 0,
-    AJ_FETCH_ERR_URL,      /* not https://host[:port]/path */
-    AJ_FETCH_ERR_RESOLVE,  /* host name did not resolve */
-    AJ_FETCH_ERR_CONNECT,  /* no address accepted a connection */
-    AJ_FETCH_ERR_PROXY,    /* the proxy refused or garbled CONNECT */
-    AJ_FETCH_ERR_TLS,      /* TLS handshake failed */
-    AJ_FETCH_ERR_CERT,     /* certificate chain or name not trusted */
-    AJ_FETCH_ERR_IO,       /* read or write failed */
-    AJ_FETCH_ERR_TIMEOUT,  /* the deadline passed */
-    AJ_FETCH_ERR_HTTP,     /* malformed or truncated response */
-    AJ_FETCH_ERR_TOO_LARGE,/* body over the cap */
-    AJ_FETCH_ERR_REDIRECT, /* 3xx: never followed */
-    AJ_FETCH_ERR_STATUS    /* any other status than 200 */
+    AJ_FETCH_ERR_URL,       /* not https://host[:port]/path */
+    AJ_FETCH_ERR_RESOLVE,   /* host name did not resolve */
+    AJ_FETCH_ERR_CONNECT,   /* no address accepted a connection */
+    AJ_FETCH_ERR_PROXY,     /* the proxy refused or garbled CONNECT */
+    AJ_FETCH_ERR_TLS,       /* TLS handshake failed */
+    AJ_FETCH_ERR_CERT,      /* certificate chain or name not trusted */
+    AJ_FETCH_ERR_IO,        /* read or write failed */
+    AJ_FETCH_ERR_TIMEOUT,   /* the deadline passed */
+    AJ_FETCH_ERR_HTTP,      /* malformed or truncated response */
+    AJ_FETCH_ERR_TOO_LARGE, /* body over the cap */
+    AJ_FETCH_ERR_REDIRECT,  /* 3xx: never followed */
+    AJ_FETCH_ERR_STATUS     /* any other status than 200 */
 } aj_fetch_err_e;
 
 typedef struct {
-    const char *url;               /* https://host[:port]/path */
-    const char *ca_file;           /* NULL: the system trust store */
-    const char *proxy;             /* http://host:port, or NULL */
-    apr_interval_time_t timeout;   /* for the whole fetch */
-    apr_size_t max_body;           /* 0: AJ_FETCH_MAX_BODY */
+    const char *url;             /* https://host[:port]/path */
+    const char *ca_file;         /* NULL: the system trust store */
+    const char *proxy;           /* http://host:port, or NULL */
+    apr_interval_time_t timeout; /* for the whole fetch */
+    apr_size_t max_body;         /* 0: AJ_FETCH_MAX_BODY */
 } aj_fetch_opts_t;
 
 typedef struct {
     aj_fetch_err_e err;
-    const char *detail;  /* what went wrong, for the log; never response data */
-    int status;          /* HTTP status, when one was read */
-    const char *body;    /* on success, NUL-terminated, owned by the pool */
+    const char *detail; /* what went wrong, for the log; never response data */
+    int status;         /* HTTP status, when one was read */
+    const char *body;   /* on success, NUL-terminated, owned by the pool */
     apr_size_t body_len;
 } aj_fetch_result_t;
 

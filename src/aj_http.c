@@ -9,8 +9,16 @@
 
 #include "aj_http.h"
 
-typedef enum { S_HEAD, S_BODY_LENGTH, S_BODY_CLOSE, S_CHUNK_SIZE, S_CHUNK_DATA, S_CHUNK_CRLF,
-               S_TRAILER, S_END } state_e;
+typedef enum {
+    S_HEAD,
+    S_BODY_LENGTH,
+    S_BODY_CLOSE,
+    S_CHUNK_SIZE,
+    S_CHUNK_DATA,
+    S_CHUNK_CRLF,
+    S_TRAILER,
+    S_END
+} state_e;
 
 struct aj_http_parser {
     apr_pool_t *pool;
@@ -289,7 +297,7 @@ aj_http_result_e aj_http_eof(aj_http_parser *hp)
         return hp->result = AJ_HTTP_DONE;
     }
     return fail(hp, hp->state == S_HEAD && hp->head_len == 0 ? AJ_HTTP_ERR_SYNTAX
-                                                              : AJ_HTTP_ERR_TRUNCATED);
+                                                             : AJ_HTTP_ERR_TRUNCATED);
 }
 
 int aj_http_head_done(const aj_http_parser *hp)

@@ -15,13 +15,13 @@
 #define AJ_HTTP_MAX_HEAD 16384
 
 typedef enum {
-    AJ_HTTP_MORE = 0,       /* give more bytes (or aj_http_eof) */
-    AJ_HTTP_DONE,           /* the response is complete */
-    AJ_HTTP_ERR_SYNTAX,     /* not an HTTP/1.x response */
-    AJ_HTTP_ERR_HEAD_SIZE,  /* status line + headers over AJ_HTTP_MAX_HEAD */
-    AJ_HTTP_ERR_BODY_SIZE,  /* body over max_body */
-    AJ_HTTP_ERR_TRUNCATED,  /* the connection ended before the body did */
-    AJ_HTTP_ERR_CHUNK       /* malformed chunked coding */
+    AJ_HTTP_MORE = 0,      /* give more bytes (or aj_http_eof) */
+    AJ_HTTP_DONE,          /* the response is complete */
+    AJ_HTTP_ERR_SYNTAX,    /* not an HTTP/1.x response */
+    AJ_HTTP_ERR_HEAD_SIZE, /* status line + headers over AJ_HTTP_MAX_HEAD */
+    AJ_HTTP_ERR_BODY_SIZE, /* body over max_body */
+    AJ_HTTP_ERR_TRUNCATED, /* the connection ended before the body did */
+    AJ_HTTP_ERR_CHUNK      /* malformed chunked coding */
 } aj_http_result_e;
 
 typedef struct aj_http_parser aj_http_parser;

@@ -23,12 +23,12 @@ static apr_status_t pkey_cleanup(void *data)
 static const struct {
     const char *jwk_name; /* RFC 7518 / RFC 8037 curve name */
     const char *ossl_name;
-    int okp;              /* 1 for Edwards curves */
-    apr_size_t size;      /* coordinate (EC) or public key (OKP) bytes */
+    int okp;         /* 1 for Edwards curves */
+    apr_size_t size; /* coordinate (EC) or public key (OKP) bytes */
     int bits;
 } curves[] = {
-    {"P-256", "P-256", 0, 32, 256},     {"P-384", "P-384", 0, 48, 384},
-    {"P-521", "P-521", 0, 66, 521},     {"Ed25519", "ED25519", 1, 32, 255},
+    {"P-256", "P-256", 0, 32, 256}, {"P-384", "P-384", 0, 48, 384},
+    {"P-521", "P-521", 0, 66, 521}, {"Ed25519", "ED25519", 1, 32, 255},
     {"Ed448", "ED448", 1, 57, 448},
 };
 
@@ -101,8 +101,8 @@ static EVP_PKEY *ec_pkey(int curve, const unsigned char *x, const unsigned char 
     memcpy(point + 1, x, size);
     memcpy(point + 1 + size, y, size);
     if (bld &&
-        OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
-                                        curves[curve].ossl_name, 0) &&
+        OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, curves[curve].ossl_name,
+                                        0) &&
         OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, 1 + 2 * size)) {
         pkey = pkey_from_params("EC", bld);
     }
@@ -451,8 +451,8 @@ aj_key_t *aj_key_from_pkey(apr_pool_t *p, EVP_PKEY *pkey, const char *kid, const
         }
     } else if (EVP_PKEY_is_a(pkey, "EC")) {
         char group[32];
-        if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group,
-                                           sizeof(group), NULL)) {
+        if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+                                           NULL)) {
             int nid = OBJ_txt2nid(group);
             const char *jname = nid == NID_X9_62_prime256v1 ? "P-256"
                                 : nid == NID_secp384r1      ? "P-384"

@@ -20,26 +20,26 @@
 #include "aj_alg.h"
 #include "aj_reason.h"
 
-#define AJ_RSA_MIN_BITS 2048
+#define AJ_RSA_MIN_BITS  2048
 #define AJ_OCT_MIN_BYTES 32
 
 typedef struct {
-    const char *kid;        /* NULL when the JWK has none */
+    const char *kid; /* NULL when the JWK has none */
     aj_kty_e kty;
-    const char *crv;        /* EC / OKP curve as the JWK names it; else NULL */
-    const char *alg;        /* the JWK's "alg", NULL when absent */
-    int bits;               /* RSA modulus, EC/OKP curve, or oct secret bits */
-    EVP_PKEY *pkey;         /* RSA / EC / OKP; freed with the pool */
+    const char *crv;             /* EC / OKP curve as the JWK names it; else NULL */
+    const char *alg;             /* the JWK's "alg", NULL when absent */
+    int bits;                    /* RSA modulus, EC/OKP curve, or oct secret bits */
+    EVP_PKEY *pkey;              /* RSA / EC / OKP; freed with the pool */
     const unsigned char *secret; /* oct only */
     apr_size_t secret_len;
-    aj_reason_e unusable;   /* AJ_OK, AJ_R_KEY_USE, AJ_R_KEY_OPS or AJ_R_KEY_TOO_SMALL */
+    aj_reason_e unusable;         /* AJ_OK, AJ_R_KEY_USE, AJ_R_KEY_OPS or AJ_R_KEY_TOO_SMALL */
     unsigned char thumbprint[32]; /* RFC 7638 SHA-256 thumbprint: the key's identity */
 } aj_key_t;
 
 typedef struct {
-    int index;        /* position in the "keys" array */
-    const char *kid;  /* may be NULL */
-    const char *why;  /* constant text */
+    int index;       /* position in the "keys" array */
+    const char *kid; /* may be NULL */
+    const char *why; /* constant text */
 } aj_jwk_skip_t;
 
 typedef struct {

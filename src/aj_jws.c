@@ -205,8 +205,7 @@ aj_reason_e aj_jws_verify(const aj_jws_t *jws, const aj_key_t *key)
             ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0 &&
                  EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) > 0;
         }
-        if (ok && EVP_DigestVerify(md_ctx, sig, sig_len,
-                                   (const unsigned char *)jws->signing_input,
+        if (ok && EVP_DigestVerify(md_ctx, sig, sig_len, (const unsigned char *)jws->signing_input,
                                    jws->signing_input_len) == 1) {
             rv = AJ_OK;
         }
@@ -215,8 +214,8 @@ aj_reason_e aj_jws_verify(const aj_jws_t *jws, const aj_key_t *key)
     return rv;
 }
 
-aj_reason_e aj_jws_payload(json_t **payload, const char **json, apr_size_t *json_len,
-                           apr_pool_t *p, const aj_jws_t *jws)
+aj_reason_e aj_jws_payload(json_t **payload, const char **json, apr_size_t *json_len, apr_pool_t *p,
+                           const aj_jws_t *jws)
 {
     aj_json_err_e je;
 

@@ -44,7 +44,7 @@ aj_reason_e aj_jws_verify(const aj_jws_t *jws, const aj_key_t *key);
  * Decode and parse the payload (section 5.6); call after aj_jws_verify. On AJ_OK
  * *payload is an object owned by p, and *json (of *json_len bytes) the decoded text.
  */
-aj_reason_e aj_jws_payload(json_t **payload, const char **json, apr_size_t *json_len,
-                           apr_pool_t *p, const aj_jws_t *jws);
+aj_reason_e aj_jws_payload(json_t **payload, const char **json, apr_size_t *json_len, apr_pool_t *p,
+                           const aj_jws_t *jws);
 
 #endif

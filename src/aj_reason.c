@@ -30,14 +30,17 @@ static const aj_reason_t reasons[AJ_R__COUNT] = {
       "The token header is malformed"),
     R(AJ_R_ALG_MISSING, "alg_missing", "token header has no string alg",
       "The token has no signing algorithm"),
-    R(AJ_R_ALG_NONE, "alg_none", "token is unsigned (alg none)", "Unsigned tokens are not accepted"),
-    R(AJ_R_ALG_NOT_ALLOWED, "alg_not_allowed", "token alg is not in the allowed list (Auth0Algorithms)",
+    R(AJ_R_ALG_NONE, "alg_none", "token is unsigned (alg none)",
+      "Unsigned tokens are not accepted"),
+    R(AJ_R_ALG_NOT_ALLOWED, "alg_not_allowed",
+      "token alg is not in the allowed list (Auth0Algorithms)",
       "The token signing algorithm is not accepted"),
     R(AJ_R_TYP_INVALID, "typ_invalid", "token typ is neither JWT nor at+jwt",
       "The token type is not accepted"),
     R(AJ_R_CRIT, "crit", "token header has crit extensions, none are understood",
       "The token uses unsupported critical extensions"),
-    R(AJ_R_KID_INVALID, "kid_invalid", "token kid is not a string", "The token key id is malformed"),
+    R(AJ_R_KID_INVALID, "kid_invalid", "token kid is not a string",
+      "The token key id is malformed"),
     R(AJ_R_NO_KEYS, "no_keys", "no signing keys are loaded", "No signing keys are available"),
     R(AJ_R_KID_UNKNOWN, "kid_unknown", "token kid is not in the key set",
       "The token signing key is unknown"),
@@ -49,7 +52,8 @@ static const aj_reason_t reasons[AJ_R__COUNT] = {
       "The token signing key is not usable"),
     R(AJ_R_KEY_OPS, "key_ops", "the token's key does not allow verify (key_ops)",
       "The token signing key is not usable"),
-    R(AJ_R_KEY_TOO_SMALL, "key_too_small", "the token's key is too small (RSA under 2048 bits, secret under the hash size)",
+    R(AJ_R_KEY_TOO_SMALL, "key_too_small",
+      "the token's key is too small (RSA under 2048 bits, secret under the hash size)",
       "The token signing key is not usable"),
     R(AJ_R_KEY_ALG_MISMATCH, "key_alg_mismatch", "the token's key does not fit its alg",
       "The token signing key does not match its algorithm"),
@@ -91,15 +95,16 @@ static const aj_reason_t reasons[AJ_R__COUNT] = {
       "The token has no user identifier"),
     R(AJ_R_INSUFFICIENT_SCOPE, "insufficient_scope", "token lacks a required scope",
       "The token lacks a required scope"),
-    R(AJ_R_INSUFFICIENT_PERMISSION, "insufficient_permission",
-      "token lacks a required permission", "The token lacks a required permission"),
+    R(AJ_R_INSUFFICIENT_PERMISSION, "insufficient_permission", "token lacks a required permission",
+      "The token lacks a required permission"),
     R(AJ_R_CLAIM_MISMATCH, "claim_mismatch", "token claim does not have a required value",
       "The token lacks a required claim value"),
     R(AJ_R_ACCESS_DENIED, "access_denied", "the Require rules deny this valid token",
       "The token does not allow this request"),
 };
 
-static const aj_reason_t unknown = {AJ_R__COUNT, "unknown", "unknown reason", "The token is invalid"};
+static const aj_reason_t unknown = {AJ_R__COUNT, "unknown", "unknown reason",
+                                    "The token is invalid"};
 
 const aj_reason_t *aj_reason(aj_reason_e code)
 {

@@ -85,9 +85,8 @@ static int ecdsa_raw(unsigned char *out, const unsigned char *der, size_t der_le
     return ok;
 }
 
-char *aj_jws_sign(apr_pool_t *p, const aj_alg_t *alg, EVP_PKEY *pkey,
-                  const unsigned char *secret, apr_size_t secret_len, const char *header_json,
-                  const char *payload_json)
+char *aj_jws_sign(apr_pool_t *p, const aj_alg_t *alg, EVP_PKEY *pkey, const unsigned char *secret,
+                  apr_size_t secret_len, const char *header_json, const char *payload_json)
 {
     char *input = apr_pstrcat(
         p, aj_b64url_encode(p, (const unsigned char *)header_json, strlen(header_json)), ".",
@@ -107,9 +106,8 @@ char *aj_jws_sign(apr_pool_t *p, const aj_alg_t *alg, EVP_PKEY *pkey,
     } else {
         ctx = EVP_MD_CTX_new();
         if (ctx && EVP_DigestSignInit_ex(ctx, &pctx, alg->digest, NULL, NULL, pkey, NULL) == 1 &&
-            (!alg->pss ||
-             (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0 &&
-              EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) > 0)) &&
+            (!alg->pss || (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0 &&
+                           EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) > 0)) &&
             EVP_DigestSign(ctx, NULL, &sig_len, (const unsigned char *)input, input_len) == 1) {
             sig = apr_palloc(p, sig_len);
             if (EVP_DigestSign(ctx, sig, &sig_len, (const unsigned char *)input, input_len) != 1) {

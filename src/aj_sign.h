@@ -30,8 +30,7 @@ EVP_PKEY *aj_key_pool_own(apr_pool_t *p, EVP_PKEY *pkey);
  * (asymmetric algs) or secret (HS*). The JSON texts are taken as given, so tests
  * can sign odd documents. Returns the compact token or NULL.
  */
-char *aj_jws_sign(apr_pool_t *p, const aj_alg_t *alg, EVP_PKEY *pkey,
-                  const unsigned char *secret, apr_size_t secret_len, const char *header_json,
-                  const char *payload_json);
+char *aj_jws_sign(apr_pool_t *p, const aj_alg_t *alg, EVP_PKEY *pkey, const unsigned char *secret,
+                  apr_size_t secret_len, const char *header_json, const char *payload_json);
 
 #endif

@@ -26,8 +26,8 @@ typedef struct {
     char *claims;    /* the payload as compact JSON (malloc'd), or NULL */
     const aj_alg_t *alg;
     double exp;
-    apr_uint32_t chain;       /* next entry in the bucket */
-    apr_uint32_t prev, next;  /* recency list, most recent at head */
+    apr_uint32_t chain;      /* next entry in the bucket */
+    apr_uint32_t prev, next; /* recency list, most recent at head */
 } entry_t;
 
 typedef struct {
@@ -179,8 +179,8 @@ static json_t *drop(shard_t *sh, apr_uint32_t i, apr_uint32_t *link)
     return payload; /* released by the caller, outside the lock */
 }
 
-int aj_tcache_get(aj_tcache_t *c, const unsigned char digest[32], double now,
-                  aj_tcache_hit_t *hit, apr_pool_t *p)
+int aj_tcache_get(aj_tcache_t *c, const unsigned char digest[32], double now, aj_tcache_hit_t *hit,
+                  apr_pool_t *p)
 {
     shard_t *sh = shard_of(c, digest);
     apr_uint32_t *link, i;

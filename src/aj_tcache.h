@@ -42,8 +42,8 @@ void aj_tcache_digest(unsigned char digest[32], const char *token, apr_size_t le
  * Look a digest up. 1 on a hit that has not expired at now (hit filled, the
  * entry moves to the front); 0 on a miss. An expired entry is dropped.
  */
-int aj_tcache_get(aj_tcache_t *c, const unsigned char digest[32], double now,
-                  aj_tcache_hit_t *hit, apr_pool_t *p);
+int aj_tcache_get(aj_tcache_t *c, const unsigned char digest[32], double now, aj_tcache_hit_t *hit,
+                  apr_pool_t *p);
 
 /*
  * Remember a verified token until exp (its exp claim), with its payload as

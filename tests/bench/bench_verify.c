@@ -59,7 +59,7 @@ typedef struct {
     aj_jws_t jws;             /* the token parsed once, for the sig loop */
     const unsigned char *sig; /* raw loop: the signature OpenSSL takes (DER for ECDSA) */
     size_t sig_len;
-    apr_pool_t *req;          /* cleared after each full-path verification */
+    apr_pool_t *req; /* cleared after each full-path verification */
 } bench_case;
 
 static double now_sec(void)
@@ -277,7 +277,8 @@ int main(int argc, const char *const *argv)
     printf("full = aj_token_verify_signature (parse, key choice, signature, payload); "
            "sig = aj_jws_verify alone; raw = the OpenSSL call sequence alone; "
            "cost = raw ops / our ops.\n\n");
-    printf("| alg | key | token bytes | full ops/s | sig ops/s | raw ops/s | cost full | cost sig |\n");
+    printf("| alg | key | token bytes | full ops/s | sig ops/s | raw ops/s | cost full | cost sig "
+           "|\n");
     printf("|---|---|---:|---:|---:|---:|---:|---:|\n");
     fflush(stdout);
 
@@ -292,11 +293,13 @@ int main(int argc, const char *const *argv)
             continue;
         }
         if (only && *only) {
-            op_fn op = strcmp(only, "sig") == 0 ? op_sig : strcmp(only, "raw") == 0 ? op_raw
-                                                                                  : op_full;
-            printf("%s %s: %.0f ops/s\n", alg->name, op == op_sig   ? "sig"
-                                                     : op == op_raw ? "raw"
-                                                                    : "full",
+            op_fn op = strcmp(only, "sig") == 0   ? op_sig
+                       : strcmp(only, "raw") == 0 ? op_raw
+                                                  : op_full;
+            printf("%s %s: %.0f ops/s\n", alg->name,
+                   op == op_sig   ? "sig"
+                   : op == op_raw ? "raw"
+                                  : "full",
                    measure(op, &bc, seconds));
             continue;
         }
@@ -315,8 +318,8 @@ int main(int argc, const char *const *argv)
         mf = median(full, reps);
         ms = median(sig, reps);
         mr = median(raw, reps);
-        printf("| %s | %s | %zu | %.0f | %.0f | %.0f | %.2f | %.2f |\n", alg->name,
-               key_label(alg), (size_t)bc.token_len, mf, ms, mr, mr / mf, mr / ms);
+        printf("| %s | %s | %zu | %.0f | %.0f | %.0f | %.2f | %.2f |\n", alg->name, key_label(alg),
+               (size_t)bc.token_len, mf, ms, mr, mr / mf, mr / ms);
         fflush(stdout);
     }
     apr_pool_destroy(p);

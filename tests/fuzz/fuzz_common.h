@@ -141,13 +141,12 @@ static __attribute__((unused)) char *fz_cstr(const uint8_t *data, size_t size)
 }
 
 /* A broken invariant is a bug: report it and crash so libFuzzer saves the input. */
-#define FZ_CHECK(cond)                                                                 \
-    do {                                                                               \
-        if (!(cond)) {                                                                 \
-            fprintf(stderr, "fuzz invariant failed: %s (%s:%d)\n", #cond, __FILE__,    \
-                    __LINE__);                                                         \
-            abort();                                                                   \
-        }                                                                              \
+#define FZ_CHECK(cond)                                                                             \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "fuzz invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);     \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 #endif

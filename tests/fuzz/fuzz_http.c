@@ -31,9 +31,8 @@
 static const apr_size_t max_bodies[4] = {0, 9, 300, 65536};
 static int ignore_known;
 
-static const char *const header_names[] = {"Content-Length", "Transfer-Encoding",
-                                           "Content-Type",   "cache-control",
-                                           "ETag",           "Location"};
+static const char *const header_names[] = {
+    "Content-Length", "Transfer-Encoding", "Content-Type", "cache-control", "ETag", "Location"};
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

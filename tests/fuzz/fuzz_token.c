@@ -45,9 +45,9 @@
 #define FZ_AUD1   "ZHTZrfntfPjYZDJiIMB1keb0HHA9AKEv"
 #define FZ_AUD2   "https://api.fuzz.example/"
 
-static aj_jwks_t *set_all;  /* public keys, Auth0 keys and the HMAC key */
-static aj_jwks_t *set_pub;  /* public keys and Auth0 keys */
-static aj_jwks_t *secrets;  /* the HMAC key alone */
+static aj_jwks_t *set_all; /* public keys, Auth0 keys and the HMAC key */
+static aj_jwks_t *set_pub; /* public keys and Auth0 keys */
+static aj_jwks_t *secrets; /* the HMAC key alone */
 static EVP_PKEY *priv_rsa, *priv_ec, *priv_ed;
 static aj_claims_policy_t policy;
 static apr_array_header_t *want_scopes, *want_values;
