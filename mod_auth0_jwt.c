@@ -218,7 +218,7 @@ static const char *claim_text(apr_pool_t *p, const json_t *v)
         return json_string_value(v);
     }
     if (json_is_integer(v)) {
-        return apr_psprintf(p, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        return apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(v));
     }
     if (!json_is_array(v)) {
         return NULL;

@@ -321,25 +321,24 @@ static int status_hook(request_rec *r, int flags)
 {
     json_t *rep = aj_json_pool_own(r->pool, report(r));
     json_t *req = json_object_get(rep, "requests"), *tc = json_object_get(rep, "token_cache");
-    json_int_t accepted = json_integer_value(json_object_get(req, "accepted"));
-    json_int_t refused = json_integer_value(json_object_get(req, "refused_total"));
-    json_int_t hits = json_integer_value(json_object_get(tc, "hits"));
-    json_int_t misses = json_integer_value(json_object_get(tc, "misses"));
+    /* APR's formatter knows APR_INT64_T_FMT, not jansson's "lld" */
+    apr_int64_t accepted = (apr_int64_t)json_integer_value(json_object_get(req, "accepted"));
+    apr_int64_t refused = (apr_int64_t)json_integer_value(json_object_get(req, "refused_total"));
+    apr_int64_t hits = (apr_int64_t)json_integer_value(json_object_get(tc, "hits"));
+    apr_int64_t misses = (apr_int64_t)json_integer_value(json_object_get(tc, "misses"));
 
     if (flags & AP_STATUS_SHORT) {
         ap_rprintf(r,
-                   "Auth0JWTAccepted: %" JSON_INTEGER_FORMAT
-                   "\nAuth0JWTRefused: %" JSON_INTEGER_FORMAT
-                   "\nAuth0JWTCacheHits: %" JSON_INTEGER_FORMAT
-                   "\nAuth0JWTCacheMisses: %" JSON_INTEGER_FORMAT "\n",
+                   "Auth0JWTAccepted: %" APR_INT64_T_FMT "\nAuth0JWTRefused: %" APR_INT64_T_FMT
+                   "\nAuth0JWTCacheHits: %" APR_INT64_T_FMT
+                   "\nAuth0JWTCacheMisses: %" APR_INT64_T_FMT "\n",
                    accepted, refused, hits, misses);
         return OK;
     }
     ap_rprintf(r,
-               "<hr />\n<h2>mod_auth0_jwt</h2>\n<dl><dt>tokens accepted: %" JSON_INTEGER_FORMAT
-               "</dt><dt>tokens refused: %" JSON_INTEGER_FORMAT
-               "</dt><dt>token cache: %" JSON_INTEGER_FORMAT " hits, %" JSON_INTEGER_FORMAT
-               " misses</dt></dl>\n",
+               "<hr />\n<h2>mod_auth0_jwt</h2>\n<dl><dt>tokens accepted: %" APR_INT64_T_FMT
+               "</dt><dt>tokens refused: %" APR_INT64_T_FMT "</dt><dt>token cache: %"
+               APR_INT64_T_FMT " hits, %" APR_INT64_T_FMT " misses</dt></dl>\n",
                accepted, refused, hits, misses);
     return OK;
 }

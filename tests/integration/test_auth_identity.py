@@ -219,6 +219,13 @@ def test_cgi_remote_user_claim(srv):
     assert env["AUTH0_SUB"] == T.SUB
 
 
+def test_cgi_remote_user_claim_integer(srv):
+    """A numeric user claim becomes its decimal text, not a format string."""
+    token = T.pyjwt(extra={"email": 1234567890123})
+    env = srv.get("/cgi/email.cgi", headers=T.bearer(token)).json()
+    assert env["REMOTE_USER"] == "1234567890123"
+
+
 def test_cgi_401_403_not_run(srv, expect_log):
     expect_log(r"AH01630")
     T.assert_no_token(srv.get("/cgi/env.cgi"))

@@ -151,3 +151,23 @@ def test_no_token_or_key_ever_shown(srv, jwks, signing_keys):
     text = status(srv).text
     assert token.split(".")[2] not in text and token.split(".")[1] not in text
     assert not re.search(r'"n"\s*:', text), "no key material, only kid/kty/alg/bits"
+
+
+def test_server_status_section(httpd_factory, jwks, pki, signing_keys):
+    """With mod_status loaded, server-status carries our counters (HTML and ?auto)."""
+    import ajtest  # pylint: disable=import-outside-toplevel
+    snippet = "\n".join([
+        "LoadModule status_module %s/mod_status.so" % ajtest.modules_dir(),
+        location("/api/", pki.ca_file, domain=jwks.domain, ttl=600, cooldown=1),
+        "<Location /server-status>\n    SetHandler server-status\n    Require local\n"
+        "</Location>"])
+    srv = httpd_factory(snippet, allow_log=[CONFIG_WARNINGS])
+    token = signing_keys["A"].mint(jwks.issuer)
+    for _ in range(3):
+        assert srv.get("/api/private", headers=bearer(token)).status == 200
+    assert srv.get("/api/private").status == 401
+    auto = srv.get("/server-status?auto").text
+    assert "Auth0JWTAccepted: 3" in auto
+    assert "Auth0JWTRefused: 1" in auto
+    page = srv.get("/server-status").text
+    assert "mod_auth0_jwt" in page and "tokens accepted: 3" in page
