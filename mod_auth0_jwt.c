@@ -98,11 +98,13 @@ static const char *token_tag(request_rec *r, const char *token, apr_size_t len)
 
 static void log_refusal(request_rec *r, aj_reason_e why, const char *token, apr_size_t len)
 {
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "refused %s: %s (token %s)", aj_reason_name(why),
-                  aj_reason(why)->log,
-                  token ? apr_psprintf(r->pool, "len %" APR_SIZE_T_FMT " sha256:%s", len,
-                                       token_tag(r, token, len))
-                        : "none");
+    /* never the token: its length and a short hash of it, to correlate */
+    const char *tag = token ? apr_psprintf(r->pool, "length %" APR_SIZE_T_FMT ", sha256 %s", len,
+                                           token_tag(r, token, len))
+                            : "no token";
+
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "refused %s: %s (%s)", aj_reason_name(why),
+                  aj_reason(why)->log, tag);
 }
 
 /* ---- header_parser: forged identity never reaches a backend ------------------ */
@@ -415,7 +417,7 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
                       st->token.key->thumbprint, st->token.jws.alg,
                       json_number_value(json_object_get(st->token.payload, "exp")));
     }
-    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "token accepted for %s (kid %s, alg %s)", user,
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "accepted: user %s (kid %s, alg %s)", user,
                   st->token.jws.kid ? st->token.jws.kid : "none", st->token.jws.alg->name);
 }
 
