@@ -588,7 +588,11 @@ class Httpd:
                                  % (rc, self._diagnostics()))
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return
+                # The port accepts before post_config (the module's start-up
+                # fetches) is done: wait for the MPM's "resuming normal
+                # operations", logged once the children start.
+                if self._started_up() or time.monotonic() > deadline:
+                    return
             except OSError:
                 pass
             if time.monotonic() > deadline:
@@ -597,6 +601,13 @@ class Httpd:
                 raise StartError("httpd did not accept on 127.0.0.1:%d within %ss\n%s"
                                  % (self.port, START_TIMEOUT, self._diagnostics()))
             time.sleep(0.05)
+
+    def _started_up(self):
+        try:
+            with open(self.error_log, errors="replace") as f:
+                return "resuming normal operations" in f.read()
+        except OSError:
+            return False
 
     def _diagnostics(self):
         out = []

@@ -62,7 +62,8 @@ def test_the_request_the_fetcher_sends(httpd_factory, jwks, pki, signing_keys):
 def test_jwks_uri_with_ip_literal(httpd_factory, jwks, pki, signing_keys):
     """https://127.0.0.1:PORT/: the certificate's IP SAN is checked, no SNI is sent."""
     srv = serve(httpd_factory, pki, dict(uri=jwks.url(host="127.0.0.1"), issuer=jwks.issuer))
-    assert jwks.count == 1
+    # the port may accept before the parent's start-up fetch is done
+    assert jwks.wait_count(1) == 1
     assert jwks.requests[0].sni is None
     assert jwks.requests[0].headers["host"] == "127.0.0.1:%d" % jwks.port
     r = srv.get("/api/private", headers=bearer(signing_keys["A"].mint(jwks.issuer)))
@@ -76,7 +77,7 @@ def test_jwks_uri_ipv6(httpd_factory, pki, signing_keys):
         pytest.skip("no IPv6 loopback here")
     with JwksServer(pki, jwks_of(signing_keys["A"]), host="::1") as v6:
         srv = serve(httpd_factory, pki, dict(uri=v6.url(host="::1"), issuer=v6.issuer))
-        assert v6.count == 1
+        assert v6.wait_count(1) == 1
         assert v6.requests[0].headers["host"] == "[::1]:%d" % v6.port
         r = srv.get("/api/private", headers=bearer(signing_keys["A"].mint(v6.issuer)))
         assert r.status == 200
