@@ -20,6 +20,14 @@ static apr_status_t pkey_cleanup(void *data)
     return APR_SUCCESS;
 }
 
+EVP_PKEY *aj_key_pool_own(apr_pool_t *p, EVP_PKEY *pkey)
+{
+    if (pkey) {
+        apr_pool_cleanup_register(p, pkey, pkey_cleanup, apr_pool_cleanup_null);
+    }
+    return pkey;
+}
+
 static const struct {
     const char *jwk_name; /* RFC 7518 / RFC 8037 curve name */
     const char *ossl_name;
@@ -135,9 +143,7 @@ static aj_key_t *finish_key(apr_pool_t *p, aj_key_t *key, json_t *pub)
         return NULL;
     }
     free(canon);
-    if (key->pkey) {
-        apr_pool_cleanup_register(p, key->pkey, pkey_cleanup, apr_pool_cleanup_null);
-    }
+    aj_key_pool_own(p, key->pkey);
     return key;
 }
 

@@ -61,6 +61,9 @@ aj_key_t *aj_jwk_parse(apr_pool_t *p, const json_t *jwk, const char **why);
  */
 aj_jwks_t *aj_jwks_parse(apr_pool_t *p, const char *buf, apr_size_t len, const char **why);
 
+/* Give pkey to p: EVP_PKEY_free runs when p goes. Returns pkey (NULL stays NULL). */
+EVP_PKEY *aj_key_pool_own(apr_pool_t *p, EVP_PKEY *pkey);
+
 /* An empty set, to which keys can be added with aj_jwks_add(). */
 aj_jwks_t *aj_jwks_make(apr_pool_t *p);
 void aj_jwks_add(aj_jwks_t *set, aj_key_t *key);

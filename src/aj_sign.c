@@ -12,20 +12,6 @@
 #include "aj_b64.h"
 #include "aj_sign.h"
 
-static apr_status_t pkey_cleanup(void *data)
-{
-    EVP_PKEY_free((EVP_PKEY *)data);
-    return APR_SUCCESS;
-}
-
-EVP_PKEY *aj_key_pool_own(apr_pool_t *p, EVP_PKEY *pkey)
-{
-    if (pkey) {
-        apr_pool_cleanup_register(p, pkey, pkey_cleanup, apr_pool_cleanup_null);
-    }
-    return pkey;
-}
-
 EVP_PKEY *aj_key_generate(apr_pool_t *p, const aj_alg_t *alg, int bits)
 {
     EVP_PKEY *pkey = NULL;

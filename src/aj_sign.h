@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 
 #include "aj_alg.h"
+#include "aj_jwk.h" /* aj_key_pool_own */
 
 /*
  * A new private key for alg: RSA of 2048 bits for RS and PS algs (bits 0) or the given
@@ -22,8 +23,6 @@ EVP_PKEY *aj_key_load_pem(apr_pool_t *p, const char *path);
 /* The PKCS#8 PEM text of a private key, or NULL. */
 char *aj_key_private_pem(apr_pool_t *p, EVP_PKEY *pkey);
 
-/* Give pkey to p: EVP_PKEY_free runs when p goes. Returns pkey. */
-EVP_PKEY *aj_key_pool_own(apr_pool_t *p, EVP_PKEY *pkey);
 
 /*
  * Sign base64url(header_json) "." base64url(payload_json) with alg, using pkey

@@ -7,20 +7,7 @@ import pytest
 import ajtest
 import tokens as T
 
-SNIPPET = T.AUTH0 + """
-<Location /api/>
-    SetHandler auth0-demo
-    Require all granted
-</Location>
-<Location /api/private>
-    AuthType Auth0
-    Require valid-user
-</Location>
-<Location /api/private-scoped>
-    AuthType Auth0
-    Require auth0-scope read:messages
-</Location>
-"""
+SNIPPET = T.AUTH0 + T.QUICKSTART
 
 PRIVATE = ("/api/private", "/api/private-scoped")
 

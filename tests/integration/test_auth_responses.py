@@ -10,21 +10,7 @@ import pytest
 import ajtest
 import tokens as T
 
-SNIPPET = T.AUTH0 + """
-LimitRequestFieldSize 40000
-<Location /api/>
-    SetHandler auth0-demo
-    Require all granted
-</Location>
-<Location /api/private>
-    AuthType Auth0
-    Require valid-user
-</Location>
-<Location /api/private-scoped>
-    AuthType Auth0
-    Require auth0-scope read:messages
-</Location>
-
+SNIPPET = T.AUTH0 + "LimitRequestFieldSize 40000\n" + T.QUICKSTART + """
 <Location /realm/>
     SetHandler auth0-demo
     AuthType Auth0

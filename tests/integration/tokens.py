@@ -46,6 +46,22 @@ AUTH0 = ("Auth0Domain %s\nAuth0Audience %s\nAuth0JWKSFile %s\n"
 
 MINTERS = ("pyjwt", "cli")
 
+# The quickstart's three endpoints, protected as Auth0's quickstart protects them.
+QUICKSTART = """
+<Location /api/>
+    SetHandler auth0-demo
+    Require all granted
+</Location>
+<Location /api/private>
+    AuthType Auth0
+    Require valid-user
+</Location>
+<Location /api/private-scoped>
+    AuthType Auth0
+    Require auth0-scope read:messages
+</Location>
+"""
+
 
 def b64url(data):
     if isinstance(data, str):
