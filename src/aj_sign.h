@@ -23,7 +23,6 @@ EVP_PKEY *aj_key_load_pem(apr_pool_t *p, const char *path);
 /* The PKCS#8 PEM text of a private key, or NULL. */
 char *aj_key_private_pem(apr_pool_t *p, EVP_PKEY *pkey);
 
-
 /*
  * Sign base64url(header_json) "." base64url(payload_json) with alg, using pkey
  * (asymmetric algs) or secret (HS*). The JSON texts are taken as given, so tests
