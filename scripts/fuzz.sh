@@ -114,7 +114,7 @@ c_array() { # NAME FILE
     c_array fz_ec_pem "$fz/keys/ec.pem"
     c_array fz_ed25519_pem "$fz/keys/ed25519.pem"
     c_array fz_hs_secret "$fz/keys/hs.secret"
-    c_array fz_auth0_jwks "$fz/keys/auth0-real.jwks.json"
+    c_array fz_auth0_jwks tests/fixtures/auth0-real/jwks.json
 } >"$out/fuzz_keys.h.new" || exit 2
 if cmp -s "$out/fuzz_keys.h.new" "$out/fuzz_keys.h"; then
     rm -f "$out/fuzz_keys.h.new"

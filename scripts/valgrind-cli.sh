@@ -20,8 +20,7 @@
 #
 # --track-origins: where uninitialised values come from (about 2.5x slower).
 # Unless --no-build, first runs `make auth0-jwt tests/unit/unit_tests`.
-# The Auth0 fixture is read from $AJ_FIXTURES (default ../shared/fixtures/auth0-real
-# beside the tree, else the copy in tests/fuzz/keys/).
+# The real Auth0 token and its JWKS come from tests/fixtures/auth0-real/.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,14 +51,8 @@ for bin in "$cli" "$unit"; do
     [ -x "$bin" ] || { echo "valgrind-cli.sh: $bin not built" >&2; exit 2; }
 done
 
-fixtures=${AJ_FIXTURES:-$top/../shared/fixtures/auth0-real}
-if [ -f "$fixtures/token.jwt" ] && [ -f "$fixtures/jwks.json" ]; then
-    real_token=$fixtures/token.jwt
-    real_jwks=$fixtures/jwks.json
-else
-    real_token=$top/tests/fuzz/keys/auth0-real.token.jwt
-    real_jwks=$top/tests/fuzz/keys/auth0-real.jwks.json
-fi
+real_token=$top/tests/fixtures/auth0-real/token.jwt
+real_jwks=$top/tests/fixtures/auth0-real/jwks.json
 real_iss=https://dev-1zzve41p1cec7x1j.us.auth0.com/
 real_aud=ZHTZrfntfPjYZDJiIMB1keb0HHA9AKEv
 keys=$top/tests/fuzz/keys

@@ -173,6 +173,11 @@ static const char *parse_rsa(aj_key_t *key, json_t *pub, apr_pool_t *p, const js
     }
     n = minimal(n, &nlen);
     e = minimal(e, &elen);
+    /* A modulus is a product of two odd primes: zero or even is no key at all
+       (and zero would be written back as an empty "n" that no parser takes). */
+    if ((n[nlen - 1] & 1) == 0) {
+        return "RSA modulus n is zero or even";
+    }
     if (elen > 4 || (e[elen - 1] & 1) == 0 || (elen == 1 && e[0] < 3)) {
         return "RSA exponent e is not an odd number from 3 to 2^32";
     }

@@ -39,10 +39,9 @@ def cli_path():
     return os.path.abspath(path)
 
 
-def shared_dir():
-    """../shared beside the source tree ($AJ_TOP_SRCDIR/../shared when set)."""
-    top = os.environ.get("AJ_TOP_SRCDIR") or REPO_TOP
-    return os.path.normpath(os.path.join(top, "..", "shared"))
+def fixture_dir(name):
+    """tests/fixtures/NAME in this repository."""
+    return os.path.join(REPO_TOP, "tests", "fixtures", name)
 
 
 class Result:

@@ -1,4 +1,4 @@
-"""The real Auth0 token and its tenant's JWKS (../shared/fixtures/auth0-real)."""
+"""The real Auth0 token and its tenant's JWKS (tests/fixtures/auth0-real)."""
 
 import json
 import os
@@ -6,19 +6,15 @@ import time
 
 import pytest
 
-from ajcli import (assert_refused, assert_valid, flip_bit, header_of, payload_of, run,
-                   shared_dir, signature_of, split, with_header, with_payload, with_signature)
+from ajcli import (assert_refused, assert_valid, fixture_dir, flip_bit, header_of, payload_of,
+                   run, signature_of, split, with_header, with_payload, with_signature)
 
-FIXTURE = os.path.join(shared_dir(), "fixtures", "auth0-real")
+FIXTURE = fixture_dir("auth0-real")
 ISS = "https://dev-1zzve41p1cec7x1j.us.auth0.com/"
 AUD = "ZHTZrfntfPjYZDJiIMB1keb0HHA9AKEv"
 IAT = 1781724897
 EXP = 1781725017
 NOW = 1781724900  # between iat and exp
-
-pytestmark = pytest.mark.skipif(not os.path.isdir(FIXTURE),
-                                reason="fixture %s not found" % FIXTURE)
-
 
 @pytest.fixture(scope="module")
 def token():

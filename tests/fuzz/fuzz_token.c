@@ -5,7 +5,7 @@
  *   fz-ec       EC P-256 (ES256)
  *   fz-ed25519  Ed25519 (EdDSA)
  *   fz-hs       a 64-byte HMAC secret (HS256, HS384, HS512)
- *   the two RSA keys of the real Auth0 tenant (tests/fuzz/keys/auth0-real.jwks.json)
+ *   the two RSA keys of the real Auth0 tenant (tests/fixtures/auth0-real/jwks.json)
  * every algorithm allowed, the claims checked at a fixed clock (1781724900,
  * inside the real Auth0 token's lifetime), issuer and audiences set.
  * The keys are embedded at build time (fuzz_keys.h, made by scripts/fuzz.sh

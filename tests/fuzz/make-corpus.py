@@ -23,6 +23,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 KEYS = os.path.join(HERE, "keys")
+REAL = os.path.join(TOP, "tests", "fixtures", "auth0-real")
 CORPUS = os.path.join(HERE, "corpus")
 
 NOW = 1781724900
@@ -84,7 +85,7 @@ def unsigned(header, payload, sig=b""):
 
 
 def token_seeds(cli):
-    real = open(os.path.join(KEYS, "auth0-real.token.jwt")).read().strip()
+    real = open(os.path.join(REAL, "token.jwt")).read().strip()
     raw = {}  # name -> token text
     for alg in ALGS:
         if alg in ("ES384", "ES512"):
@@ -205,7 +206,7 @@ def jwks_seeds(cli, tmp):
     def load(name):
         return json.load(open(os.path.join(KEYS, name)))["keys"]
 
-    real = open(os.path.join(KEYS, "auth0-real.jwks.json")).read()
+    real = open(os.path.join(REAL, "jwks.json")).read()
     write("jwks", "auth0-real", real)
     rsa, ec, ed = load("rsa.jwks.json")[0], load("ec.jwks.json")[0], load("ed25519.jwks.json")[0]
     secret = open(os.path.join(KEYS, "hs.secret"), "rb").read()
@@ -373,7 +374,7 @@ def main():
         sys.exit("make-corpus.py: %s not found (run make first)" % args.cli)
     for t in ("token", "jwks", "http", "bearer", "require"):
         shutil.rmtree(os.path.join(CORPUS, t), ignore_errors=True)
-    real = open(os.path.join(KEYS, "auth0-real.token.jwt")).read().strip()
+    real = open(os.path.join(REAL, "token.jwt")).read().strip()
     with tempfile.TemporaryDirectory() as tmp:
         token_seeds(args.cli)
         jwks_seeds(args.cli, tmp)

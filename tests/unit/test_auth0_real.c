@@ -1,6 +1,6 @@
 /*
  * test_auth0_real.c: a token issued by a real Auth0 tenant, checked against
- * that tenant's JWKS (../shared/fixtures/auth0-real, see its README).
+ * that tenant's JWKS (tests/fixtures/auth0-real, see its README).
  *
  * It is valid at a clock between its iat and exp, expired at today's clock, and
  * refused whenever any single character of it changes.
@@ -46,17 +46,17 @@ static char *slurp(const char *path, apr_size_t *len)
 }
 
 /*
- * The fixture file name: beside the source tree, found from AJ_TOP_SRCDIR (set
- * by make check), else from the build directory upwards.
+ * A file of tests/fixtures/auth0-real/ in the source tree: found from
+ * AJ_TOP_SRCDIR (set by make check), else from the current directory upwards.
  */
 static char *fixture(const char *name, apr_size_t *len)
 {
     const char *top = getenv("AJ_TOP_SRCDIR");
     const char *tries[] = {
-        top ? apr_pstrcat(unit_pool, top, "/../shared/fixtures/auth0-real", NULL) : NULL,
-        "../shared/fixtures/auth0-real",
-        "../../shared/fixtures/auth0-real",
-        "../../../shared/fixtures/auth0-real",
+        top ? apr_pstrcat(unit_pool, top, "/tests/fixtures/auth0-real", NULL) : NULL,
+        "tests/fixtures/auth0-real",
+        "../tests/fixtures/auth0-real",
+        "../../tests/fixtures/auth0-real",
     };
     char *text;
 
@@ -65,7 +65,8 @@ static char *fixture(const char *name, apr_size_t *len)
             return text;
         }
     }
-    ck_abort_msg("fixture auth0-real/%s not found (AJ_TOP_SRCDIR=%s)", name, top ? top : "unset");
+    ck_abort_msg("fixture tests/fixtures/auth0-real/%s not found (AJ_TOP_SRCDIR=%s)", name,
+                 top ? top : "unset");
     return NULL;
 }
 

@@ -121,6 +121,10 @@ START_TEST(jwks_bad_keys_are_skipped)
         /* 30 */
         {J("{'kty':'RSA','kid':'ops-string','key_ops':'verify','n':'%s','e':'AQAB'}", n),
          "ops-string"},
+        /* a zero or even modulus (fuzzer: "AA" was taken, then written back as "") */
+        {J("{'kty':'RSA','kid':'n-zero','n':'AA','e':'AQAB'}"), "n-zero"},
+        {J("{'kty':'RSA','kid':'n-zeros','n':'AAAA','e':'AQAB'}"), "n-zeros"},
+        {J("{'kty':'RSA','kid':'n-even','n':'AAI','e':'AQAB'}"), "n-even"},
         {J("{'kty':'EC','kid':'good-ec','crv':'P-256','x':'%s','y':'%s'}", ex, ey), NULL},
         {J("{'kty':'OKP','kid':'good-ed','crv':'Ed25519','x':'%s'}", ed), NULL},
     };
