@@ -413,7 +413,8 @@ static const char verify_help[] =
     "  --alg             allowed algorithm, repeatable (default RS256)\n"
     "  --now             the clock, in seconds since the epoch (default: now)\n"
     "  --skew            clock leeway in seconds (default 5)\n"
-    "  --signature-only  check format, header, key and signature; skip the claims\n";
+    "  --signature-only  check format, header, key and signature only;\n"
+    "                    the payload may be any bytes and is printed as signed\n";
 
 static int cmd_verify(apr_pool_t *p, int argc, char **argv)
 {
@@ -542,11 +543,16 @@ static int cmd_verify(apr_pool_t *p, int argc, char **argv)
         return EXIT_USAGE;
     }
     algs = algs ? algs : AJ_ALGS_DEFAULT;
-    r = signature_only ? aj_token_verify_signature(&tok, p, token, len, algs, set)
+    r = signature_only ? aj_token_verify_jws(&tok, p, token, len, algs, set, NULL)
                        : aj_token_verify(&tok, p, token, len, algs, set, &policy, now);
     if (r != AJ_OK) {
         fprintf(stderr, "invalid: %s: %s\n", aj_reason_name(r), aj_reason(r)->log);
         return EXIT_INVALID;
+    }
+    if (signature_only) {
+        /* the payload exactly as signed: JSON or not, it was never interpreted */
+        fwrite(tok.jws.payload, 1, tok.jws.payload_len, stdout);
+        return fflush(stdout) == 0 ? 0 : EXIT_USAGE;
     }
     puts(json_text(p, tok.payload, JSON_INDENT(2) | JSON_PRESERVE_ORDER));
     return 0;

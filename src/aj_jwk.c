@@ -162,6 +162,34 @@ static const unsigned char *minimal(const unsigned char *buf, apr_size_t *len)
     return buf;
 }
 
+/*
+ * Whether n carries the fingerprint of the ROCA flaw (CVE-2017-15361): moduli
+ * made by the vulnerable generator are, modulo each small prime below, a power
+ * of 65537, which holds for a random modulus with negligible odds. Such keys
+ * can be factored; Wycheproof's JWK vectors include one.
+ */
+static int roca_fingerprint(const unsigned char *n, apr_size_t nlen)
+{
+    static const unsigned int primes[] = {3,  5,  7,  11, 13, 17, 19, 23,  29,  31,  37,  41,  43,
+                                          47, 53, 59, 61, 67, 71, 73, 79,  83,  89,  97,  101, 103,
+                                          107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167};
+
+    for (apr_size_t i = 0; i < sizeof(primes) / sizeof(primes[0]); i++) {
+        unsigned int prime = primes[i], rem = 0, power = 1, found = 0;
+        for (apr_size_t j = 0; j < nlen; j++) {
+            rem = (rem * 256 + n[j]) % prime;
+        }
+        do { /* the subgroup that 65537 generates modulo prime */
+            found |= power == rem;
+            power = power * (65537 % prime) % prime;
+        } while (power != 1);
+        if (!found) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 static const char *parse_rsa(aj_key_t *key, json_t *pub, apr_pool_t *p, const json_t *jwk)
 {
     apr_size_t nlen, elen;
@@ -188,6 +216,9 @@ static const char *parse_rsa(aj_key_t *key, json_t *pub, apr_pool_t *p, const js
     key->bits = EVP_PKEY_get_bits(key->pkey);
     if (key->bits < AJ_RSA_MIN_BITS && key->unusable == AJ_OK) {
         key->unusable = AJ_R_KEY_TOO_SMALL;
+    }
+    if (key->unusable == AJ_OK && roca_fingerprint(n, nlen)) {
+        key->unusable = AJ_R_KEY_WEAK;
     }
     json_object_set_new(pub, "n", b64_member(p, n, nlen));
     json_object_set_new(pub, "e", b64_member(p, e, elen));
@@ -370,6 +401,39 @@ void aj_jwks_add(aj_jwks_t *set, aj_key_t *key)
     APR_ARRAY_PUSH(set->keys, aj_key_t *) = key;
 }
 
+/*
+ * Rules over the whole set, once it is read:
+ * - a kid that a skipped (unreadable) entry carries too is ambiguous: the token
+ *   may have been signed by the entry we could not read;
+ * - a shared secret (oct) published beside public keys is no secret: a key set
+ *   that mixes them is a leak or a mistake, and its secrets are never used.
+ */
+static void mark_ambiguous_and_mixed(aj_jwks_t *set)
+{
+    int i, j, public_keys = 0;
+
+    for (i = 0; i < set->keys->nelts; i++) {
+        public_keys += APR_ARRAY_IDX(set->keys, i, aj_key_t *)->kty != AJ_KTY_OCT;
+    }
+    for (i = 0; i < set->keys->nelts; i++) {
+        aj_key_t *key = APR_ARRAY_IDX(set->keys, i, aj_key_t *);
+        if (key->unusable != AJ_OK) {
+            continue;
+        }
+        if (key->kty == AJ_KTY_OCT && public_keys > 0) {
+            key->unusable = AJ_R_KEY_MIXED_SET;
+            continue;
+        }
+        for (j = 0; key->kid && j < set->skipped->nelts; j++) {
+            const char *other = APR_ARRAY_IDX(set->skipped, j, aj_jwk_skip_t).kid;
+            if (other && strcmp(other, key->kid) == 0) {
+                key->unusable = AJ_R_KEY_AMBIGUOUS;
+                break;
+            }
+        }
+    }
+}
+
 aj_jwks_t *aj_jwks_parse(apr_pool_t *p, const char *buf, apr_size_t len, const char **why)
 {
     json_t *doc, *keys;
@@ -401,6 +465,7 @@ aj_jwks_t *aj_jwks_parse(apr_pool_t *p, const char *buf, apr_size_t len, const c
             s->why = skip;
         }
     }
+    mark_ambiguous_and_mixed(set);
     return set;
 }
 

@@ -39,6 +39,8 @@ typedef enum {
     AJ_R_KEY_OPS,
     AJ_R_KEY_TOO_SMALL,
     AJ_R_KEY_ALG_MISMATCH,
+    AJ_R_KEY_WEAK,
+    AJ_R_KEY_MIXED_SET,
     /* signature */
     AJ_R_SIGNATURE_LENGTH,
     AJ_R_SIGNATURE_INVALID,

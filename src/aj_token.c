@@ -83,9 +83,8 @@ aj_reason_e aj_bearer_parse(const char **token, apr_size_t *len, const char *val
     return AJ_OK;
 }
 
-aj_reason_e aj_token_verify_signature_ex(aj_token_t *tok, apr_pool_t *p, const char *token,
-                                         apr_size_t len, unsigned int algs, const aj_jwks_t *set,
-                                         const aj_jwks_t *secrets)
+aj_reason_e aj_token_verify_jws(aj_token_t *tok, apr_pool_t *p, const char *token, apr_size_t len,
+                                unsigned int algs, const aj_jwks_t *set, const aj_jwks_t *secrets)
 {
     aj_reason_e r;
 
@@ -100,6 +99,15 @@ aj_reason_e aj_token_verify_signature_ex(aj_token_t *tok, apr_pool_t *p, const c
     if (r == AJ_OK) {
         r = aj_jws_verify(&tok->jws, tok->key);
     }
+    return r;
+}
+
+aj_reason_e aj_token_verify_signature_ex(aj_token_t *tok, apr_pool_t *p, const char *token,
+                                         apr_size_t len, unsigned int algs, const aj_jwks_t *set,
+                                         const aj_jwks_t *secrets)
+{
+    aj_reason_e r = aj_token_verify_jws(tok, p, token, len, algs, set, secrets);
+
     if (r == AJ_OK) {
         r = aj_jws_payload(&tok->payload, &tok->payload_json, &tok->payload_len, p, &tok->jws);
     }

@@ -32,6 +32,14 @@ typedef struct {
 aj_reason_e aj_bearer_parse(const char **token, apr_size_t *len, const char *value);
 
 /*
+ * Sections 5.2-5.5 only: parse, choose the key (HMAC keys from secrets when it is
+ * not NULL), verify the signature. The payload is left as the bytes that were
+ * signed (tok->jws.payload), whatever they are: tok->payload stays NULL.
+ */
+aj_reason_e aj_token_verify_jws(aj_token_t *tok, apr_pool_t *p, const char *token, apr_size_t len,
+                                unsigned int algs, const aj_jwks_t *set, const aj_jwks_t *secrets);
+
+/*
  * Sections 5.2-5.6: parse, choose the key from set, verify the signature,
  * decode the payload. algs is a set of AJ_ALG_BIT()s. On AJ_OK, tok is filled
  * and owned by p; the token text must outlive tok.

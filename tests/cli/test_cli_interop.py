@@ -74,10 +74,25 @@ def all_keys_jwks(keys, tmp_path_factory):
 @pytest.mark.parametrize("style", ["kid", "bare"])
 @pytest.mark.parametrize("alg", ALL_ALGS)
 def test_pyjwt_token_key_chosen_from_full_set(all_keys_jwks, pyjwt_mint, alg, style):
-    """With a kid, that key; without, the only key whose kty/crv/alg fit."""
+    """With a kid, that key; without, the only key whose kty/crv/alg fit.
+
+    The set holds public keys and HMAC secrets alike: a secret published beside
+    public keys is no secret, so HS* tokens are refused (key_mixed_set), while
+    the same secrets in a set of their own verify (test_hmac_secrets_alone)."""
     payload = claims()
     token = pyjwt_mint(alg, payload, style=style)
-    assert_valid(verify(token, all_keys_jwks, *ALL_ALGS), payload)
+    res = verify(token, all_keys_jwks, *ALL_ALGS)
+    if alg in HMAC_ALGS:
+        assert_refused(res, "key_mixed_set" if style == "kid" else "no_matching_key")
+    else:
+        assert_valid(res, payload)
+
+
+@pytest.mark.parametrize("alg", HMAC_ALGS)
+def test_hmac_secrets_alone(keys, pyjwt_mint, alg):
+    """The HMAC secret in a key set without public keys verifies its tokens."""
+    payload = claims()
+    assert_valid(verify(pyjwt_mint(alg, payload), keys[alg].jwks["kid"], alg), payload)
 
 
 def test_pyjwt_token_ambiguous_without_kid(keys, pyjwt_mint, tmp_path):

@@ -49,6 +49,14 @@ static const struct {
      "one kid, an RSA and an EC key: the alg tells them apart"},
     {{{UK_RSA_OTHER, "dup", "{\"use\":\"enc\"}"}, {UK_RSA, "dup", NULL}, END}, "RS256", UK_RSA,
      "dup", AJ_OK, "one kid, but only one of the two is a signing key"},
+    {{{UK_RSA, "dup", NULL}, {UK_RSA_OTHER, "dup", "{\"e\":\"\"}"}, END}, "RS256", UK_RSA, "dup",
+     AJ_R_KEY_AMBIGUOUS, "the kid is also on an entry that could not be read (Wycheproof)"},
+    /* a shared secret published beside public keys is no secret */
+    {{{UK_RSA, "k1", NULL}, {OCT(64), "h1", NULL}, END}, "HS256", OCT(64), "h1",
+     AJ_R_KEY_MIXED_SET, "HS256 with a secret from a set that also holds an RSA key"},
+    {{{UK_RSA, "k1", NULL}, {OCT(64), "h1", NULL}, END}, "RS256", UK_RSA, "k1", AJ_OK,
+     "the RSA key of that mixed set still verifies"},
+    {{{OCT(64), "h1", NULL}, END}, "HS256", OCT(64), "h1", AJ_OK, "a set of secrets only"},
     /* no kid in the token */
     {{{UK_RSA, "k1", NULL}, END}, "RS256", UK_RSA, NULL, AJ_OK, "no kid, one key"},
     {{{UK_RSA, "k1", NULL}, {UK_RSA_OTHER, "k2", NULL}, END}, "RS256", UK_RSA, NULL,
@@ -270,6 +278,36 @@ START_TEST(keys_select_direct)
 END_TEST
 
 /*
+ * A modulus with the ROCA fingerprint (CVE-2017-15361; the key of Wycheproof's
+ * jws_rsa_roca_key group) can be factored: the key never verifies. Ordinary
+ * keys do not carry the fingerprint.
+ */
+START_TEST(keys_roca_fingerprint)
+{
+    static const char roca[] =
+        "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"roca\",\"e\":\"AQAB\",\"n\":\""
+        "AanFpofbj7KjD4Lf-N2hVMKR7yewSyXhhbirIMTGpfYEhZ_lnt5UoK98DnKIgArXGTu3MaW_HhFw16HGaTDUHqPrId7"
+        "fe4r11CqRw09yBFuW79V8sYIwHdzCaWflUI6auImYbVfoN9_nD5n8N8SY9DwXw7mwZM9wREPXoDPgOoIWl6q_MPsp7n"
+        "0zs3Z5ZaiQWOOzl1S9OhwAfSiiOwz6efnXEaxuTEtPd7BjSx7NaFka8Dx9U7YqXy2RFj1O9PjyaDGuRh7YXsX3iMUS"
+        "P_wSyHQg_c_qHRtKUsNSGCT7OZg0hzm2KphtjnayKJvC64vAbROBR4Ubg6Bxg9IQVZ-QYyE\"}]}";
+    const char *why = NULL;
+    aj_jwks_t *set = aj_jwks_parse(unit_pool, roca, strlen(roca), &why);
+    const aj_key_t *key;
+
+    ck_assert_msg(set != NULL && set->keys->nelts == 1, "ROCA key set: %s", why);
+    key = APR_ARRAY_IDX(set->keys, 0, const aj_key_t *);
+    ck_assert_int_ge(key->bits, 2048); /* large enough: only the fingerprint refuses it */
+    ck_assert_reason(key->unusable, AJ_R_KEY_WEAK, "a modulus with the ROCA fingerprint");
+    ck_assert_reason(aj_jwks_select(&key, set, aj_alg_by_name("RS256"), "roca"), AJ_R_KEY_WEAK,
+                     "a token naming the ROCA key");
+    for (int k = UK_RSA; k <= UK_RSA_1024; k++) {
+        ck_assert_msg(unit_pub((unit_key_e)k, NULL, NULL)->unusable != AJ_R_KEY_WEAK,
+                      "%s carries the fingerprint", unit_kid((unit_key_e)k));
+    }
+}
+END_TEST
+
+/*
  * Shared secrets kept apart from the fetched set (aj_token_verify_signature_ex):
  * an oct key published in the JWKS is never used, and RS tokens still use the JWKS.
  */
@@ -305,6 +343,7 @@ Suite *suite_attack_keys(void)
     tcase_add_loop_test(tc, keys_table, 0, (int)UNIT_N(cases));
     tcase_add_test(tc, keys_fit_matrix);
     tcase_add_test(tc, keys_select_direct);
+    tcase_add_test(tc, keys_roca_fingerprint);
     tcase_add_test(tc, keys_secrets_apart);
     suite_add_tcase(s, tc);
     return s;
