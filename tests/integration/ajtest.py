@@ -586,20 +586,24 @@ class Httpd:
                 self.proc = None  # reported here; stop() has nothing left to do
                 raise StartError("httpd exited with %s during start-up\n%s"
                                  % (rc, self._diagnostics()))
+            accepting = False
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                # The port accepts before post_config (the module's start-up
-                # fetches) is done: wait for the MPM's "resuming normal
-                # operations", logged once the children start.
-                if self._started_up() or time.monotonic() > deadline:
-                    return
+                accepting = True
             except OSError:
                 pass
+            # The port accepts before post_config (the module's start-up
+            # fetches) is done: a server is started only once the MPM has
+            # logged "resuming normal operations", after its children start.
+            if accepting and self._started_up():
+                return
             if time.monotonic() > deadline:
                 self._kill()
                 self.proc = None
-                raise StartError("httpd did not accept on 127.0.0.1:%d within %ss\n%s"
-                                 % (self.port, START_TIMEOUT, self._diagnostics()))
+                what = ("never logged that it resumed normal operations" if accepting
+                        else "did not accept on 127.0.0.1:%d" % self.port)
+                raise StartError("httpd %s within %ss\n%s"
+                                 % (what, START_TIMEOUT, self._diagnostics()))
             time.sleep(0.05)
 
     def _started_up(self):

@@ -35,7 +35,7 @@ sweep() {
         [ -f "$pidfile" ] || continue
         pid=$(cat "$pidfile" 2>/dev/null) || continue
         case "$pid" in '' | *[!0-9]*) continue ;; esac
-        if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$tmp/"; then
+        if [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$tmp/"; then
             echo "run.sh: stopping leftover httpd $pid ($pidfile)"
             kill -TERM "$pid" 2>/dev/null
             for _ in 1 2 3 4 5 6 7 8 9 10; do

@@ -223,7 +223,13 @@ def test_no_cache_connection_shared_between_processes(httpd_factory, backend, jw
     token = signing_keys["A"].mint(jwks.issuer)
     for _ in range(10):
         assert a.get("/api/private", headers=bearer(token)).status == 200
-    shared = {i: p for i, p in _backend_sockets(a, backend.port).items() if len(p) > 1}
+    held = _backend_sockets(a, backend.port)
+    # the check below means something only if it saw the connections it checks
+    assert held, ("no connection from httpd (parent %d) to %s on port %d was found"
+                  % (a.proc.pid, backend.name, backend.port))
+    pids = {pid for p in held.values() for pid in p}
+    assert pids - {a.proc.pid}, "only the parent holds a connection: no child was checked"
+    shared = {i: p for i, p in held.items() if len(p) > 1}
     assert not shared, ("connections to %s held by several httpd processes (parent %d): %s"
                         % (backend.name, a.proc.pid, shared))
 

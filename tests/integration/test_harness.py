@@ -105,3 +105,13 @@ def test_graceful_stop_and_restart(httpd_factory):
     assert srv.get("/api/public").status == 200
     srv.stop(graceful=True)
     assert srv.proc.returncode == 0
+
+
+def test_not_started_until_resuming_is_logged(monkeypatch, httpd_factory):
+    """A server that accepts on its port but never logs that it resumed normal
+    operations (its post_config, and so the module's start-up fetches, not
+    known to be done) is a failed start, never a started server."""
+    monkeypatch.setattr(ajtest, "START_TIMEOUT", 2.0)
+    monkeypatch.setattr(ajtest.Httpd, "_started_up", lambda self: False)
+    with pytest.raises(ajtest.StartError, match="never logged that it resumed normal operations"):
+        httpd_factory(DEMO)
