@@ -1,6 +1,14 @@
-"""`make install` and Debian's stock apache2 configuration (nothing under /etc is changed)."""
+"""`make install` and Debian's stock apache2 configuration.
+
+Every install here goes into a throw-away DESTDIR under the test's temporary
+folder, and every change of configuration into a copy of /etc/apache2: nothing
+outside the temporary folder is written (test_make_install_then_a2enmod_configtest
+checks that with a snapshot of /etc/apache2, /usr/lib/apache2/modules,
+/usr/local/bin and /var/lib/apache2 before and after).
+"""
 
 import os
+import shutil
 import subprocess
 import tempfile
 
@@ -88,43 +96,99 @@ def test_installed_module_answers(installed):
 
 
 A2ENMOD = "/usr/sbin/a2enmod"
+A2DISMOD = "/usr/sbin/a2dismod"
+APACHE2CTL = "/usr/sbin/apache2ctl"
+
+# What an install on the real system would touch: none of it may change.
+SYSTEM_PATHS = ("/etc/apache2", "/usr/lib/apache2/modules", "/usr/local/bin",
+                "/var/lib/apache2")
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists(A2ENMOD)
-                    or not os.path.exists(STOCK_CONF),
-                    reason="needs root and Debian's apache2 (a2enmod)")
+def _snapshot():
+    """Every path (with its kind, mode and size) under the system folders the
+    administrator's path of the test would use if it were not redirected."""
+    seen = {}
+    for top in SYSTEM_PATHS:
+        for root, dirs, files in os.walk(top):
+            for name in dirs + files:
+                path = os.path.join(root, name)
+                try:
+                    st = os.lstat(path)
+                except OSError:
+                    continue
+                seen[path] = (st.st_mode, st.st_size if not os.path.isdir(path) else 0,
+                              os.readlink(path) if os.path.islink(path) else None)
+    return seen
+
+
+@pytest.mark.skipif(not all(os.path.exists(p) for p in (A2ENMOD, APACHE2CTL, STOCK_CONF)),
+                    reason="needs Debian's apache2 (a2enmod, apache2ctl, /etc/apache2)")
 def test_make_install_then_a2enmod_configtest():
-    """The administrator's path: `make install`, `a2enmod auth0_jwt`, `apache2ctl configtest`.
+    """The administrator's path, `make install`, `a2enmod auth0_jwt`, `apache2ctl configtest`,
+    done in a throw-away way: the system is left exactly as it was found.
 
-    This one changes the system (the module, its .load/.conf, mods-enabled links)
-    and puts everything back as it was; it runs once, under the event MPM.
+    - `make install DESTDIR=<tmp>/destdir` stages the module, the CLI and
+      auth0_jwt.load/.conf under a temporary folder, as a packager does;
+    - a copy of /etc/apache2 (APACHE_CONFDIR) receives the staged .load/.conf,
+      with the LoadModule path pointed at the staged module;
+    - a2enmod and a2dismod run on that copy, with their state markers in a
+      temporary APACHE_STATE_DIRECTORY; apache2ctl reads the copy.
+    Nothing is written under /etc, /usr or /var: a snapshot of those folders
+    taken before is compared with one taken after.
     """
     if ajtest.current_mpm() != "event":
         pytest.skip("runs once, under the event MPM")
-    enabled = "/etc/apache2/mods-enabled/"
-    had_shmcb = os.path.exists(enabled + "socache_shmcb.load")
-    had_ours = os.path.exists(enabled + "auth0_jwt.load")
-    out = subprocess.run(["make", "-C", ajtest.top_builddir(), "install"],
+    before = _snapshot()
+    tmp = tempfile.mkdtemp(prefix="a2enmod-", dir=ajtest.base_dir())
+    destdir = os.path.join(tmp, "destdir")
+    out = subprocess.run(["make", "-C", ajtest.top_builddir(), "install", "DESTDIR=" + destdir],
                          capture_output=True, text=True, timeout=300, check=False)
     assert out.returncode == 0, out.stdout + out.stderr
-    assert os.path.exists("/etc/apache2/mods-available/auth0_jwt.load")
-    try:
-        out = subprocess.run([A2ENMOD, "-q", "auth0_jwt"], capture_output=True, text=True,
-                             timeout=60, check=False)
-        assert out.returncode == 0, out.stdout + out.stderr
-        # "# Depends: socache_shmcb" in auth0_jwt.load enables the shared cache too
-        assert os.path.exists(enabled + "socache_shmcb.load")
-        env, _ = _stock_env(tempfile.mkdtemp(prefix="a2enmod-", dir=ajtest.base_dir()))
-        out = subprocess.run(["/usr/sbin/apache2ctl", "configtest"], env=env,
-                             capture_output=True, text=True, timeout=60, check=False)
-        assert out.returncode == 0 and "Syntax OK" in out.stdout + out.stderr, out.stderr
-        out = subprocess.run(["/usr/sbin/apache2ctl", "-M"], env=env,
-                             capture_output=True, text=True, timeout=60, check=False)
-        assert "auth0_jwt_module (shared)" in out.stdout
-    finally:
-        if not had_ours:
-            subprocess.run(["/usr/sbin/a2dismod", "-q", "-f", "auth0_jwt"], check=False,
-                           capture_output=True)
-        if not had_shmcb:
-            subprocess.run(["/usr/sbin/a2dismod", "-q", "-f", "socache_shmcb"], check=False,
-                           capture_output=True)
+    libexec = ajtest.apxs_query("LIBEXECDIR") or "/usr/lib/apache2/modules"
+    staged_so = destdir + os.path.join(libexec, "mod_auth0_jwt.so")
+    staged_conf = destdir + "/etc/apache2/mods-available"
+    for path in (staged_so, staged_conf + "/auth0_jwt.load", staged_conf + "/auth0_jwt.conf",
+                 destdir + "/usr/local/bin/auth0-jwt"):
+        assert os.path.isfile(path), "make install staged no %s:\n%s" % (path, out.stdout)
+
+    confdir = os.path.join(tmp, "apache2")
+    shutil.copytree("/etc/apache2", confdir, symlinks=True)
+    with open(staged_conf + "/auth0_jwt.load") as f:
+        load = f.read()
+    assert os.path.join(libexec, "mod_auth0_jwt.so") in load, load
+    with open(confdir + "/mods-available/auth0_jwt.load", "w") as f:
+        f.write(load.replace(os.path.join(libexec, "mod_auth0_jwt.so"), staged_so))
+    shutil.copy(staged_conf + "/auth0_jwt.conf", confdir + "/mods-available/auth0_jwt.conf")
+    for sub in ("run", "lock", "log", "state"):
+        os.makedirs(os.path.join(tmp, sub))
+    with open(os.path.join(tmp, "envvars"), "w") as f:
+        f.write(". %s/envvars\n" % confdir)
+        for var, sub in (("APACHE_RUN_DIR", "run"), ("APACHE_LOCK_DIR", "lock"),
+                         ("APACHE_LOG_DIR", "log")):
+            f.write("export %s=%s/%s\n" % (var, tmp, sub))
+        f.write("export APACHE_PID_FILE=%s/run/apache2.pid\n" % tmp)
+    env = dict(os.environ, APACHE_CONFDIR=confdir, APACHE_ENVVARS=os.path.join(tmp, "envvars"),
+               APACHE_STATE_DIRECTORY=os.path.join(tmp, "state"))
+    enabled = confdir + "/mods-enabled/"
+    had_shmcb = os.path.exists(enabled + "socache_shmcb.load")
+
+    def run(*args):
+        return subprocess.run(list(args), env=env, capture_output=True, text=True, timeout=60,
+                              check=False)
+
+    out = run(A2ENMOD, "-q", "auth0_jwt")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert os.path.islink(enabled + "auth0_jwt.load") and os.path.islink(enabled + "auth0_jwt.conf")
+    # "# Depends: socache_shmcb" in auth0_jwt.load enables the shared cache too
+    assert os.path.exists(enabled + "socache_shmcb.load")
+    out = run(APACHE2CTL, "configtest")
+    assert out.returncode == 0 and "Syntax OK" in out.stdout + out.stderr, out.stderr
+    out = run(APACHE2CTL, "-M")
+    assert "auth0_jwt_module (shared)" in out.stdout, out.stdout + out.stderr
+    out = run(A2DISMOD, "-q", "auth0_jwt")
+    assert out.returncode == 0 and not os.path.exists(enabled + "auth0_jwt.load"), out.stderr
+    assert os.path.exists(enabled + "socache_shmcb.load") or not had_shmcb
+
+    after = _snapshot()
+    changed = sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p))
+    assert not changed, "the test changed the system: %s" % changed[:20]
