@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # fuzz.sh: build the libFuzzer targets of tests/fuzz/ and run each for a while.
 #
-#   scripts/fuzz.sh [SECONDS | --seconds SECONDS] [--build-only] [--ignore-known] [TARGET...]
+#   scripts/fuzz.sh [SECONDS | --seconds SECONDS] [--build-only] [--replay] [--ignore-known]
+#                   [TARGET...]
 #
 # TARGET is one or more of: token jwks http bearer require (default: all).
 # SECONDS per target defaults to 60 (CI); `--seconds 5` is a quick check.
@@ -21,6 +22,9 @@
 # Prints the executions per target and ends with `N passed, N failed`;
 # exits non-zero when any target failed.
 #
+# --replay: no fuzzing; run every input of tests/fuzz/corpus/TARGET/ and every
+# saved reproducer tests/fuzz/crashes/TARGET-* once (the quick test tier).
+#
 # --ignore-known: let the harnesses step around bugs already reported (each
 # harness documents which), to keep looking for others; saved reproducers
 # are not replayed then. Never for CI.
@@ -34,6 +38,7 @@ cd "$top" || exit 1
 
 seconds=60
 build_only=0
+replay=0
 targets=()
 all_targets=(token jwks http bearer require)
 
@@ -46,6 +51,7 @@ while [ $# -gt 0 ]; do
         ;;
     --seconds=*) seconds=${1#--seconds=}; shift ;;
     --build-only) build_only=1; shift ;;
+    --replay) replay=1; shift ;;
     --ignore-known) export FUZZ_IGNORE_KNOWN=1; shift ;;
     -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     [0-9]*) seconds=$1; shift ;;
@@ -214,6 +220,41 @@ save_artifacts() { # TARGET DIR
     done
     echo $n
 }
+
+if [ $replay -eq 1 ]; then
+    for t in "${targets[@]}"; do
+        repro=()
+        for f in "$fz/crashes/$t"-*; do
+            [ -f "$f" ] && repro+=("$f")
+        done
+        n=$(find "$fz/corpus/$t" -type f | wc -l)
+        log="$out/replay-$t.log"
+        ok=1
+        # the seed corpus, each input once (-runs=0: load and run, no mutation)
+        "$out/fuzz_$t" -runs=0 -timeout=10 -rss_limit_mb=2048 -detect_leaks=1 \
+            "$fz/corpus/$t" >"$log" 2>&1 || ok=0
+        # the reproducers, each as a single input
+        if [ ${#repro[@]} -gt 0 ]; then
+            "$out/fuzz_$t" -timeout=10 -rss_limit_mb=2048 -detect_leaks=1 "${repro[@]}" \
+                >>"$log" 2>&1 || ok=0
+        fi
+        if [ "$n" -eq 0 ]; then
+            ok=0
+        fi
+        if [ $ok -eq 1 ]; then
+            passed=$((passed + 1))
+            echo "PASS $t: $n corpus inputs, ${#repro[@]} reproducers replayed"
+        else
+            failed=$((failed + 1))
+            echo "FAIL $t: $n corpus inputs, ${#repro[@]} reproducers (log $log)"
+            grep -E -A30 '==[0-9]+==ERROR|runtime error|fuzz invariant|deadly signal|Running:' \
+                "$log" | head -n 50
+        fi
+    done
+    echo "$passed passed, $failed failed"
+    [ $failed -eq 0 ] && [ $passed -gt 0 ]
+    exit
+fi
 
 for t in "${targets[@]}"; do
     bin="$out/fuzz_$t"

@@ -21,9 +21,11 @@ cflags=(-std=gnu11 -O1 -g -fPIC -fno-omit-frame-pointer -fsanitize=address,undef
     $(apr-1-config --cppflags --includes) $(apu-1-config --includes)
     $(pkg-config --cflags openssl jansson))
 objs=()
+# shellcheck disable=SC2012 # plain file names
+newest_header=$(ls -t "$top"/mod_auth0_jwt*.h "$top"/src/*.h | head -n 1)
 for c in "$top"/mod_auth0_jwt*.c "$top"/src/aj_*.c; do
     o="$out/obj/$(basename "${c%.c}").o"
-    if [ ! -f "$o" ] || [ "$c" -nt "$o" ] || [ "$top/mod_auth0_jwt.h" -nt "$o" ]; then
+    if [ ! -f "$o" ] || [ "$c" -nt "$o" ] || [ "$newest_header" -nt "$o" ]; then
         gcc "${cflags[@]}" -c "$c" -o "$o"
     fi
     objs+=("$o")
