@@ -30,7 +30,7 @@
 # are not replayed then. Never for CI.
 #
 # Environment: CC (default clang), FUZZ_DIR (default .fuzz), FUZZ_JOBS (parallel
-# compiler jobs, default 2).
+# compiler jobs, default 2), FUZZ_SEED (a fixed libFuzzer seed; random when unset).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -194,6 +194,12 @@ export LSAN_OPTIONS=${LSAN_OPTIONS:-report_objects=1}
 passed=0
 failed=0
 summary=()
+# FUZZ_SEED fixes libFuzzer's random seed: the same mutations on every run, so
+# that a run in CI finds only what the previous run with that seed would have.
+seed=()
+if [ -n "${FUZZ_SEED:-}" ]; then
+    seed=(-seed="$FUZZ_SEED")
+fi
 mkdir -p "$fz/crashes"
 
 # Replay each artifact libFuzzer left in DIR for TARGET once with full stacks
@@ -286,7 +292,7 @@ for t in "${targets[@]}"; do
     [ -f "$fz/$t.dict" ] && dict=(-dict="$fz/$t.dict")
     echo "fuzz.sh: fuzz_$t for ${seconds}s (corpus $(find "$work/corpus" -type f | wc -l) files," \
         "-max_len=${target_max_len[$t]})"
-    "$bin" -max_total_time="$seconds" -max_len="${target_max_len[$t]}" -timeout=10 \
+    "$bin" -max_total_time="$seconds" -max_len="${target_max_len[$t]}" -timeout=10 ${seed[@]+"${seed[@]}"} \
         -rss_limit_mb=2048 -malloc_limit_mb=2048 -detect_leaks=1 -print_final_stats=1 \
         -artifact_prefix="$work/artifacts/" "${dict[@]}" "$work/corpus" >"$work/fuzz.log" 2>&1
     rc=$?
