@@ -405,7 +405,7 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
     if (rv != AJ_OK) {
         st->state = AJ_STATE_INVALID;
         st->reason = rv;
-        return; /* logged and counted if the request is refused for it (check_authn) */
+        return; /* logged and counted by check_authn, or by fixups if let through */
     }
     auth0_jwt_count(AJ_OK);
     st->state = AJ_STATE_VALID;
@@ -602,13 +602,22 @@ void auth0_jwt_challenge(request_rec *r, int status)
     st->challenged = status;
 }
 
-/* A request that passed authorization keeps no challenge a denying provider set. */
+/*
+ * A request that passed authorization keeps no challenge a denying provider
+ * set. A token it carried that was refused (the Require lines let the request
+ * through without one) is still logged and counted, as check_authn would have:
+ * probing an open scope is not invisible.
+ */
 static int fixups(request_rec *r)
 {
     auth0_jwt_req *st = ap_get_module_config(r->request_config, &auth0_jwt_module);
 
     if (st) {
         st->authorized = 1;
+    }
+    if (st && st->state == AJ_STATE_INVALID && r->main == NULL) {
+        log_refusal(r, st->reason, st->raw, st->raw_len);
+        auth0_jwt_count(st->reason);
     }
     if (st && st->challenged == HTTP_FORBIDDEN) {
         apr_table_unset(r->err_headers_out, "WWW-Authenticate");
