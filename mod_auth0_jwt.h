@@ -93,9 +93,22 @@ void auth0_jwt_keys_child_init(apr_pool_t *pchild, server_rec *s);
  */
 void auth0_jwt_keys_startup(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s);
 
+/*
+ * A key source's identity: everything that decides which keys it yields. For a
+ * URL, the URL, the CA file, the proxy and the fetch timeout; for a file, its
+ * path. Two scopes share fetched keys (in a process, in shared memory, in the
+ * socache, on disk) only when their identities are equal, so no scope's trust
+ * settings ever decide another's keys (docs/keys.md, "Key sources").
+ */
+const char *auth0_jwt_source_ident(apr_pool_t *p, const auth0_jwt_dir_conf *c, const char *location,
+                                   int is_file);
+
 /* A key source named by the server configuration (for the status page). */
 typedef struct {
     const char *location; /* URL or file */
+    const char *ident;    /* auth0_jwt_source_ident() */
+    const char *ca_file;  /* NULL: the system store */
+    const char *proxy;    /* NULL: none */
     int is_file;
     apr_interval_time_t ttl;
 } auth0_jwt_source_info;
@@ -113,7 +126,7 @@ void auth0_jwt_status_register(void);
 
 /* ---- shared state of fetched key sets (mod_auth0_jwt_shared.c) ----------- */
 
-/* One per JWKS URL, in shared memory: every process of the server sees it. */
+/* One per key source, in shared memory: every process of the server sees it. */
 typedef struct {
     volatile apr_uint64_t lease;      /* apr_time_t until which a refresh runs; 0: none */
     volatile apr_uint32_t used;       /* 0 free, 1 being claimed, 2 in use */
@@ -123,7 +136,7 @@ typedef struct {
     unsigned char id[16];
 } auth0_jwt_slot;
 
-/* The socache record of one JWKS URL; body_len bytes of JWKS follow it. */
+/* The socache record of one key source; body_len bytes of JWKS follow it. */
 typedef struct {
     apr_uint32_t magic;
     apr_uint32_t body_len;
@@ -142,13 +155,16 @@ void auth0_jwt_shared_child_init(apr_pool_t *p, server_rec *s);
 const char *auth0_jwt_shared_cache_name(void);
 int auth0_jwt_shared_is_fleet(void); /* redis or memcache: other servers share records */
 void auth0_jwt_shared_startup(server_rec *s, apr_pool_t *ptemp, int begin);
-auth0_jwt_slot *auth0_jwt_shared_slot(const char *url);
-auth0_jwt_rec *auth0_jwt_shared_get(server_rec *s, const char *url, apr_pool_t *p);
-apr_status_t auth0_jwt_shared_put(server_rec *s, const char *url, const auth0_jwt_rec *head,
-                                  const char *body, apr_time_t expiry, apr_pool_t *p);
-void auth0_jwt_persist_save(server_rec *s, const char *url, const char *body, apr_size_t len,
-                            apr_pool_t *p);
-char *auth0_jwt_persist_load(const char *url, apr_size_t *len, apr_time_t *mtime, apr_pool_t *p);
+/* Every call names a key source by its identity (auth0_jwt_source_ident); url
+ * is only for messages. */
+auth0_jwt_slot *auth0_jwt_shared_slot(const char *ident);
+auth0_jwt_rec *auth0_jwt_shared_get(server_rec *s, const char *ident, apr_pool_t *p);
+apr_status_t auth0_jwt_shared_put(server_rec *s, const char *ident, const char *url,
+                                  const auth0_jwt_rec *head, const char *body, apr_time_t expiry,
+                                  apr_pool_t *p);
+void auth0_jwt_persist_save(server_rec *s, const char *ident, const char *url, const char *body,
+                            apr_size_t len, apr_pool_t *p);
+char *auth0_jwt_persist_load(const char *ident, apr_size_t *len, apr_time_t *mtime, apr_pool_t *p);
 
 /* ---- per-request state (mod_auth0_jwt.c) ---------------------------------- */
 

@@ -491,8 +491,11 @@ const command_rec auth0_jwt_cmds[] = {
     DIR_CMD(TAKE1, "Auth0JWKSMaxStale", set_seconds,
             "seconds last-good keys serve during failures"),
     DIR_CMD(TAKE1, "Auth0JWKSTimeout", set_seconds, "deadline in seconds for one key fetch"),
-    DIR_CMD(TAKE1, "Auth0CACertificateFile", set_ca_file, "CA certificates for the key host"),
-    DIR_CMD(TAKE1, "Auth0Proxy", set_proxy, "http://host:port proxy for the key fetch"),
+    /* trust settings of the fetch: the server's own configuration only, never .htaccess */
+    AP_INIT_TAKE1("Auth0CACertificateFile", set_ca_file, NULL, RSRC_CONF | ACCESS_CONF,
+                  "CA certificates for the key host (not in .htaccess)"),
+    AP_INIT_TAKE1("Auth0Proxy", set_proxy, NULL, RSRC_CONF | ACCESS_CONF,
+                  "http://host:port proxy for the key fetch (not in .htaccess)"),
     AP_INIT_TAKE1("Auth0Cache", set_cache, NULL, RSRC_CONF,
                   "socache provider[:args] sharing the key set between processes"),
     DIR_CMD(TAKE1, "Auth0TokenCacheSize", set_token_cache, "verified tokens cached per process"),

@@ -2,9 +2,10 @@
  * mod_auth0_jwt_keys.c: where a request's keys come from (spec section 6).
  *
  * A key source is one place keys live: a JWKS URL (Auth0JWKSURI, or the one
- * Auth0Domain implies) or a JWKS file (Auth0JWKSFile). Each process keeps a
- * registry of sources keyed by that place, so every scope naming it shares one
- * parsed key set. A key set is parsed once per version into its own pool and
+ * Auth0Domain implies) with the trust settings that decide what it yields (CA
+ * file, proxy, timeout), or a JWKS file (Auth0JWKSFile). Each process keeps a
+ * registry of sources keyed by that identity (auth0_jwt_source_ident), so the
+ * scopes that agree on all of it share one parsed key set, and no others do. A key set is parsed once per version into its own pool and
  * reference-counted: a request holds the set it started with until it ends,
  * while a refresh may swap in a new one.
  *
@@ -53,7 +54,11 @@ typedef struct {
 } keyset;
 
 typedef struct {
+    const char *ident;    /* auth0_jwt_source_ident(): the registry and shared key */
     const char *location; /* URL or absolute file path */
+    const char *ca_file;  /* URL sources: what the fetch trusts and goes through */
+    const char *proxy;
+    apr_interval_time_t timeout;
     int is_file;
     auth0_jwt_slot *slot; /* shared generation and lease; NULL: this process alone */
     apr_thread_mutex_t *busy;
@@ -160,25 +165,44 @@ void auth0_jwt_keys_init(apr_pool_t *p, server_rec *s)
     fleet = auth0_jwt_shared_is_fleet();
 }
 
-static source *source_get(const char *location, int is_file)
+const char *auth0_jwt_source_ident(apr_pool_t *p, const auth0_jwt_dir_conf *c, const char *location,
+                                   int is_file)
 {
+    if (is_file) {
+        return apr_pstrcat(p, "file ", location, NULL);
+    }
+    /* newlines cannot occur in any of the parts: the joined string is unambiguous */
+    return apr_psprintf(p, "url %s\nca %s\nproxy %s\ntimeout %d", location,
+                        c->ca_file ? c->ca_file : "(system store)", c->proxy ? c->proxy : "(none)",
+                        auth0_jwt_conf_int(c->timeout, AJ_DEFAULT_TIMEOUT));
+}
+
+/* The source of this identity, made on first use with the settings of c. */
+static source *source_get(request_rec *r, const auth0_jwt_dir_conf *c, const char *location,
+                          int is_file)
+{
+    const char *ident = auth0_jwt_source_ident(r->pool, c, location, is_file);
     source *src;
 
     apr_thread_rwlock_rdlock(registry_lock);
-    src = apr_hash_get(registry, location, APR_HASH_KEY_STRING);
+    src = apr_hash_get(registry, ident, APR_HASH_KEY_STRING);
     apr_thread_rwlock_unlock(registry_lock);
     if (src) {
         return src;
     }
     apr_thread_rwlock_wrlock(registry_lock);
-    src = apr_hash_get(registry, location, APR_HASH_KEY_STRING);
+    src = apr_hash_get(registry, ident, APR_HASH_KEY_STRING);
     if (src == NULL) {
         src = apr_pcalloc(registry_pool, sizeof(*src));
+        src->ident = apr_pstrdup(registry_pool, ident);
         src->location = apr_pstrdup(registry_pool, location);
+        src->ca_file = c->ca_file ? apr_pstrdup(registry_pool, c->ca_file) : NULL;
+        src->proxy = c->proxy ? apr_pstrdup(registry_pool, c->proxy) : NULL;
+        src->timeout = apr_time_from_sec(auth0_jwt_conf_int(c->timeout, AJ_DEFAULT_TIMEOUT));
         src->is_file = is_file;
-        src->slot = !is_file && have_shared ? auth0_jwt_shared_slot(location) : NULL;
+        src->slot = !is_file && have_shared ? auth0_jwt_shared_slot(src->ident) : NULL;
         apr_thread_mutex_create(&src->busy, APR_THREAD_MUTEX_DEFAULT, registry_pool);
-        apr_hash_set(registry, src->location, APR_HASH_KEY_STRING, src);
+        apr_hash_set(registry, src->ident, APR_HASH_KEY_STRING, src);
     }
     apr_thread_rwlock_unlock(registry_lock);
     return src;
@@ -233,7 +257,7 @@ static keyset *usable_get(source *src, apr_time_t now, const timing *t)
 /* The shared record (a copy in p), or this process's own when there is no socache. */
 static auth0_jwt_rec *record(server_rec *s, source *src, apr_pool_t *p)
 {
-    auth0_jwt_rec *rec = have_shared ? auth0_jwt_shared_get(s, src->location, p) : NULL;
+    auth0_jwt_rec *rec = have_shared ? auth0_jwt_shared_get(s, src->ident, p) : NULL;
     if (rec == NULL) {
         rec = apr_pmemdup(p, &src->local, sizeof(src->local));
         rec->body_len = 0;
@@ -311,8 +335,8 @@ static apr_thread_cond_t *jobs_cond;
 static refresh_job *jobs;
 static int jobs_stopping;
 
-static refresh_job *job_make(server_rec *s, source *src, const auth0_jwt_dir_conf *c,
-                             const timing *t, const auth0_jwt_rec *rec, int forced)
+static refresh_job *job_make(server_rec *s, source *src, const timing *t, const auth0_jwt_rec *rec,
+                             int forced)
 {
     apr_pool_t *p;
     refresh_job *j;
@@ -323,10 +347,11 @@ static refresh_job *job_make(server_rec *s, source *src, const auth0_jwt_dir_con
     j->s = s;
     j->src = src;
     j->t = *t;
+    /* the source's own settings: they are part of its identity */
     j->opts.url = src->location;
-    j->opts.ca_file = c->ca_file ? apr_pstrdup(p, c->ca_file) : NULL;
-    j->opts.proxy = c->proxy ? apr_pstrdup(p, c->proxy) : NULL;
-    j->opts.timeout = t->timeout;
+    j->opts.ca_file = src->ca_file;
+    j->opts.proxy = src->proxy;
+    j->opts.timeout = src->timeout;
     j->rec = apr_pmemdup(p, rec, sizeof(*rec) + rec->body_len);
     j->forced = forced;
     return j;
@@ -362,9 +387,9 @@ static void refresh_run(refresh_job *j)
         rec->err = 0;
         rec->detail[0] = '\0';
         rec->body_len = (apr_uint32_t)res.body_len;
-        auth0_jwt_shared_put(s, src->location, rec, res.body, now + j->t.ttl + j->t.max_stale,
-                             j->pool);
-        auth0_jwt_persist_save(s, src->location, res.body, res.body_len, j->pool);
+        auth0_jwt_shared_put(s, src->ident, src->location, rec, res.body,
+                             now + j->t.ttl + j->t.max_stale, j->pool);
+        auth0_jwt_persist_save(s, src->ident, src->location, res.body, res.body_len, j->pool);
         gen = src->slot ? apr_atomic_inc32(&src->slot->generation) + 1 : 0;
         if (src->slot) {
             apr_atomic_inc32(&src->slot->fetch_ok);
@@ -378,7 +403,8 @@ static void refresh_run(refresh_job *j)
         rec->err = res.err ? (apr_uint32_t)res.err : (apr_uint32_t)AJ_FETCH_ERR_HTTP;
         apr_cpystrn(rec->detail, why, sizeof(rec->detail));
         /* keep the last good body in the record: new processes still get keys */
-        auth0_jwt_shared_put(s, src->location, rec, rec->body_len ? (const char *)(rec + 1) : NULL,
+        auth0_jwt_shared_put(s, src->ident, src->location, rec,
+                             rec->body_len ? (const char *)(rec + 1) : NULL,
                              now + j->t.ttl + j->t.max_stale, j->pool);
         if (src->slot) {
             apr_atomic_inc32(&src->slot->fetch_failed);
@@ -547,7 +573,7 @@ static const aj_jwks_t *url_keys(request_rec *r, source *src, const auth0_jwt_di
         }
     } else if ((forced || stale) && !cooling_down(rec, forced, now, t)) {
         if (lease_take(src, now, t)) {
-            job = job_make(r->server, src, c, t, rec, forced);
+            job = job_make(r->server, src, t, rec, forced);
             src->refreshing = 1;
             if (forced || !usable_get_peek(src, now, t) || !refresher_queue(job)) {
                 /* this request needs the outcome: run it here, busy released */
@@ -669,27 +695,27 @@ const aj_jwks_t *auth0_jwt_keys(request_rec *r, const auth0_jwt_dir_conf *c, int
     *why = NULL;
     timing_of(&t, c);
     if (c->jwks_file) {
-        return file_keys(r, source_get(c->jwks_file, 1), &t, refresh, why);
+        return file_keys(r, source_get(r, c, c->jwks_file, 1), &t, refresh, why);
     }
     url = auth0_jwt_jwks_uri(c, r->pool);
     if (url == NULL) {
         *why = "no key source: set Auth0Domain, Auth0JWKSURI or Auth0JWKSFile";
         return NULL;
     }
-    return url_keys(r, source_get(url, 0), c, &t, refresh, why);
+    return url_keys(r, source_get(r, c, url, 0), c, &t, refresh, why);
 }
 
 /* ---- start-up ---------------------------------------------------------------- */
 
 /* The effective settings of one configuration section (server defaults under it). */
-static void collect(apr_hash_t *urls, apr_pool_t *p, ap_conf_vector_t *defaults,
+static void collect(apr_hash_t *idents, apr_pool_t *p, ap_conf_vector_t *defaults,
                     ap_conf_vector_t **sections, int n, apr_pool_t *pconf)
 {
     const auth0_jwt_dir_conf *base = ap_get_module_config(defaults, &auth0_jwt_module);
 
     for (int i = -1; i < n; i++) {
         const auth0_jwt_dir_conf *c = base;
-        const char *url;
+        const char *url, *ident;
         if (i >= 0) {
             const auth0_jwt_dir_conf *sec = ap_get_module_config(sections[i], &auth0_jwt_module);
             c = sec ? auth0_jwt_merge_dir_conf(p, (void *)base, (void *)sec) : base;
@@ -701,12 +727,16 @@ static void collect(apr_hash_t *urls, apr_pool_t *p, ap_conf_vector_t *defaults,
             continue; /* HS* only: the shared secret is the key, nothing to fetch */
         }
         url = c == NULL ? NULL : c->jwks_file ? c->jwks_file : auth0_jwt_jwks_uri(c, p);
-        if (url && apr_hash_get(urls, url, APR_HASH_KEY_STRING) == NULL) {
+        ident = url ? auth0_jwt_source_ident(pconf, c, url, c->jwks_file != NULL) : NULL;
+        if (ident && apr_hash_get(idents, ident, APR_HASH_KEY_STRING) == NULL) {
             auth0_jwt_source_info *info = apr_array_push(configured);
             info->location = apr_pstrdup(pconf, url);
+            info->ident = ident;
+            info->ca_file = c->ca_file ? apr_pstrdup(pconf, c->ca_file) : NULL;
+            info->proxy = c->proxy ? apr_pstrdup(pconf, c->proxy) : NULL;
             info->is_file = c->jwks_file != NULL;
             info->ttl = apr_time_from_sec(auth0_jwt_conf_int(c->cache_ttl, AJ_DEFAULT_TTL));
-            apr_hash_set(urls, url, APR_HASH_KEY_STRING, c);
+            apr_hash_set(idents, ident, APR_HASH_KEY_STRING, c);
         }
     }
 }
@@ -737,20 +767,20 @@ static int served_here(apr_pool_t *p, const char *url)
 
 void auth0_jwt_keys_startup(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
 {
-    apr_hash_t *urls = apr_hash_make(ptemp);
-    apr_hash_index_t *hi;
+    apr_hash_t *idents = apr_hash_make(ptemp);
 
     configured = apr_array_make(pconf, 4, sizeof(auth0_jwt_source_info));
     for (server_rec *vs = s; vs; vs = vs->next) {
         core_server_config *core = ap_get_core_module_config(vs->module_config);
-        collect(urls, ptemp, vs->lookup_defaults, (ap_conf_vector_t **)core->sec_url->elts,
+        collect(idents, ptemp, vs->lookup_defaults, (ap_conf_vector_t **)core->sec_url->elts,
                 core->sec_url->nelts, pconf);
-        collect(urls, ptemp, vs->lookup_defaults, (ap_conf_vector_t **)core->sec_dir->elts,
+        collect(idents, ptemp, vs->lookup_defaults, (ap_conf_vector_t **)core->sec_dir->elts,
                 core->sec_dir->nelts, pconf);
     }
-    for (hi = apr_hash_first(ptemp, urls); hi; hi = apr_hash_next(hi)) {
-        const char *url = apr_hash_this_key(hi), *why = NULL, *saved;
-        const auth0_jwt_dir_conf *c = apr_hash_this_val(hi);
+    for (int i = 0; i < configured->nelts; i++) {
+        const auth0_jwt_source_info *info = &APR_ARRAY_IDX(configured, i, auth0_jwt_source_info);
+        const char *url = info->location, *ident = info->ident, *why = NULL, *saved;
+        const auth0_jwt_dir_conf *c = apr_hash_get(idents, ident, APR_HASH_KEY_STRING);
         auth0_jwt_rec rec, *shared;
         aj_fetch_result_t res;
         aj_fetch_opts_t opts;
@@ -764,7 +794,7 @@ void auth0_jwt_keys_startup(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
         }
         timing_of(&t, c);
         memset(&rec, 0, sizeof(rec));
-        shared = auth0_jwt_shared_get(s, url, ptemp);
+        shared = auth0_jwt_shared_get(s, ident, ptemp);
         if (shared) {
             rec = *shared; /* a fleet peer, or this server before a graceful restart */
         }
@@ -773,12 +803,12 @@ void auth0_jwt_keys_startup(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
                          "keys of %s are fresh in the shared cache: no fetch at start-up", url);
             continue;
         }
-        saved = auth0_jwt_persist_load(url, &len, &mtime, ptemp);
+        saved = auth0_jwt_persist_load(ident, &len, &mtime, ptemp);
         if (saved && aj_jwks_parse(ptemp, saved, len, &why) &&
             (shared == NULL || shared->body_len == 0 || shared->fetched_at < mtime)) {
             rec.fetched_at = mtime; /* stale unless recent: refreshed on first use */
             rec.body_len = (apr_uint32_t)len;
-            auth0_jwt_shared_put(s, url, &rec, saved, mtime + t.ttl + t.max_stale, ptemp);
+            auth0_jwt_shared_put(s, ident, url, &rec, saved, mtime + t.ttl + t.max_stale, ptemp);
         } else if (shared && shared->body_len) {
             saved = (char *)(shared + 1); /* the shared copy is the better last good set */
             len = shared->body_len;
@@ -802,9 +832,9 @@ void auth0_jwt_keys_startup(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
             rec.failures = rec.err = 0;
             rec.detail[0] = '\0';
             rec.body_len = (apr_uint32_t)res.body_len;
-            auth0_jwt_shared_put(s, url, &rec, res.body, rec.fetched_at + t.ttl + t.max_stale,
-                                 ptemp);
-            auth0_jwt_persist_save(s, url, res.body, res.body_len, ptemp);
+            auth0_jwt_shared_put(s, ident, url, &rec, res.body,
+                                 rec.fetched_at + t.ttl + t.max_stale, ptemp);
+            auth0_jwt_persist_save(s, ident, url, res.body, res.body_len, ptemp);
             ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "fetched %d key(s) from %s at start-up",
                          jwks->keys->nelts, url);
             continue;
@@ -824,7 +854,8 @@ void auth0_jwt_keys_startup(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
         rec.err = res.err ? (apr_uint32_t)res.err : (apr_uint32_t)AJ_FETCH_ERR_HTTP;
         apr_cpystrn(rec.detail, why, sizeof(rec.detail));
         rec.body_len = saved ? (apr_uint32_t)len : 0;
-        auth0_jwt_shared_put(s, url, &rec, saved, apr_time_now() + t.ttl + t.max_stale, ptemp);
+        auth0_jwt_shared_put(s, ident, url, &rec, saved, apr_time_now() + t.ttl + t.max_stale,
+                             ptemp);
     }
 }
 

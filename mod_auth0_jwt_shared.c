@@ -2,16 +2,20 @@
  * mod_auth0_jwt_shared.c: what every process of one server (and, through
  * redis or memcache, every server of a fleet) shares about fetched key sets.
  *
- *   socache (Auth0Cache, default shmcb)  one record per JWKS URL: the last good
+ *   socache (Auth0Cache, default shmcb)  one record per key source: the last good
  *       body, when it was fetched, the last attempt and failure, the last
  *       forced refresh. A fleet on one redis/memcache shares fetches and the
  *       cooldown through it.
- *   shared memory slots                  one per URL, per server: a generation
+ *   shared memory slots                  one per key source, per server: a generation
  *       number bumped at every new key set (so every process drops a removed
  *       key at its next request, without a lock), a refresh lease (one refresh
  *       at a time), and fetch counters.
- *   a runtime-dir file per URL           the last good body, so a restart
+ *   a runtime-dir file per key source    the last good body, so a restart
  *       during an identity-provider outage still has keys.
+ *
+ * A key source is named by its identity (auth0_jwt_source_ident: the URL with
+ * the CA file, proxy and timeout that decide what the URL yields), never by
+ * its URL alone.
  *
  * The global mutex guards socache calls for providers that are not
  * multi-process safe (shmcb); it is held only around those calls.
@@ -55,13 +59,14 @@ static const char *persist_dir;
 
 /* ---- identities --------------------------------------------------------- */
 
-/* A 16-byte identity of a URL: the socache key, the slot key, the file name. */
-static void url_id(unsigned char id[16], const char *url)
+/* 16 bytes naming a key source (its auth0_jwt_source_ident): the socache key,
+ * the slot key, the file name. */
+static void source_id(unsigned char id[16], const char *ident)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
 
-    EVP_Digest(url, strlen(url), md, &len, EVP_sha256(), NULL);
+    EVP_Digest(ident, strlen(ident), md, &len, EVP_sha256(), NULL);
     memcpy(id, md, 16);
 }
 
@@ -76,7 +81,7 @@ static const char *hex16(apr_pool_t *p, const unsigned char id[16])
 
 /* ---- shared memory slots ------------------------------------------------ */
 
-auth0_jwt_slot *auth0_jwt_shared_slot(const char *url)
+auth0_jwt_slot *auth0_jwt_shared_slot(const char *ident)
 {
     unsigned char id[16];
     unsigned int start;
@@ -84,7 +89,7 @@ auth0_jwt_slot *auth0_jwt_shared_slot(const char *url)
     if (slots == NULL) {
         return NULL;
     }
-    url_id(id, url);
+    source_id(id, ident);
     start = ((unsigned int)id[0] << 8 | id[1]) % SLOTS;
     for (unsigned int i = 0; i < SLOTS; i++) {
         auth0_jwt_slot *s = &slots[(start + i) % SLOTS];
@@ -122,7 +127,7 @@ static void cache_unlock(void)
     }
 }
 
-auth0_jwt_rec *auth0_jwt_shared_get(server_rec *s, const char *url, apr_pool_t *p)
+auth0_jwt_rec *auth0_jwt_shared_get(server_rec *s, const char *ident, apr_pool_t *p)
 {
     unsigned char id[16];
     unsigned int len = (unsigned int)(sizeof(auth0_jwt_rec) + AJ_FETCH_MAX_BODY);
@@ -133,7 +138,7 @@ auth0_jwt_rec *auth0_jwt_shared_get(server_rec *s, const char *url, apr_pool_t *
     if (cache == NULL || active == NULL) {
         return NULL;
     }
-    url_id(id, url);
+    source_id(id, ident);
     buf = apr_palloc(p, len + 1);
     cache_lock();
     rv = cache_provider->retrieve(active, s, id, sizeof(id), buf, &len, p);
@@ -147,8 +152,9 @@ auth0_jwt_rec *auth0_jwt_shared_get(server_rec *s, const char *url, apr_pool_t *
     return rec;
 }
 
-apr_status_t auth0_jwt_shared_put(server_rec *s, const char *url, const auth0_jwt_rec *head,
-                                  const char *body, apr_time_t expiry, apr_pool_t *p)
+apr_status_t auth0_jwt_shared_put(server_rec *s, const char *ident, const char *url,
+                                  const auth0_jwt_rec *head, const char *body, apr_time_t expiry,
+                                  apr_pool_t *p)
 {
     unsigned char id[16];
     apr_size_t blen = body ? head->body_len : 0;
@@ -165,7 +171,7 @@ apr_status_t auth0_jwt_shared_put(server_rec *s, const char *url, const auth0_jw
     if (blen) {
         memcpy(buf + sizeof(*rec), body, blen);
     }
-    url_id(id, url);
+    source_id(id, ident);
     cache_lock();
     rv = cache_provider->store(active, s, id, sizeof(id), expiry, buf,
                                (unsigned int)(sizeof(*rec) + blen), p);
@@ -181,21 +187,21 @@ apr_status_t auth0_jwt_shared_put(server_rec *s, const char *url, const auth0_jw
 
 /* ---- the last good key set on disk ----------------------------------------- */
 
-static const char *persist_path(apr_pool_t *p, const char *url)
+static const char *persist_path(apr_pool_t *p, const char *ident)
 {
     unsigned char id[16];
 
     if (persist_dir == NULL) {
         return NULL;
     }
-    url_id(id, url);
+    source_id(id, ident);
     return apr_pstrcat(p, persist_dir, "/", hex16(p, id), ".jwks", NULL);
 }
 
-void auth0_jwt_persist_save(server_rec *s, const char *url, const char *body, apr_size_t len,
-                            apr_pool_t *p)
+void auth0_jwt_persist_save(server_rec *s, const char *ident, const char *url, const char *body,
+                            apr_size_t len, apr_pool_t *p)
 {
-    const char *path = persist_path(p, url), *tmp;
+    const char *path = persist_path(p, ident), *tmp;
     apr_file_t *f;
     apr_size_t written;
     apr_status_t rv;
@@ -220,9 +226,9 @@ void auth0_jwt_persist_save(server_rec *s, const char *url, const char *body, ap
     }
 }
 
-char *auth0_jwt_persist_load(const char *url, apr_size_t *len, apr_time_t *mtime, apr_pool_t *p)
+char *auth0_jwt_persist_load(const char *ident, apr_size_t *len, apr_time_t *mtime, apr_pool_t *p)
 {
-    const char *path = persist_path(p, url);
+    const char *path = persist_path(p, ident);
     apr_finfo_t fi;
     apr_file_t *f;
     char *buf;

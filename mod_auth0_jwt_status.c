@@ -155,6 +155,11 @@ static json_t *source_report(request_rec *r, const auth0_jwt_source_info *info)
 {
     json_t *out =
         json_pack("{s:s,s:s}", "uri", info->location, "kind", info->is_file ? "file" : "https");
+
+    if (!info->is_file) { /* what, beside the URL, decides this source's keys */
+        json_object_set_new(out, "ca_file", info->ca_file ? json_string(info->ca_file) : json_null());
+        json_object_set_new(out, "proxy", info->proxy ? json_string(info->proxy) : json_null());
+    }
     auth0_jwt_rec *rec;
     auth0_jwt_slot *slot;
     apr_size_t len = 0;
@@ -179,8 +184,8 @@ static json_t *source_report(request_rec *r, const auth0_jwt_source_info *info)
         json_object_set_new(out, "modified_at", iso_time(r->pool, mtime));
         return out;
     }
-    rec = auth0_jwt_shared_get(r->server, info->location, r->pool);
-    slot = auth0_jwt_shared_slot(info->location);
+    rec = auth0_jwt_shared_get(r->server, info->ident, r->pool);
+    slot = auth0_jwt_shared_slot(info->ident);
     json_object_set_new(
         out, "keys",
         key_list(r->pool, rec ? (const char *)(rec + 1) : NULL, rec ? rec->body_len : 0));

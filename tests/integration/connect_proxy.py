@@ -8,7 +8,8 @@
 
 Modes: "allow" (open the tunnel and relay bytes both ways), "refuse" (403
 Forbidden), "garbage" (an answer that is no HTTP at all). Anything but CONNECT
-gets 405. Threaded; stop() (or leaving the `with`) closes every tunnel.
+gets 405. With redirect=(host, port), every tunnel goes there whatever the
+CONNECT asked for: an attacker's proxy that answers for any host. Threaded; stop() (or leaving the `with`) closes every tunnel.
 """
 
 import select
@@ -17,8 +18,9 @@ import threading
 
 
 class ConnectProxy:
-    def __init__(self, mode="allow", host="127.0.0.1"):
+    def __init__(self, mode="allow", host="127.0.0.1", redirect=None):
         self.mode = mode
+        self.redirect = redirect
         self.host = host
         self.port = 0
         self.tunnels = 0
@@ -108,6 +110,8 @@ class ConnectProxy:
                 return
             host, _, port = target.rpartition(":")
             host = host.strip("[]")
+            if self.redirect:
+                host, port = self.redirect
             try:
                 upstream = socket.create_connection((host, int(port)), timeout=5)
             except (OSError, ValueError):
