@@ -21,7 +21,9 @@
  * multi-process safe (shmcb); it is held only around those calls.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <httpd.h>
@@ -198,29 +200,43 @@ static const char *persist_path(apr_pool_t *p, const char *ident)
     return apr_pstrcat(p, persist_dir, "/", hex16(p, id), ".jwks", NULL);
 }
 
+/*
+ * The directory belongs to the server user, who may have planted anything in
+ * it: links, FIFOs, files under the names we use. Nothing here follows a link
+ * or opens an existing file for writing, so no operation (of the root parent
+ * at start-up, or of a child) can be turned onto another file:
+ * - the new copy goes to a fresh temporary name created with O_EXCL (which
+ *   refuses an existing name, a link included), then rename() puts it in
+ *   place, replacing whatever had the name (a link is replaced, not followed);
+ * - loading opens with O_NOFOLLOW and O_NONBLOCK, and takes a regular file
+ *   only (a FIFO would otherwise block the parent at start-up).
+ */
 void auth0_jwt_persist_save(server_rec *s, const char *ident, const char *url, const char *body,
                             apr_size_t len, apr_pool_t *p)
 {
-    const char *path = persist_path(p, ident), *tmp;
-    apr_file_t *f;
+    const char *path = persist_path(p, ident);
+    char *tmp;
+    apr_file_t *f = NULL;
     apr_size_t written;
     apr_status_t rv;
 
     if (path == NULL) {
         return;
     }
-    tmp = apr_psprintf(p, "%s.%" APR_PID_T_FMT ".tmp", path, getpid());
-    rv = apr_file_open(&f, tmp, APR_FOPEN_WRITE | APR_FOPEN_CREATE | APR_FOPEN_TRUNCATE,
-                       APR_FPROT_UREAD | APR_FPROT_UWRITE, p);
+    tmp = apr_pstrcat(p, path, ".XXXXXX", NULL);
+    /* apr_file_mktemp: mkstemp's O_CREAT | O_EXCL under a random name, mode 0600 */
+    rv = apr_file_mktemp(&f, tmp, APR_FOPEN_CREATE | APR_FOPEN_WRITE | APR_FOPEN_EXCL, p);
     if (rv == APR_SUCCESS) {
         rv = apr_file_write_full(f, body, len, &written);
         apr_file_close(f);
-    }
-    if (rv == APR_SUCCESS) {
-        rv = apr_file_rename(tmp, path, p);
+        if (rv == APR_SUCCESS) {
+            rv = apr_file_rename(tmp, path, p);
+        }
+        if (rv != APR_SUCCESS) {
+            apr_file_remove(tmp, p);
+        }
     }
     if (rv != APR_SUCCESS) {
-        apr_file_remove(tmp, p);
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
                      "cannot save the key set of %s to %s for restarts", url, path);
     }
@@ -229,23 +245,36 @@ void auth0_jwt_persist_save(server_rec *s, const char *ident, const char *url, c
 char *auth0_jwt_persist_load(const char *ident, apr_size_t *len, apr_time_t *mtime, apr_pool_t *p)
 {
     const char *path = persist_path(p, ident);
-    apr_finfo_t fi;
-    apr_file_t *f;
+    struct stat st;
     char *buf;
+    ssize_t n;
+    size_t got = 0;
+    int fd;
 
-    if (path == NULL || apr_stat(&fi, path, APR_FINFO_SIZE | APR_FINFO_MTIME, p) != APR_SUCCESS ||
-        fi.size <= 0 || fi.size > AJ_FETCH_MAX_BODY ||
-        apr_file_open(&f, path, APR_FOPEN_READ, APR_OS_DEFAULT, p) != APR_SUCCESS) {
+    if (path == NULL) {
         return NULL;
     }
-    buf = apr_palloc(p, (apr_size_t)fi.size + 1);
-    if (apr_file_read_full(f, buf, (apr_size_t)fi.size, len) != APR_SUCCESS) {
-        apr_file_close(f);
+    fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
         return NULL;
     }
-    apr_file_close(f);
-    buf[*len] = '\0';
-    *mtime = fi.mtime;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+        st.st_size > AJ_FETCH_MAX_BODY) {
+        close(fd);
+        return NULL;
+    }
+    buf = apr_palloc(p, (apr_size_t)st.st_size + 1);
+    while (got < (size_t)st.st_size &&
+           ((n = read(fd, buf + got, (size_t)st.st_size - got)) > 0 || (n < 0 && errno == EINTR))) {
+        got += n > 0 ? (size_t)n : 0;
+    }
+    close(fd);
+    if (got != (size_t)st.st_size) {
+        return NULL;
+    }
+    buf[got] = '\0';
+    *len = got;
+    *mtime = apr_time_from_sec(st.st_mtime);
     return buf;
 }
 
@@ -274,6 +303,23 @@ static apr_status_t shared_cleanup(void *data)
     return APR_SUCCESS;
 }
 
+/*
+ * Give the directory itself (never what a link there points to) to the server
+ * user: opened with O_NOFOLLOW | O_DIRECTORY, then fchown/fchmod on that.
+ */
+static int hand_over(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), ok;
+
+    if (fd < 0) {
+        return 0;
+    }
+    ok = fchown(fd, ap_unixd_config.user_id, ap_unixd_config.group_id) == 0 &&
+         fchmod(fd, S_IRWXU) == 0;
+    close(fd);
+    return ok;
+}
+
 /* The directory for last-good key sets: 0700, owned by the server's user. */
 static void persist_setup(apr_pool_t *pconf, server_rec *s)
 {
@@ -286,7 +332,7 @@ static void persist_setup(apr_pool_t *pconf, server_rec *s)
                      "cannot create %s: keys will not survive restarts", dir);
         return;
     }
-    if (geteuid() == 0 && chown(dir, ap_unixd_config.user_id, ap_unixd_config.group_id) != 0) {
+    if (geteuid() == 0 && !hand_over(dir)) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, APR_FROM_OS_ERROR(errno), s,
                      "cannot hand %s to the server user: keys will not survive restarts", dir);
         return;
