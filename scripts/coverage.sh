@@ -28,6 +28,8 @@ pct=$(awk -v h="$hit" -v t="$total" 'BEGIN { printf "%.1f", 100 * h / t }')
 printf '%-14s %8d %7s%%\n' total "$total" "$pct"
 if awk -v p="$pct" -v m="$min" 'BEGIN { exit !(p < m) }'; then
     echo "coverage: FAILED: $pct% of validation lines ran, below $min%"
+    echo "0 passed, 1 failed"
     exit 1
 fi
 echo "coverage: ok: $pct% of validation lines ran (at least $min% required)"
+echo "1 passed, 0 failed"
