@@ -294,23 +294,29 @@ static int is_cors_preflight(request_rec *r)
 }
 
 /*
- * A verified-token cache hit (spec section 7): the entry's key must still be in
- * the key set this scope uses, and its algorithm still allowed here.
+ * A verified-token cache hit gives exactly the verdict a miss would give here
+ * (docs/validation.md, "The verified-token cache"): the algorithm must be
+ * allowed in this scope, and choosing the key in this scope's key set by the
+ * token's alg and kid, with this scope's fitness rules (use, key_ops, alg,
+ * size), must give the very key that verified the token. Otherwise the token
+ * takes the full path, which then says why.
  */
 static int cache_hit(request_rec *r, const unsigned char *digest, unsigned int algs,
                      const aj_jwks_t *keys, const aj_jwks_t *secrets, aj_token_t *tok)
 {
     aj_tcache_hit_t hit;
-    const aj_key_t *key;
+    const aj_key_t *key = NULL;
+    const aj_jwks_t *set;
     double now = (double)apr_time_now() / APR_USEC_PER_SEC;
 
     if (!aj_tcache_get(token_cache, digest, now, &hit, r->pool)) {
         return 0;
     }
-    key = aj_jwks_find_thumbprint(hit.alg->kty == AJ_KTY_OCT && secrets ? secrets : keys,
-                                  hit.thumbprint);
-    if (key == NULL || !(algs & AJ_ALG_BIT(hit.alg->id))) {
-        if (key == NULL) {
+    set = hit.alg->kty == AJ_KTY_OCT && secrets ? secrets : keys;
+    if (!(algs & AJ_ALG_BIT(hit.alg->id)) ||
+        aj_jwks_select(&key, set, hit.alg, hit.kid) != AJ_OK ||
+        memcmp(key->thumbprint, hit.thumbprint, sizeof(key->thumbprint)) != 0) {
+        if (aj_jwks_find_thumbprint(set, hit.thumbprint) == NULL) {
             aj_tcache_remove(token_cache, digest); /* its key left the key set */
         }
         json_decref(hit.payload);
@@ -414,7 +420,7 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
     pass_identity(r, c, &st->token);
     if (cacheable) {
         aj_tcache_put(token_cache, digest, st->token.payload, st->token.claims,
-                      st->token.key->thumbprint, st->token.jws.alg,
+                      st->token.key->thumbprint, st->token.jws.alg, st->token.jws.kid,
                       json_number_value(json_object_get(st->token.payload, "exp")));
     }
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "accepted: user %s (kid %s, alg %s)", user,

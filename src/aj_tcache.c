@@ -24,6 +24,7 @@ typedef struct {
     unsigned char thumbprint[32];
     json_t *payload; /* NULL: free entry */
     char *claims;    /* the payload as compact JSON (malloc'd), or NULL */
+    char *kid;       /* the token's kid (malloc'd), or NULL */
     const aj_alg_t *alg;
     double exp;
     apr_uint32_t chain;      /* next entry in the bucket */
@@ -54,6 +55,8 @@ static apr_status_t cache_cleanup(void *data)
             c->shards[s].entries[i].payload = NULL;
             free(c->shards[s].entries[i].claims);
             c->shards[s].entries[i].claims = NULL;
+            free(c->shards[s].entries[i].kid);
+            c->shards[s].entries[i].kid = NULL;
         }
     }
     return APR_SUCCESS;
@@ -173,6 +176,8 @@ static json_t *drop(shard_t *sh, apr_uint32_t i, apr_uint32_t *link)
     e->payload = NULL;
     free(e->claims);
     e->claims = NULL;
+    free(e->kid);
+    e->kid = NULL;
     e->chain = sh->free_list;
     sh->free_list = i;
     sh->used--;
@@ -199,6 +204,7 @@ int aj_tcache_get(aj_tcache_t *c, const unsigned char digest[32], double now, aj
         hit->claims = e->claims ? apr_pstrdup(p, e->claims) : NULL;
         memcpy(hit->thumbprint, e->thumbprint, 32);
         hit->alg = e->alg;
+        hit->kid = e->kid ? apr_pstrdup(p, e->kid) : NULL;
         found = 1;
     }
     if (found) {
@@ -213,9 +219,10 @@ int aj_tcache_get(aj_tcache_t *c, const unsigned char digest[32], double now, aj
 
 void aj_tcache_put(aj_tcache_t *c, const unsigned char digest[32], json_t *payload,
                    const char *claims, const unsigned char thumbprint[32], const aj_alg_t *alg,
-                   double exp)
+                   const char *kid, double exp)
 {
     char *copy = claims ? strdup(claims) : NULL; /* outside the lock */
+    char *kid_copy = kid ? strdup(kid) : NULL;
     shard_t *sh = shard_of(c, digest);
     apr_uint32_t *link, i;
     json_t *old = NULL;
@@ -240,6 +247,7 @@ void aj_tcache_put(aj_tcache_t *c, const unsigned char digest[32], json_t *paylo
     memcpy(e->thumbprint, thumbprint, 32);
     e->payload = json_incref(payload);
     e->claims = copy;
+    e->kid = kid_copy;
     e->alg = alg;
     e->exp = exp;
     link = &sh->buckets[bucket_of(sh, digest)];

@@ -4,8 +4,9 @@
  * Per process, bounded, least-recently-used, keyed by the SHA-256 of the token
  * (never the token). An entry holds the parsed payload, the thumbprint of the
  * key that verified it, the algorithm and the expiry. A hit skips base64, JSON
- * and signature work; the caller still checks that the key is in the current
- * key set and the algorithm still allowed, then runs the claim checks.
+ * and signature work; the caller still chooses the key in its own key set by
+ * the token's alg and kid, as a miss would, and takes the hit only when that
+ * choice is the key that verified the token; then it runs the claim checks.
  *
  * The cache is split into shards, each with its own lock, so concurrent
  * threads rarely meet and no lock covers the whole cache.
@@ -25,6 +26,7 @@ typedef struct {
     const char *claims;           /* the payload as compact JSON (a copy in p), or NULL */
     unsigned char thumbprint[32]; /* of the verifying key */
     const aj_alg_t *alg;
+    const char *kid; /* the token header's kid (a copy in p), or NULL */
 } aj_tcache_hit_t;
 
 typedef struct {
@@ -47,11 +49,12 @@ int aj_tcache_get(aj_tcache_t *c, const unsigned char digest[32], double now, aj
 
 /*
  * Remember a verified token until exp (its exp claim), with its payload as
- * compact JSON (claims, may be NULL), evicting the oldest entry if full.
+ * compact JSON (claims, may be NULL) and its header's kid (may be NULL),
+ * evicting the oldest entry if full.
  */
 void aj_tcache_put(aj_tcache_t *c, const unsigned char digest[32], json_t *payload,
                    const char *claims, const unsigned char thumbprint[32], const aj_alg_t *alg,
-                   double exp);
+                   const char *kid, double exp);
 
 /* Forget one digest (its key left the key set). */
 void aj_tcache_remove(aj_tcache_t *c, const unsigned char digest[32]);
