@@ -122,14 +122,35 @@ static int strip_identity_headers(void *data, const char *key, const char *value
     return 1;
 }
 
-static int header_parser(request_rec *r)
+/*
+ * Remove every X-Auth0-* request header of r, and every HTTP_X_AUTH0_*
+ * variable already made from one: a subrequest starts with a copy of its
+ * parent's environment, where mod_include has put the client's headers. Called
+ * from header_parser (main
+ * requests and internal redirects, before any other module reads them) and
+ * again at the module's first look at each request in access_checker_ex and
+ * check_authn, because httpd runs header_parser for main requests only: a
+ * subrequest (SSI include virtual, mod_rewrite lookups) into an AuthType Auth0
+ * scope from an open page would otherwise carry the client's headers. Always
+ * before pass_identity sets the module's own.
+ */
+/* HTTP_X_AUTH0_* in a subprocess environment, also under REDIRECT_ prefixes. */
+static int forged_env(void *data, const char *key, const char *value)
 {
-    apr_array_header_t *found;
-
-    if (!auth0_on(r)) {
-        return DECLINED;
+    for (const char *k = key; *k; k++) {
+        if (strncasecmp(k, "HTTP_X_AUTH0_", 13) == 0) {
+            APR_ARRAY_PUSH((apr_array_header_t *)data, const char *) = key;
+            break;
+        }
     }
-    found = apr_array_make(r->pool, 2, sizeof(const char *));
+    return 1;
+}
+
+static void strip_forged(request_rec *r)
+{
+    apr_array_header_t *found = apr_array_make(r->pool, 2, sizeof(const char *));
+    apr_array_header_t *env = apr_array_make(r->pool, 2, sizeof(const char *));
+
     apr_table_do(strip_identity_headers, found, r->headers_in, NULL);
     for (int i = 0; i < found->nelts; i++) {
         apr_table_unset(r->headers_in, APR_ARRAY_IDX(found, i, const char *));
@@ -137,6 +158,17 @@ static int header_parser(request_rec *r)
     if (found->nelts) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "removed %d client-sent X-Auth0-* header(s)",
                       found->nelts);
+    }
+    apr_table_do(forged_env, env, r->subprocess_env, NULL);
+    for (int i = 0; i < env->nelts; i++) {
+        apr_table_unset(r->subprocess_env, APR_ARRAY_IDX(env, i, const char *));
+    }
+}
+
+static int header_parser(request_rec *r)
+{
+    if (auth0_on(r)) {
+        strip_forged(r);
     }
     return DECLINED;
 }
@@ -459,6 +491,7 @@ static int access_checker_ex(request_rec *r)
     c = dir_conf(r);
     st = auth0_jwt_req_get(r);
     if (st->state == AJ_STATE_UNSEEN) {
+        strip_forged(r); /* a subrequest had no header_parser */
         if (is_cors_preflight(r) && auth0_jwt_conf_int(c->cors_preflight, 1)) {
             /* No token is asked for; every other Require line still applies. */
             st->state = AJ_STATE_PREFLIGHT;
@@ -502,6 +535,7 @@ static int check_authn(request_rec *r)
     }
     st = auth0_jwt_req_get(r);
     if (st->state == AJ_STATE_UNSEEN) { /* a subrequest, or a preflight with CORS off */
+        strip_forged(r);
         verify_request(r, dir_conf(r), st);
     }
     switch (st->state) {
