@@ -14,6 +14,7 @@
 #include <apr_strings.h>
 
 #include "aj_alg.h"
+#include "aj_fetch.h"
 #include "mod_auth0_jwt.h"
 
 /* Seconds above or below these get a warning: honoured, but unwise in production. */
@@ -152,9 +153,21 @@ static void warn_unwise(cmd_parms *cmd, int value, const char *why)
 
 /* ---- directive handlers --------------------------------------------------- */
 
+/* Whether url is one the fetcher takes: https, and a host a certificate can be
+ * checked against (no bracketed name, no IPv4 with leading zeros, ...). */
+static int fetchable(apr_pool_t *p, const char *url)
+{
+    const char *host;
+    apr_port_t port;
+    int is_ip;
+
+    return aj_fetch_url_host(p, url, &host, &port, &is_ip) == 0;
+}
+
 static const char *set_domain(cmd_parms *cmd, void *dc, const char *arg)
 {
-    if (!valid_authority(arg)) {
+    if (!valid_authority(arg) ||
+        !fetchable(cmd->temp_pool, apr_pstrcat(cmd->temp_pool, "https://", arg, "/", NULL))) {
         return "Auth0Domain takes a host name with an optional port, such as "
                "example.eu.auth0.com or localhost:8443 (no https://, no path)";
     }
@@ -190,6 +203,10 @@ static const char *set_jwks_uri(cmd_parms *cmd, void *dc, const char *arg)
 {
     if (strncasecmp(arg, "https://", 8) != 0 || arg[8] == '\0' || arg[8] == '/') {
         return "Auth0JWKSURI takes an https:// URL (plain http is never accepted for keys)";
+    }
+    if (!fetchable(cmd->temp_pool, arg)) {
+        return "Auth0JWKSURI: the host must be a DNS name, a dotted-quad IPv4 address or a "
+               "bracketed IPv6 address, with an optional port, and no user information";
     }
     ((auth0_jwt_dir_conf *)dc)->jwks_uri = arg;
     return NULL;

@@ -5,6 +5,7 @@
  * the time left before the deadline, so a stalled peer or proxy can never hold
  * a fetch past opts->timeout (name resolution excepted: it is the system's).
  */
+#include <arpa/inet.h>
 #include <string.h>
 
 #include <apr_lib.h>
@@ -64,8 +65,55 @@ static int fail(fetch_t *f, aj_fetch_err_e err, const char *detail)
 }
 
 /*
+ * Whether host is something a certificate can be checked against: a bracketed
+ * address must be IPv6, a name of digits and dots must be a dotted-quad IPv4
+ * address as inet_pton reads it (no leading zeros, octal or short forms), and
+ * anything else a DNS name of letters, digits, '-' and '.' in labels of 1 to
+ * 63 bytes. Whatever OpenSSL could not take as an address or a name is refused
+ * here, so that name checks can never be off.
+ */
+static int valid_host(const char *host, int bracketed, int *is_ip)
+{
+    unsigned char addr[16];
+    size_t label = 0;
+    int digits = 1;
+
+    if (bracketed) {
+        *is_ip = 1;
+        return inet_pton(AF_INET6, host, addr) == 1;
+    }
+    for (const char *c = host; *c; c++) {
+        digits &= apr_isdigit(*c) || *c == '.';
+    }
+    if (digits) {
+        *is_ip = 1;
+        return inet_pton(AF_INET, host, addr) == 1;
+    }
+    *is_ip = 0;
+    if (strlen(host) > 253) {
+        return 0;
+    }
+    for (const char *c = host;; c++) {
+        if (*c == '.' || *c == '\0') {
+            if (label == 0 || label > 63 || c[-1] == '-') {
+                return 0;
+            }
+            if (*c == '\0') {
+                return 1;
+            }
+            label = 0;
+        } else if (apr_isalnum(*c) || (*c == '-' && label > 0)) {
+            label++;
+        } else {
+            return 0;
+        }
+    }
+}
+
+/*
  * scheme://host[:port][/path]: host is a DNS name, an IPv4 address or a
- * bracketed IPv6 address. No user info, no whitespace or control bytes.
+ * bracketed IPv6 address (valid_host). No user info, no whitespace or control
+ * bytes.
  */
 static int parse_url(url_t *u, apr_pool_t *p, const char *url, const char *scheme,
                      apr_port_t dflt_port)
@@ -73,6 +121,7 @@ static int parse_url(url_t *u, apr_pool_t *p, const char *url, const char *schem
     size_t slen = strlen(scheme);
     const char *auth, *end, *host_end, *c;
     long port = dflt_port;
+    int bracketed = 0;
 
     memset(u, 0, sizeof(*u));
     for (c = url; *c; c++) {
@@ -94,7 +143,7 @@ static int parse_url(url_t *u, apr_pool_t *p, const char *url, const char *schem
             return -1;
         }
         u->host = apr_pstrmemdup(p, auth + 1, (size_t)(host_end - auth - 1));
-        u->is_ip = 1;
+        bracketed = 1;
         host_end++;
     } else {
         host_end = auth;
@@ -113,16 +162,8 @@ static int parse_url(url_t *u, apr_pool_t *p, const char *url, const char *schem
             return -1;
         }
     }
-    if (*u->host == '\0') {
+    if (!valid_host(u->host, bracketed, &u->is_ip)) {
         return -1;
-    }
-    if (!u->is_ip) {
-        int dots = 0, digits = 1;
-        for (c = u->host; *c; c++) {
-            dots += *c == '.';
-            digits &= apr_isdigit(*c) || *c == '.';
-        }
-        u->is_ip = digits && dots == 3;
     }
     u->port = (apr_port_t)port;
     u->path = *end == '/' ? apr_pstrdup(p, end) : apr_pstrcat(p, "/", end, NULL);
@@ -312,11 +353,13 @@ static int tls_start(fetch_t *f, const url_t *u, const char *ca_file)
     if (f->ssl == NULL || SSL_set_fd(f->ssl, fd) != 1) {
         return fail(f, AJ_FETCH_ERR_TLS, "cannot set up TLS");
     }
-    if (u->is_ip) {
-        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(f->ssl), u->host);
-    } else {
-        SSL_set_tlsext_host_name(f->ssl, u->host);
-        SSL_set1_host(f->ssl, u->host);
+    /* the name (or address) check and SNI: a failure here must stop the fetch,
+       never leave the check off */
+    if (u->is_ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(f->ssl), u->host) != 1
+                 : SSL_set_tlsext_host_name(f->ssl, u->host) != 1 ||
+                       SSL_set1_host(f->ssl, u->host) != 1) {
+        return fail(f, AJ_FETCH_ERR_TLS,
+                    apr_psprintf(f->pool, "cannot check the certificate against %s", u->host));
     }
     while ((ret = SSL_connect(f->ssl)) != 1) {
         w = ssl_wait(f, ret);

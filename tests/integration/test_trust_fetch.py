@@ -1,0 +1,55 @@
+"""The key fetch never runs with its certificate name check off (docs/security.md,
+"Keys and the key host"): every OpenSSL call that sets up the check is checked,
+and a key URL whose host OpenSSL could not take as a name or an address is
+refused, at configuration time and by the fetcher itself."""
+
+import os
+import subprocess
+
+import pytest
+
+import ajtest
+from jwks_server import (  # noqa: F401  (fixtures)
+    AUDIENCE, JwksServer, jwks_of, pki, signing_keys)
+
+# hosts that once turned the name check and SNI off: not an IPv6 literal in
+# brackets, an IPv4 address with a leading-zero (octal-looking) part
+BAD_HOSTS = ["[localhost]", "[127.0.0.1]", "[not-an-address]", "127.0.0.0300", "0127.0.0.1",
+             "127.1", "1.2.3.4.5", "local_host", "-localhost", "localhost-", "a..b"]
+
+
+@pytest.mark.parametrize("host", BAD_HOSTS)
+def test_key_url_host_refused_at_configuration(host):
+    """Attack: Auth0JWKSURI https://[localhost]:PORT/ (or an IPv4 form OpenSSL
+    cannot parse) made the address check fail unnoticed, so any certificate was
+    accepted for the key host. Such a URL now stops configtest."""
+    rc, out = ajtest.configtest("Auth0JWKSURI https://%s:8443/.well-known/jwks.json\n" % host)
+    assert rc != 0, out
+    assert "Auth0JWKSURI" in out, out
+
+
+@pytest.mark.parametrize("host", ["127.0.0.0300", "[localhost]:8443", "127.1"])
+def test_domain_host_refused_at_configuration(host):
+    """The same for the URL Auth0Domain implies."""
+    rc, out = ajtest.configtest("Auth0Domain %s\n" % host)
+    assert rc != 0, out
+    assert "Auth0Domain" in out, out
+
+
+@pytest.mark.parametrize("form", ["[localhost]", "127.0.0.1"])
+def test_fetcher_checks_the_name_for_every_url_form(pki, signing_keys, form):
+    """Attack: a key host presents a certificate for another name (other.invalid,
+    192.0.2.1) from a CA the server trusts. Reached as https://[localhost]:P/ it
+    used to be accepted (the address check failed silently, no name was
+    checked); now that URL is refused before any connection, and the plain
+    address form fails on the certificate."""
+    with JwksServer(pki, jwks_of(signing_keys["A"]), cert="wrong_name") as host:
+        url = "https://%s:%d/.well-known/jwks.json" % (form, host.port)
+        token = signing_keys["A"].mint(host.issuer)
+        cli = os.path.join(ajtest.top_builddir(), "auth0-jwt")
+        out = subprocess.run([cli, "verify", "--jwks-uri", url, "--ca-file", pki.ca_file,
+                              "--aud", AUDIENCE, "--iss", host.issuer, token],
+                             capture_output=True, text=True, timeout=30, check=False)
+        assert out.returncode == 2, (out.returncode, out.stdout, out.stderr)
+        assert "cannot fetch" in out.stderr, out.stderr
+        assert host.count == 0, "keys were served to a fetch that could not check the name"
