@@ -493,7 +493,9 @@ static int access_checker_ex(request_rec *r)
     if (st->state == AJ_STATE_UNSEEN) {
         strip_forged(r); /* a subrequest had no header_parser */
         if (is_cors_preflight(r) && auth0_jwt_conf_int(c->cors_preflight, 1)) {
-            /* No token is asked for; every other Require line still applies. */
+            /* No token is asked for: valid-user and auth0-* are met without one
+             * (r->user is "" until fixups takes it away again); every other
+             * Require line still applies. */
             st->state = AJ_STATE_PREFLIGHT;
             r->user = "";
             r->ap_auth_type = (char *)AUTH_TYPE;
@@ -658,6 +660,12 @@ static int fixups(request_rec *r)
     if (st && st->state == AJ_STATE_INVALID && r->main == NULL) {
         log_refusal(r, st->reason, st->raw, st->raw_len);
         auth0_jwt_count(st->reason);
+    }
+    if (st && st->state == AJ_STATE_PREFLIGHT) {
+        /* The empty user only stood in for the waived token during authorization
+         * (valid-user needs one); a preflight carries no identity to the handler. */
+        r->user = NULL;
+        r->ap_auth_type = NULL;
     }
     if (st && st->challenged == HTTP_FORBIDDEN) {
         apr_table_unset(r->err_headers_out, "WWW-Authenticate");

@@ -11,7 +11,7 @@ import json, os
 print("Content-Type: application/json")
 print()
 print(json.dumps({k: v for k, v in os.environ.items() if "AUTH0" in k.upper()
-                  or k == "REMOTE_USER"}))
+                  or k in ("REMOTE_USER", "AUTH_TYPE")}))
 """
 
 SNIPPET = T.AUTH0 + """
@@ -29,6 +29,10 @@ ScriptAlias /cgi/ ${AJ_SERVERROOT}/cgi-bin/
 </Location>
 <Location /cgi/both.cgi>
     Auth0PassClaims both
+</Location>
+<Location /cgi/admin.cgi>
+    Auth0PassClaims both
+    Require auth0-scope admin
 </Location>
 
 # an open page that includes a protected CGI (a subrequest)
@@ -51,14 +55,14 @@ FORGED = [("X-Auth0-Sub", "admin"), ("X-Auth0-Roles", "admin"), ("X_Auth0_Admin"
 def srv():
     import ajtest  # pylint: disable=import-outside-toplevel
     files = dict(T.server_files())
-    for name in ("env.cgi", "headers.cgi", "both.cgi"):
+    for name in ("env.cgi", "headers.cgi", "both.cgi", "admin.cgi"):
         files["cgi-bin/" + name] = CGI
     for name in ("env", "headers", "both"):
         files["htdocs/ssi/%s.shtml" % name] = (
             'before<!--#include virtual="/cgi/%s.cgi" -->after\n' % name)
     with ajtest.Httpd(SNIPPET, name="trust-headers", files=files,
                       modules=("include", "rewrite")) as server:
-        for name in ("env.cgi", "headers.cgi", "both.cgi"):
+        for name in ("env.cgi", "headers.cgi", "both.cgi", "admin.cgi"):
             server.write_file("cgi-bin/" + name, CGI, mode=0o755)
         yield server
 
@@ -108,3 +112,26 @@ def test_main_request_strips_every_forged_name(srv, mode):
     r = srv.get("/cgi/%s.cgi" % mode, headers=FORGED + T.bearer(token))
     assert r.status == 200, r.text
     _assert_no_forgery(r.json(), mode)
+
+
+def test_preflight_carries_no_identity(srv):
+    """Attack: a CORS preflight (no token by design) to a scope under
+    `Require auth0-scope admin` reached the backend with REMOTE_USER defined but
+    empty, which a backend testing "is REMOTE_USER set" reads as logged in. The
+    token requirement is waived for a preflight, and nothing of an identity
+    reaches the backend: no REMOTE_USER, no AUTH_TYPE, no AUTH0_*, even with
+    forged headers."""
+    r = srv.request("OPTIONS", "/cgi/admin.cgi",
+                    headers=FORGED + [("Origin", "https://app.example"),
+                                      ("Access-Control-Request-Method", "GET")])
+    assert r.status == 200, r.text
+    env = r.json()
+    assert env == {}, "a preflight carried an identity: %s" % env
+
+
+def test_preflight_then_token_gets_identity(srv):
+    """The same scope with a token holding the scope: the identity is there."""
+    token = T.pyjwt(scope="admin")
+    env = srv.get("/cgi/admin.cgi", headers=T.bearer(token)).json()
+    assert env["REMOTE_USER"] == T.SUB and env["AUTH_TYPE"] == "Auth0"
+    assert env["AUTH0_SUB"] == T.SUB
