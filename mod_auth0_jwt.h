@@ -133,6 +133,7 @@ typedef struct {
     volatile apr_uint32_t generation; /* bumped whenever a new key set is stored */
     volatile apr_uint32_t fetch_ok;
     volatile apr_uint32_t fetch_failed;
+    volatile apr_uint32_t unshared; /* bumped when a fetched set could not be stored */
     unsigned char id[16];
 } auth0_jwt_slot;
 

@@ -65,10 +65,13 @@ typedef struct {
     /* read under the registry read lock, written under busy + the write lock */
     keyset *current;
     apr_uint32_t gen;      /* slot generation current belongs to */
+    /* this field and the three times below are written under busy AND the
+     * registry write lock, and read under either, never bare */
     apr_time_t fetched_at; /* when current was fetched (URL) or loaded (file) */
     apr_time_t recheck_at; /* stale keys may serve without a look until then */
     apr_time_t synced_at;  /* last look at the shared record */
     int refreshing;        /* a refresh of this process runs (under busy) */
+    apr_uint32_t unshared; /* slot->unshared when this process last fetched (under busy) */
     /* under busy only */
     apr_time_t forced_at; /* this process's last forced refresh */
     auth0_jwt_rec local;  /* the record, when there is no socache */
@@ -213,6 +216,25 @@ static apr_uint32_t slot_gen(const source *src)
     return src->slot ? apr_atomic_read32(&src->slot->generation) : 0;
 }
 
+/* Set the times of the fast path (under busy; readers hold the registry lock). */
+static void set_marks(source *src, apr_time_t synced_at, apr_time_t recheck_at)
+{
+    apr_thread_rwlock_wrlock(registry_lock);
+    if (synced_at) {
+        src->synced_at = synced_at;
+    }
+    if (recheck_at) {
+        src->recheck_at = recheck_at;
+    }
+    apr_thread_rwlock_unlock(registry_lock);
+}
+
+/* Whether another process fetched a set the shared cache could not hold. Under busy. */
+static int behind(const source *src)
+{
+    return src->slot && apr_atomic_read32(&src->slot->unshared) != src->unshared;
+}
+
 /*
  * The current set with a reference taken, if it may serve at now: fresh
  * (or allowed to be stale until recheck_at) and of the shared generation.
@@ -236,6 +258,22 @@ static keyset *fast_get(source *src, apr_time_t now, const timing *t)
 static int usable_get_peek(const source *src, apr_time_t now, const timing *t)
 {
     return src->current && now <= src->fetched_at + t->ttl + t->max_stale;
+}
+
+/* usable_get, only while the set is of the shared generation (and this process is
+ * not behind a set the shared cache could not hold). */
+static keyset *usable_get_same_gen(source *src, apr_time_t now, const timing *t)
+{
+    keyset *ks = NULL;
+
+    apr_thread_rwlock_rdlock(registry_lock);
+    if (src->current && src->gen == slot_gen(src) &&
+        now <= src->fetched_at + t->ttl + t->max_stale) {
+        ks = src->current;
+        apr_atomic_inc32(&ks->refs);
+    }
+    apr_thread_rwlock_unlock(registry_lock);
+    return ks;
 }
 
 /* The current set with a reference taken, if not older than ttl + max_stale. */
@@ -273,7 +311,7 @@ static auth0_jwt_rec *sync_shared(server_rec *s, source *src, apr_pool_t *p)
     const char *why = NULL;
     keyset *ks;
 
-    src->synced_at = apr_time_now();
+    set_marks(src, apr_time_now(), 0);
     if (rec->body_len && rec->fetched_at > src->fetched_at) { /* newer only */
         ks = keyset_make(s, src->location, (const char *)(rec + 1), rec->body_len, &why);
         if (ks) {
@@ -282,7 +320,10 @@ static auth0_jwt_rec *sync_shared(server_rec *s, source *src, apr_pool_t *p)
                          "using %d key(s) of %s fetched at %" APR_TIME_T_FMT " (shared)",
                          ks->jwks->keys->nelts, src->location, apr_time_sec(rec->fetched_at));
         }
-    } else {
+    } else if (!behind(src)) {
+        /* nothing newer to adopt: our set is the generation's (unless another
+         * process holds a set the cache could not take: then we stay unsynced,
+         * off the fast path, until our own refresh brings it) */
         apr_thread_rwlock_wrlock(registry_lock);
         src->gen = gen;
         apr_thread_rwlock_unlock(registry_lock);
@@ -367,6 +408,7 @@ static void refresh_run(refresh_job *j)
     keyset *ks = NULL;
     apr_uint32_t gen;
     apr_time_t now;
+    int stored;
 
     aj_fetch(&res, j->pool, &j->opts);
     if (res.err == AJ_FETCH_OK) {
@@ -382,23 +424,41 @@ static void refresh_run(refresh_job *j)
         src->forced_at = now;
     }
     if (ks) {
+        int was_behind = behind(src);
         rec->fetched_at = now;
         rec->failures = 0;
         rec->err = 0;
         rec->detail[0] = '\0';
         rec->body_len = (apr_uint32_t)res.body_len;
-        auth0_jwt_shared_put(s, src->ident, src->location, rec, res.body,
-                             now + j->t.ttl + j->t.max_stale, j->pool);
+        stored = auth0_jwt_shared_put(s, src->ident, src->location, rec, res.body,
+                                      now + j->t.ttl + j->t.max_stale, j->pool) == APR_SUCCESS;
         auth0_jwt_persist_save(s, src->ident, src->location, res.body, res.body_len, j->pool);
-        gen = src->slot ? apr_atomic_inc32(&src->slot->generation) + 1 : 0;
         if (src->slot) {
             apr_atomic_inc32(&src->slot->fetch_ok);
+            if (!stored && have_shared && !was_behind) {
+                /* the others cannot adopt this set from the cache: tell them to
+                 * fetch their own (once: a fetch made for that reason says nothing) */
+                apr_atomic_inc32(&src->slot->unshared);
+            }
+            src->unshared = apr_atomic_read32(&src->slot->unshared);
         }
+        gen = src->slot ? apr_atomic_inc32(&src->slot->generation) + 1 : 0;
         install(src, ks, now, gen);
-        src->synced_at = now;
+        set_marks(src, now, 0);
         ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "fetched %d key(s) from %s%s",
                      ks->jwks->keys->nelts, src->location, j->forced ? " (unknown kid)" : "");
     } else {
+        /* The failure goes on top of the record as it is now, not as it was when
+         * the job began: a newer set stored meanwhile (by another server of the
+         * fleet) stays, and a key it removed does not come back. */
+        auth0_jwt_rec *cur = have_shared ? auth0_jwt_shared_get(s, src->ident, j->pool) : NULL;
+        if (cur && cur->fetched_at >= rec->fetched_at) {
+            cur->last_attempt = rec->last_attempt;
+            cur->last_forced = rec->last_forced > cur->last_forced ? rec->last_forced
+                                                                   : cur->last_forced;
+            cur->failures = cur->fetched_at > rec->fetched_at ? 0 : rec->failures;
+            rec = cur;
+        }
         rec->failures++;
         rec->err = res.err ? (apr_uint32_t)res.err : (apr_uint32_t)AJ_FETCH_ERR_HTTP;
         apr_cpystrn(rec->detail, why, sizeof(rec->detail));
@@ -545,7 +605,7 @@ static const aj_jwks_t *url_keys(request_rec *r, source *src, const auth0_jwt_di
     auth0_jwt_rec *rec;
     refresh_job *job;
     keyset *ks;
-    int stale;
+    int stale, was_behind;
 
     if (!forced && (ks = fast_get(src, now, t)) != NULL) {
         return hold(r, ks);
@@ -554,7 +614,7 @@ static const aj_jwks_t *url_keys(request_rec *r, source *src, const auth0_jwt_di
         /* Another thread is on it: keep serving what we have, unless the
          * shared generation moved on (a key may have been withdrawn) or a new
          * kid is wanted. */
-        if (!forced && src->gen == slot_gen(src) && (ks = usable_get(src, now, t)) != NULL) {
+        if (!forced && (ks = usable_get_same_gen(src, now, t)) != NULL) {
             return hold(r, ks);
         }
         apr_thread_mutex_lock(src->busy);
@@ -564,7 +624,9 @@ static const aj_jwks_t *url_keys(request_rec *r, source *src, const auth0_jwt_di
     }
     seen = src->fetched_at;
     rec = sync_shared(r->server, src, r->pool);
-    stale = src->current == NULL || now >= src->fetched_at + t->ttl;
+    was_behind = behind(src);
+    /* stale: too old, or another process holds a newer set the cache could not take */
+    stale = src->current == NULL || now >= src->fetched_at + t->ttl || was_behind;
     if (forced && src->fetched_at != seen) {
         forced = 0; /* a newer set arrived meanwhile: the caller looks again */
     } else if ((forced || stale) && src->refreshing) {
@@ -575,7 +637,9 @@ static const aj_jwks_t *url_keys(request_rec *r, source *src, const auth0_jwt_di
         if (lease_take(src, now, t)) {
             job = job_make(r->server, src, t, rec, forced);
             src->refreshing = 1;
-            if (forced || !usable_get_peek(src, now, t) || !refresher_queue(job)) {
+            /* a process behind a set it cannot adopt may hold a withdrawn key:
+             * like a forced refresh, its request waits for the outcome */
+            if (forced || was_behind || !usable_get_peek(src, now, t) || !refresher_queue(job)) {
                 /* this request needs the outcome: run it here, busy released */
                 apr_thread_mutex_unlock(src->busy);
                 refresh_run(job);
@@ -586,7 +650,7 @@ static const aj_jwks_t *url_keys(request_rec *r, source *src, const auth0_jwt_di
         }
     }
     if (src->current && apr_time_now() >= src->fetched_at + t->ttl) {
-        src->recheck_at = apr_time_now() + t->cooldown; /* serve stale, look again later */
+        set_marks(src, 0, apr_time_now() + t->cooldown); /* serve stale, look again later */
     }
     ks = usable_get(src, apr_time_now(), t);
     if (ks == NULL) {

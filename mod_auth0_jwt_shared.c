@@ -136,6 +136,7 @@ auth0_jwt_rec *auth0_jwt_shared_get(server_rec *s, const char *ident, apr_pool_t
     unsigned char *buf;
     auth0_jwt_rec *rec;
     apr_status_t rv;
+    apr_time_t now;
 
     if (cache == NULL || active == NULL) {
         return NULL;
@@ -151,6 +152,13 @@ auth0_jwt_rec *auth0_jwt_shared_get(server_rec *s, const char *ident, apr_pool_t
         return NULL;
     }
     buf[len] = '\0';
+    /* Written by another process, or another server whose clock may run ahead:
+     * never later than our own clock (a future time would pin a key set as
+     * fresh, or a cooldown as running, for as long as the clocks differ). */
+    now = apr_time_now();
+    rec->fetched_at = rec->fetched_at > now ? now : rec->fetched_at;
+    rec->last_attempt = rec->last_attempt > now ? now : rec->last_attempt;
+    rec->last_forced = rec->last_forced > now ? now : rec->last_forced;
     return rec;
 }
 
@@ -274,7 +282,9 @@ char *auth0_jwt_persist_load(const char *ident, apr_size_t *len, apr_time_t *mti
     }
     buf[got] = '\0';
     *len = got;
+    /* the file's time is the server user's to set: never later than now */
     *mtime = apr_time_from_sec(st.st_mtime);
+    *mtime = *mtime > apr_time_now() ? apr_time_now() : *mtime;
     return buf;
 }
 

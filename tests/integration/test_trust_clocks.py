@@ -1,0 +1,112 @@
+"""Clocks and shared records (docs/keys.md): times read from disk or from the
+shared cache are never trusted beyond the local clock, and a failed refresh
+never writes an older key set over a newer one."""
+
+import os
+import threading
+import time
+
+from jwks_server import (  # noqa: F401  (fixtures)
+    CONFIG_WARNINGS, bearer, jwks, location, pki, signing_keys)
+from test_fetch_fleet import backend, fleet_member  # noqa: F401  (fixtures)
+
+ALLOW = [CONFIG_WARNINGS, r"cannot (fetch|refresh) the keys", r"no signing keys available"]
+
+
+def test_future_mtime_of_saved_set_does_not_pin_stale_keys(httpd_factory, pki, jwks,
+                                                            signing_keys):
+    """Attack: the saved key set's modification time (the server user's to set) is
+    put a day ahead, and the server restarts while the key host fails. The saved
+    keys serve as stale keys, but they must not count as fetched in the future:
+    once the host is back with a rotated set, the next refresh (after the TTL)
+    drops the old key."""
+    srv = httpd_factory(location("/api/", pki.ca_file, domain=jwks.domain, ttl=1, timeout=1),
+                        allow_log=ALLOW)
+    old = signing_keys["A"].mint(jwks.issuer)
+    assert srv.get("/api/private", headers=bearer(old)).status == 200
+    saved_dir = os.path.join(srv.root, "run", "auth0_jwt")
+    for name in os.listdir(saved_dir):
+        future = time.time() + 86400
+        os.utime(os.path.join(saved_dir, name), (future, future))
+    jwks.set_mode("500")
+    srv.restart()
+    # the saved keys serve while the host fails
+    assert srv.get("/api/private", headers=bearer(old)).status == 200
+    jwks.set_jwks([signing_keys["B"]])
+    jwks.set_mode("normal")
+    deadline = time.monotonic() + 6
+    status = 200
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        status = srv.get("/api/private", headers=bearer(old)).status
+        if status == 401:
+            break
+    assert status == 401, "keys saved with a future time stayed fresh: the old key still works"
+    assert srv.get("/api/private",
+                   headers=bearer(signing_keys["B"].mint(jwks.issuer))).status == 200
+
+
+def test_failed_refresh_does_not_restore_a_removed_key(httpd_factory, backend, jwks, pki,
+                                                       signing_keys, expect_log):
+    """Attack (fleet): server a starts a refresh that stalls; meanwhile server b
+    fetches the rotated set (key A removed) and stores it in the shared cache.
+    When a's refresh fails, it must not write back the record it began with:
+    a server that joins later would take key A from it and accept tokens the
+    tenant has withdrawn."""
+    expect_log(r"cannot refresh the keys of .*: timeout")
+    kw = dict(cooldown=1, timeout=2)
+    a = fleet_member(httpd_factory, backend, jwks, pki, "a", **kw)
+    b = fleet_member(httpd_factory, backend, jwks, pki, "b", **kw)
+    old = signing_keys["A"].mint(jwks.issuer)
+    for srv in (a, b):
+        assert srv.get("/api/private", headers=bearer(old)).status == 200
+    jwks.set_mode("stall")
+    before = jwks.count
+    stalled = {}
+    t = threading.Thread(target=lambda: stalled.update(r=a.get(
+        "/api/private", headers=bearer(signing_keys["C"].mint(jwks.issuer)))))
+    t.start()  # an unknown kid: a forced refresh in server a, which stalls
+    jwks.wait_count(before + 1)
+    jwks.set_jwks([signing_keys["B"]])
+    jwks.set_mode("normal")
+    new = signing_keys["B"].mint(jwks.issuer)
+    assert b.get("/api/private", headers=bearer(new)).status == 200  # b stores {B}
+    t.join(15)
+    assert stalled["r"].status in (401, 503), stalled["r"].status
+    # a server joining now takes the shared record: it must be b's
+    c = fleet_member(httpd_factory, backend, jwks, pki, "c", **kw)
+    assert c.get("/api/private", headers=bearer(old)).status == 401, \
+        "a failed refresh wrote the withdrawn key back into the shared record"
+    assert c.get("/api/private", headers=bearer(new)).status == 200
+
+
+def test_set_the_cache_cannot_hold_reaches_every_process(httpd_factory, pki, jwks,
+                                                          signing_keys):
+    """A rotated key set too large for the shared cache (its store fails) must still
+    reach every process before it answers again: a process that only saw the
+    generation move, and found nothing newer in the cache, used to mark itself in
+    sync and go on accepting the withdrawn key until its own TTL ran out."""
+    import ajtest  # pylint: disable=import-outside-toplevel
+    from jwks_server import PID_LOG, mpm_lines, pid_log  # pylint: disable=import-outside-toplevel
+    children = 3
+    filler = 600  # about 250 KB of JWKS: more than the small cache below takes
+    jwks.set_jwks({"keys": [k.jwk() for k in (signing_keys["A"],)] +
+                   [dict(signing_keys["C"].jwk(), kid="filler-%d" % i) for i in range(filler)]})
+    snippet = "\n".join([
+        "Auth0Cache shmcb:${AJ_SERVERROOT}/run/tiny-shmcb(512000)",
+        mpm_lines(ajtest.current_mpm(), children, threads=4), PID_LOG, "KeepAlive Off",
+        location("/api/", pki.ca_file, domain=jwks.domain, cooldown=1)])
+    srv = httpd_factory(snippet, allow_log=ALLOW + [r"Auth0Cache .*cannot store the key set",
+                                                    r"AH00844|AH00833"])
+    srv.wait_log(r"Auth0Cache .*cannot store the key set", since_test=False)  # the premise
+    old = signing_keys["A"].mint(jwks.issuer)
+    for _ in range(children * 6):  # every child fetches (nothing to share) and accepts A
+        assert srv.get("/api/private", headers=bearer(old)).status == 200
+    assert len({pid for pid, _, _ in pid_log(srv)}) >= 2, "several processes answered"
+    jwks.set_jwks({"keys": [signing_keys["B"].jwk()] +
+                   [dict(signing_keys["C"].jwk(), kid="filler-%d" % i) for i in range(filler)]})
+    time.sleep(1.1)  # past the cooldown of the children's own fetches
+    new = signing_keys["B"].mint(jwks.issuer)
+    assert srv.get("/api/private", headers=bearer(new)).status == 200  # one child refreshes
+    statuses = [srv.get("/api/private", headers=bearer(old)).status for _ in range(children * 6)]
+    assert set(statuses) == {401}, "a process kept the withdrawn key: %s" % statuses
