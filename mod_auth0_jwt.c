@@ -705,6 +705,7 @@ static void insert_error_filter(request_rec *r)
 
 static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
+    auth0_jwt_htaccess_pre_config();
     return auth0_jwt_shared_pre_config(pconf);
 }
 
@@ -725,6 +726,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
     auth0_jwt_shared_startup(s, ptemp, 1);
     auth0_jwt_keys_startup(pconf, ptemp, s);
     auth0_jwt_shared_startup(s, ptemp, 0);
+    auth0_jwt_htaccess_post_config(pconf);
     return OK;
 }
 
@@ -737,6 +739,7 @@ static void child_init(apr_pool_t *p, server_rec *s)
 
     auth0_jwt_shared_child_init(p, s);
     auth0_jwt_keys_child_init(p, s);
+    auth0_jwt_htaccess_child_init(p);
     token_cache = aj_tcache_create(p, size);
     no_secrets = aj_jwks_make(p);
     auth0_jwt_counters_child_init(p, size);

@@ -64,6 +64,13 @@ void *auth0_jwt_merge_dir_conf(apr_pool_t *p, void *base, void *add);
 void *auth0_jwt_create_srv_conf(apr_pool_t *p, server_rec *s);
 void *auth0_jwt_merge_srv_conf(apr_pool_t *p, void *base, void *add);
 
+/* What an .htaccess may ask of the server (key hosts, key sources): reset before
+ * the configuration is read, defaults completed once the server's own key
+ * sources are known, a per-process tally made in each child. */
+void auth0_jwt_htaccess_pre_config(void);
+void auth0_jwt_htaccess_post_config(apr_pool_t *pconf);
+void auth0_jwt_htaccess_child_init(apr_pool_t *pchild);
+
 /* Effective values: the directive, else the default of spec section 1. */
 const char *auth0_jwt_issuer(const auth0_jwt_dir_conf *c, apr_pool_t *p);
 const char *auth0_jwt_jwks_uri(const auth0_jwt_dir_conf *c, apr_pool_t *p);

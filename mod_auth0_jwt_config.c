@@ -12,6 +12,7 @@
 #include <apr_file_io.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
+#include <apr_thread_mutex.h>
 
 #include "aj_alg.h"
 #include "aj_fetch.h"
@@ -151,6 +152,156 @@ static void warn_unwise(cmd_parms *cmd, int value, const char *why)
                  cmd->directive->line_num);
 }
 
+/* ---- what an .htaccess may ask of the server ------------------------------ */
+
+/*
+ * Under AllowOverride AuthConfig an .htaccess author is not the administrator:
+ * the key hosts they may name, how many key sources their files may add to a
+ * process and how long a fetch of theirs may hold it are the server's to decide
+ * (docs/directives.md, "What an .htaccess may set").
+ */
+#define HTACCESS_MAX_TIMEOUT     15
+#define DEFAULT_HTACCESS_SOURCES 16
+
+static apr_array_header_t *key_hosts; /* Auth0HtaccessKeyHosts, or the default */
+static int key_hosts_given;
+static apr_array_header_t *named_hosts; /* key hosts the server configuration names */
+static int htaccess_sources_max = DEFAULT_HTACCESS_SOURCES;
+static apr_hash_t *htaccess_sources; /* per process: the key locations .htaccess files named */
+static apr_thread_mutex_t *htaccess_lock;
+
+/* An .htaccess file, not the server configuration, is being read. */
+static int in_htaccess(const cmd_parms *cmd)
+{
+    return !(cmd->override & (ACCESS_CONF | RSRC_CONF));
+}
+
+static int host_allowed(const char *host)
+{
+    for (int i = 0; key_hosts && i < key_hosts->nelts; i++) {
+        const char *pat = APR_ARRAY_IDX(key_hosts, i, const char *);
+        size_t hl = strlen(host), pl = strlen(pat);
+        if (pat[0] == '*' ? hl > pl - 1 && strcasecmp(host + hl - (pl - 1), pat + 1) == 0
+                          : strcasecmp(host, pat) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * For a directive read from an .htaccess: url's host must be allowed, and the
+ * location (url or file) must be one of the few this process has seen from
+ * .htaccess files, or fit under the bound. An error text, or NULL.
+ */
+static const char *htaccess_source(cmd_parms *cmd, const char *location, const char *url)
+{
+    const char *host, *err = NULL;
+    apr_port_t port;
+    int is_ip;
+
+    if (!in_htaccess(cmd)) {
+        if (url && aj_fetch_url_host(cmd->pool, url, &host, &port, &is_ip) == 0 && !is_ip &&
+            strcasecmp(host, "localhost") != 0) { /* never an address or localhost */
+            if (named_hosts == NULL) {
+                named_hosts = apr_array_make(cmd->pool, 4, sizeof(const char *));
+            }
+            APR_ARRAY_PUSH(named_hosts, const char *) = host;
+        }
+        return NULL;
+    }
+    if (url && aj_fetch_url_host(cmd->temp_pool, url, &host, &port, &is_ip) == 0 &&
+        !host_allowed(host)) {
+        return apr_psprintf(cmd->pool,
+                            "%s: key host %s may not be named in .htaccess (the server "
+                            "configuration allows it with Auth0HtaccessKeyHosts)",
+                            cmd->cmd->name, host);
+    }
+    if (htaccess_sources == NULL) {
+        return NULL; /* not in a child process (a configtest): nothing is kept */
+    }
+    apr_thread_mutex_lock(htaccess_lock);
+    if (apr_hash_get(htaccess_sources, location, APR_HASH_KEY_STRING) == NULL) {
+        if ((int)apr_hash_count(htaccess_sources) >= htaccess_sources_max) {
+            err = apr_psprintf(cmd->pool,
+                               "%s: .htaccess files have named %d key sources already, the "
+                               "most Auth0HtaccessKeySources allows",
+                               cmd->cmd->name, htaccess_sources_max);
+        } else {
+            const char *copy = apr_pstrdup(apr_hash_pool_get(htaccess_sources), location);
+            apr_hash_set(htaccess_sources, copy, APR_HASH_KEY_STRING, copy);
+        }
+    }
+    apr_thread_mutex_unlock(htaccess_lock);
+    return err;
+}
+
+static const char *set_htaccess_hosts(cmd_parms *cmd, void *dc, int argc, char *const argv[])
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+
+    if (err) {
+        return err;
+    }
+    key_hosts = apr_array_make(cmd->pool, argc, sizeof(const char *));
+    key_hosts_given = 1;
+    for (int i = 0; i < argc; i++) {
+        const char *p = argv[i];
+        if (strcasecmp(p, "none") == 0 && argc == 1) {
+            return NULL;
+        }
+        if (!valid_authority(p[0] == '*' && p[1] == '.' ? p + 2 : p) || strchr(p, ':')) {
+            return apr_psprintf(cmd->pool,
+                                "Auth0HtaccessKeyHosts takes host names or *.domain patterns "
+                                "(no port), or none: '%s'",
+                                p);
+        }
+        APR_ARRAY_PUSH(key_hosts, const char *) = p;
+    }
+    return NULL;
+}
+
+static const char *set_htaccess_sources(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    char *end;
+    long v = strtol(arg, &end, 10);
+
+    if (err) {
+        return err;
+    }
+    if (*arg == '\0' || *end != '\0' || v < 0 || v > 1000) {
+        return "Auth0HtaccessKeySources takes a whole number from 0 to 1000";
+    }
+    htaccess_sources_max = (int)v;
+    return NULL;
+}
+
+void auth0_jwt_htaccess_pre_config(void)
+{
+    key_hosts = named_hosts = NULL;
+    key_hosts_given = 0;
+    htaccess_sources_max = DEFAULT_HTACCESS_SOURCES;
+    htaccess_sources = NULL;
+}
+
+void auth0_jwt_htaccess_post_config(apr_pool_t *pconf)
+{
+    if (key_hosts_given) {
+        return;
+    }
+    /* the default: the hosts the server configuration names (Auth0Domain,
+     * Auth0JWKSURI anywhere in it), then Auth0's own tenant domains */
+    key_hosts = named_hosts ? named_hosts : apr_array_make(pconf, 1, sizeof(const char *));
+    APR_ARRAY_PUSH(key_hosts, const char *) = "*.auth0.com";
+}
+
+void auth0_jwt_htaccess_child_init(apr_pool_t *pchild)
+{
+    htaccess_sources = apr_hash_make(pchild);
+    apr_thread_mutex_create(&htaccess_lock, APR_THREAD_MUTEX_DEFAULT, pchild);
+}
+
 /* ---- directive handlers --------------------------------------------------- */
 
 /* Whether url is one the fetcher takes: https, and a host a certificate can be
@@ -166,10 +317,16 @@ static int fetchable(apr_pool_t *p, const char *url)
 
 static const char *set_domain(cmd_parms *cmd, void *dc, const char *arg)
 {
+    const char *url, *err;
+
     if (!valid_authority(arg) ||
         !fetchable(cmd->temp_pool, apr_pstrcat(cmd->temp_pool, "https://", arg, "/", NULL))) {
         return "Auth0Domain takes a host name with an optional port, such as "
                "example.eu.auth0.com or localhost:8443 (no https://, no path)";
+    }
+    url = apr_pstrcat(cmd->pool, "https://", arg, "/.well-known/jwks.json", NULL);
+    if ((err = htaccess_source(cmd, url, url)) != NULL) {
+        return err;
     }
     ((auth0_jwt_dir_conf *)dc)->domain = arg;
     return NULL;
@@ -201,12 +358,17 @@ static const char *set_issuer(cmd_parms *cmd, void *dc, const char *arg)
 
 static const char *set_jwks_uri(cmd_parms *cmd, void *dc, const char *arg)
 {
+    const char *err;
+
     if (strncasecmp(arg, "https://", 8) != 0 || arg[8] == '\0' || arg[8] == '/') {
         return "Auth0JWKSURI takes an https:// URL (plain http is never accepted for keys)";
     }
     if (!fetchable(cmd->temp_pool, arg)) {
         return "Auth0JWKSURI: the host must be a DNS name, a dotted-quad IPv4 address or a "
                "bracketed IPv6 address, with an optional port, and no user information";
+    }
+    if ((err = htaccess_source(cmd, arg, arg)) != NULL) {
+        return err;
     }
     ((auth0_jwt_dir_conf *)dc)->jwks_uri = arg;
     return NULL;
@@ -264,6 +426,9 @@ static const char *set_jwks_file(cmd_parms *cmd, void *dc, const char *arg)
     }
     if (set->keys->nelts == 0) {
         return apr_psprintf(cmd->pool, "Auth0JWKSFile: %s holds no usable key", path);
+    }
+    if ((err = htaccess_source(cmd, path, NULL)) != NULL) {
+        return err;
     }
     ((auth0_jwt_dir_conf *)dc)->jwks_file = path;
     return NULL;
@@ -347,6 +512,10 @@ static const char *set_seconds(cmd_parms *cmd, void *dc, const char *arg)
             }
         } else if (strcasecmp(name, "Auth0JWKSMaxStale") == 0) {
             c->max_stale = v;
+        } else if (in_htaccess(cmd) && v > HTACCESS_MAX_TIMEOUT) {
+            /* a fetch that one .htaccess may stall holds a request of its own */
+            err = apr_psprintf(cmd->pool, "Auth0JWKSTimeout in .htaccess takes at most %d seconds",
+                               HTACCESS_MAX_TIMEOUT);
         } else {
             c->timeout = v;
             if (v > WARN_TIMEOUT_ABOVE) {
@@ -513,6 +682,10 @@ const command_rec auth0_jwt_cmds[] = {
                   "CA certificates for the key host (not in .htaccess)"),
     AP_INIT_TAKE1("Auth0Proxy", set_proxy, NULL, RSRC_CONF | ACCESS_CONF,
                   "http://host:port proxy for the key fetch (not in .htaccess)"),
+    AP_INIT_TAKE_ARGV("Auth0HtaccessKeyHosts", set_htaccess_hosts, NULL, RSRC_CONF,
+                      "key hosts an .htaccess may name: host, *.domain, or none"),
+    AP_INIT_TAKE1("Auth0HtaccessKeySources", set_htaccess_sources, NULL, RSRC_CONF,
+                  "how many key sources .htaccess files may add to a process"),
     AP_INIT_TAKE1("Auth0Cache", set_cache, NULL, RSRC_CONF,
                   "socache provider[:args] sharing the key set between processes"),
     DIR_CMD(TAKE1, "Auth0TokenCacheSize", set_token_cache, "verified tokens cached per process"),

@@ -1,0 +1,118 @@
+""".htaccess vs server configuration: under AllowOverride AuthConfig an .htaccess
+may name only the key hosts the server allows (by default the hosts its own
+configuration names, plus Auth0's tenant domains), may add only a bounded number
+of key sources to a process, and may not hold a fetch for long
+(docs/directives.md, "What an .htaccess may set")."""
+
+import pytest
+
+import ajtest
+import tokens as T
+from jwks_server import JwksServer, jwks_of, mpm_lines, pki, signing_keys  # noqa: F401
+
+ALLOWED = ["d1", "d2", "d3"]
+
+
+def _snippet(extra=""):
+    dirs = "".join("<Directory ${AJ_SERVERROOT}/htdocs/%s>\n    AllowOverride AuthConfig\n"
+                   "</Directory>\n" % d for d in ["ht"] + ALLOWED)
+    return ("%s\n%s\nAuth0Audience %s\nAuth0Domain login.example.test\n"
+            "<Location /server-scope/>\n    AuthType Auth0\n    Auth0JWKSFile conf/jwks.json\n"
+            "    Require valid-user\n</Location>\n%s"
+            % (mpm_lines(ajtest.current_mpm(), 1, threads=4), extra, T.AUDIENCE, dirs))
+
+
+def _serve(httpd_factory, htaccess, extra="", dirs=None):
+    files = dict(T.server_files())
+    files["htdocs/ht/.htaccess"] = htaccess
+    files["htdocs/ht/data.json"] = '{"ok": true}\n'
+    for d, text in (dirs or {}).items():
+        files["htdocs/%s/.htaccess" % d] = text
+        files["htdocs/%s/data.json" % d] = '{"ok": true}\n'
+    return httpd_factory(_snippet(extra), files=files)
+
+
+def _ht(line, iss=None):
+    return ("AuthType Auth0\nAuth0Issuer %s\n%s\nRequire valid-user\n"
+            % (iss or T.ISSUER, line))
+
+
+def test_htaccess_may_not_send_the_server_to_an_internal_host(httpd_factory, pki, signing_keys,
+                                                              expect_log):
+    """Attack (blind SSRF): an .htaccess sets Auth0JWKSURI to an internal HTTPS
+    service (here a loopback address) and sends tokens with unknown kids to make
+    the server fetch from it. The .htaccess is refused (500) and the internal
+    service sees no connection at all."""
+    with JwksServer(pki, jwks_of(signing_keys["A"])) as internal:
+        expect_log(r"Auth0JWKSURI: key host 127\.0\.0\.1 may not be named in \.htaccess")
+        srv = _serve(httpd_factory, _ht("Auth0JWKSURI %s" % internal.url(host="127.0.0.1")))
+        for _ in range(3):
+            r = srv.get("/ht/data.json",
+                        headers=T.bearer(signing_keys["A"].mint(internal.issuer)))
+            assert r.status == 500
+        assert internal.connections == 0 and internal.count == 0
+
+
+@pytest.mark.parametrize("line", ["Auth0Domain internal.example.test",
+                                  "Auth0Domain localhost:8443",
+                                  "Auth0JWKSURI https://intranet.example.test/keys"])
+def test_htaccess_may_not_name_hosts_the_server_does_not(httpd_factory, line, expect_log):
+    """A key host that neither the server configuration names nor Auth0 serves
+    needs the administrator's word (Auth0HtaccessKeyHosts)."""
+    expect_log(r"key host \S+ may not be named in \.htaccess")
+    srv = _serve(httpd_factory, _ht(line))
+    assert srv.get("/ht/data.json", headers=T.bearer(T.pyjwt())).status == 500
+
+
+def test_htaccess_may_name_auth0_tenants_and_the_servers_own_hosts(httpd_factory):
+    """The .htaccess-only setup works out of the box: an Auth0 tenant domain
+    (*.auth0.com), or a host the server configuration names itself. (The keys come
+    from a file here, so that nothing is fetched from the internet.)"""
+    tenant = "https://example-tenant.eu.auth0.com/"
+    srv = _serve(httpd_factory, _ht("Auth0Domain example-tenant.eu.auth0.com\n"
+                                    "Auth0JWKSFile conf/jwks.json", iss=tenant),
+                 dirs={"d1": _ht("Auth0Domain login.example.test\nAuth0JWKSFile conf/jwks.json",
+                                 iss="https://login.example.test/")})
+    r = srv.get("/ht/data.json", headers=T.bearer(T.pyjwt(iss=tenant)))
+    assert r.status == 200, r.text
+    r = srv.get("/d1/data.json", headers=T.bearer(T.pyjwt(iss="https://login.example.test/")))
+    assert r.status == 200, r.text
+
+
+def test_administrator_decides_the_htaccess_key_hosts(httpd_factory, expect_log):
+    """Auth0HtaccessKeyHosts replaces the default: with `none`, not even an Auth0
+    tenant may be named from .htaccess."""
+    expect_log(r"key host example-tenant\.eu\.auth0\.com may not be named")
+    srv = _serve(httpd_factory, _ht("Auth0Domain example-tenant.eu.auth0.com\n"
+                                    "Auth0JWKSFile conf/jwks.json"),
+                 extra="Auth0HtaccessKeyHosts none")
+    assert srv.get("/ht/data.json", headers=T.bearer(T.pyjwt())).status == 500
+
+
+def test_htaccess_key_sources_are_bounded(httpd_factory, expect_log):
+    """Attack: every new key location named from .htaccess adds a key source (a
+    key set in memory, a shared record, a file, fetches). Beyond
+    Auth0HtaccessKeySources per process, the .htaccess is refused, while those
+    already counted keep working."""
+    expect_log(r"\.htaccess files have named 2 key sources already")
+    files = {d: _ht("Auth0JWKSFile conf/%s.json" % d) for d in ALLOWED}
+    srv = _serve(httpd_factory, _ht("Auth0JWKSFile conf/jwks.json"),
+                 extra="Auth0HtaccessKeySources 2", dirs=files)
+    for d in ALLOWED:
+        srv.write_file("conf/%s.json" % d, T.keys().jwks_text)
+    token = T.bearer(T.pyjwt())
+    assert srv.get("/d1/data.json", headers=token).status == 200
+    assert srv.get("/d2/data.json", headers=token).status == 200
+    assert srv.get("/d3/data.json", headers=token).status == 500
+    assert srv.get("/d1/data.json", headers=token).status == 200
+
+
+def test_htaccess_fetch_timeout_is_bounded(httpd_factory, expect_log):
+    """Attack: an .htaccess sets Auth0JWKSTimeout to an hour and points at a host
+    that stalls, so every request without keys waits an hour. In .htaccess the
+    timeout is at most 15 seconds."""
+    expect_log(r"Auth0JWKSTimeout in \.htaccess takes at most 15 seconds")
+    srv = _serve(httpd_factory, _ht("Auth0JWKSFile conf/jwks.json\nAuth0JWKSTimeout 3600"))
+    assert srv.get("/ht/data.json", headers=T.bearer(T.pyjwt())).status == 500
+    srv2 = _serve(httpd_factory, _ht("Auth0JWKSFile conf/jwks.json\nAuth0JWKSTimeout 15"))
+    assert srv2.get("/ht/data.json", headers=T.bearer(T.pyjwt())).status == 200
