@@ -43,6 +43,12 @@
 #define AJ_DEFAULT_MAX_STALE 86400
 #define AJ_DEFAULT_TIMEOUT   5
 #define WAIT_STEP            apr_time_from_msec(20)
+/* Requests that may wait at once for a refresh of their source in this process
+ * while it has keys (for tokens whose kid is unknown): the rest answer at once
+ * with the keys there are, so unknown-kid tokens can never hold every worker.
+ * Without any key, every request waits (at most the timeout): none could be
+ * answered otherwise. */
+#define MAX_WAITERS 2
 /* With a fleet cache (redis, memcache) another server may refresh: look at the
  * shared record at least this often, so a removed key stops everywhere soon. */
 #define FLEET_SYNC apr_time_from_sec(5)
@@ -52,6 +58,8 @@ typedef struct {
     aj_jwks_t *jwks;
     apr_uint32_t refs;
 } keyset;
+
+typedef struct refresh_job refresh_job;
 
 typedef struct {
     const char *ident;    /* auth0_jwt_source_ident(): the registry and shared key */
@@ -74,6 +82,11 @@ typedef struct {
     apr_uint32_t unshared; /* slot->unshared when this process last fetched (under busy) */
     /* under busy only */
     apr_time_t forced_at; /* this process's last forced refresh */
+    apr_time_t forced_seen; /* the last forced refresh of any process, from the record */
+    int waiters;          /* requests waiting here for this process's refresh */
+    /* under jobs_lock */
+    apr_thread_t *thread; /* runs this source's background refreshes */
+    refresh_job *pending; /* the next one */
     auth0_jwt_rec local;  /* the record, when there is no socache */
     apr_time_t mtime;     /* file sources */
     apr_off_t size;
@@ -312,6 +325,9 @@ static auth0_jwt_rec *sync_shared(server_rec *s, source *src, apr_pool_t *p)
     keyset *ks;
 
     set_marks(src, apr_time_now(), 0);
+    if (rec->last_forced > src->forced_seen) {
+        src->forced_seen = rec->last_forced;
+    }
     if (rec->body_len && rec->fetched_at > src->fetched_at) { /* newer only */
         ks = keyset_make(s, src->location, (const char *)(rec + 1), rec->body_len, &why);
         if (ks) {
@@ -358,8 +374,7 @@ static void lease_release(source *src)
  * goes on record (socache, disk, shared generation) and the new set is
  * installed. The job owns a copy of the record and of the last good body.
  */
-typedef struct refresh_job {
-    struct refresh_job *next;
+struct refresh_job {
     apr_pool_t *pool; /* unmanaged: the job's memory */
     server_rec *s;
     source *src;
@@ -367,14 +382,18 @@ typedef struct refresh_job {
     aj_fetch_opts_t opts;
     auth0_jwt_rec *rec; /* a copy, last good body following it */
     int forced;
-} refresh_job;
+};
 
-/* A per-process thread runs refreshes that nobody waits for. */
-static apr_thread_t *refresher;
+/*
+ * Refreshes that nobody waits for run on a thread of their source's own, made
+ * on first need: one key host that stalls holds only its own refresh, never
+ * another source's. Sources are bounded (the server configuration's, plus
+ * Auth0HtaccessKeySources), and so are the threads.
+ */
 static apr_thread_mutex_t *jobs_lock;
 static apr_thread_cond_t *jobs_cond;
-static refresh_job *jobs;
 static int jobs_stopping;
+static int jobs_ready; /* the lock and cond exist (child_init ran) */
 
 static refresh_job *job_make(server_rec *s, source *src, const timing *t, const auth0_jwt_rec *rec,
                              int forced)
@@ -487,78 +506,88 @@ static void refresh_run(refresh_job *j)
 
 static void *APR_THREAD_FUNC refresher_main(apr_thread_t *thd, void *data)
 {
+    source *src = data;
     refresh_job *j;
 
     for (;;) {
         apr_thread_mutex_lock(jobs_lock);
-        while (jobs == NULL && !jobs_stopping) {
+        while (src->pending == NULL && !jobs_stopping) {
             apr_thread_cond_wait(jobs_cond, jobs_lock);
         }
         if (jobs_stopping) {
             apr_thread_mutex_unlock(jobs_lock);
             break;
         }
-        j = jobs;
-        jobs = j->next;
+        j = src->pending;
+        src->pending = NULL;
         apr_thread_mutex_unlock(jobs_lock);
         refresh_run(j);
     }
     return NULL;
 }
 
+/* Stop every source's thread (each ends within one fetch's timeout), drop jobs
+ * that never ran. */
 static apr_status_t refresher_stop(void *data)
 {
+    apr_hash_index_t *hi;
     apr_status_t rv;
-    refresh_job *j;
 
-    if (refresher == NULL) {
+    if (!jobs_ready) {
         return APR_SUCCESS;
     }
     apr_thread_mutex_lock(jobs_lock);
     jobs_stopping = 1;
-    apr_thread_cond_signal(jobs_cond);
+    apr_thread_cond_broadcast(jobs_cond);
     apr_thread_mutex_unlock(jobs_lock);
-    apr_thread_join(&rv, refresher); /* at most one fetch's timeout */
-    while ((j = jobs) != NULL) {
-        jobs = j->next;
-        apr_pool_destroy(j->pool);
+    for (hi = apr_hash_first(NULL, registry); hi; hi = apr_hash_next(hi)) {
+        source *src = apr_hash_this_val(hi);
+        if (src->thread) {
+            apr_thread_join(&rv, src->thread);
+            src->thread = NULL;
+        }
+        if (src->pending) {
+            apr_pool_destroy(src->pending->pool);
+            src->pending = NULL;
+        }
     }
-    refresher = NULL;
+    jobs_ready = 0;
     return APR_SUCCESS;
 }
 
-/* Start the refresher thread of this process (child_init). */
+/* Set up the refreshers of this process (child_init); threads come on first need. */
 static void refresher_start(apr_pool_t *pchild, server_rec *s)
 {
-    apr_status_t rv;
-
-    jobs = NULL;
     jobs_stopping = 0;
     apr_thread_mutex_create(&jobs_lock, APR_THREAD_MUTEX_DEFAULT, pchild);
     apr_thread_cond_create(&jobs_cond, pchild);
-    rv = apr_thread_create(&refresher, NULL, refresher_main, NULL, pchild);
-    if (rv != APR_SUCCESS) {
-        refresher = NULL; /* refreshes then run in the request that needs them */
-        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
-                     "no key refresh thread: stale keys are refreshed inline");
-        return;
-    }
-    /* registered last, so it runs first: the thread stops before the registry goes */
+    jobs_ready = 1;
+    /* registered last, so it runs first: the threads stop before the registry goes */
     apr_pool_cleanup_register(pchild, NULL, refresher_stop, apr_pool_cleanup_null);
 }
 
-/* Hand j to the refresher; 0 when there is none (the caller runs it). */
+/* Hand j to its source's thread; 0 when there is none to be had (the caller runs it). */
 static int refresher_queue(refresh_job *j)
 {
-    if (refresher == NULL) {
+    source *src = j->src;
+    int queued = 0;
+
+    if (!jobs_ready) {
         return 0;
     }
     apr_thread_mutex_lock(jobs_lock);
-    j->next = jobs;
-    jobs = j;
-    apr_thread_cond_signal(jobs_cond);
+    if (src->thread == NULL && !jobs_stopping &&
+        apr_thread_create(&src->thread, NULL, refresher_main, src, registry_pool) !=
+            APR_SUCCESS) {
+        src->thread = NULL;
+    }
+    if (src->thread && !jobs_stopping && src->pending == NULL) {
+        src->pending = j;
+        queued = 1;
+        apr_thread_cond_broadcast(jobs_cond);
+    }
     apr_thread_mutex_unlock(jobs_lock);
-    return 1;
+    return queued;
 }
 
 /* Under busy: let a refresh in this process finish (busy released meanwhile). */
@@ -566,26 +595,39 @@ static void wait_local(source *src, const timing *t)
 {
     apr_time_t deadline = apr_time_now() + t->timeout + apr_time_from_sec(1);
 
+    if (src->current && src->waiters >= MAX_WAITERS) {
+        return;
+    }
+    src->waiters++;
     while (src->refreshing && apr_time_now() < deadline) {
         apr_thread_mutex_unlock(src->busy);
         apr_sleep(WAIT_STEP);
         apr_thread_mutex_lock(src->busy);
     }
+    src->waiters--;
 }
 
-/* Without keys and without the lease: wait for the other process's outcome. Under busy. */
+/*
+ * Without keys and without the lease: wait for the other process's outcome,
+ * at most the timeout. Under busy, which is let go while sleeping, so that the
+ * other threads of this process neither queue behind this wait nor add to it.
+ */
 static void wait_for_refresh(request_rec *r, source *src, const timing *t)
 {
     apr_time_t deadline = apr_time_now() + t->timeout;
     apr_uint32_t gen = slot_gen(src);
 
-    while (apr_time_now() < deadline) {
+    src->waiters++;
+    while (apr_time_now() < deadline && src->current == NULL) {
+        apr_thread_mutex_unlock(src->busy);
         apr_sleep(WAIT_STEP);
+        apr_thread_mutex_lock(src->busy);
         if (slot_gen(src) != gen || apr_atomic_read64(&src->slot->lease) == 0) {
             sync_shared(r->server, src, r->pool);
-            return;
+            break;
         }
     }
+    src->waiters--;
 }
 
 /* Whether the shared record says to hold back: a failure or a forced refresh within the cooldown.
@@ -619,8 +661,16 @@ static const aj_jwks_t *url_keys(request_rec *r, source *src, const auth0_jwt_di
         }
         apr_thread_mutex_lock(src->busy);
     }
-    if (forced && src->current && now - src->forced_at < t->cooldown) {
-        forced = 0; /* this process forced one within the cooldown already */
+    if (forced && src->current &&
+        (now - src->forced_at < t->cooldown || now - src->forced_seen < t->cooldown)) {
+        /* a refresh was forced within the cooldown (here, or by another process
+         * as the record said last time): no new one, and no look at the record
+         * for it either; the keys we hold answer */
+        if ((ks = usable_get_same_gen(src, now, t)) != NULL) {
+            apr_thread_mutex_unlock(src->busy);
+            return hold(r, ks);
+        }
+        forced = 0;
     }
     seen = src->fetched_at;
     rec = sync_shared(r->server, src, r->pool);
@@ -634,7 +684,13 @@ static const aj_jwks_t *url_keys(request_rec *r, source *src, const auth0_jwt_di
             wait_local(src, t); /* no usable key for this request: wait for it */
         }
     } else if ((forced || stale) && !cooling_down(rec, forced, now, t)) {
-        if (lease_take(src, now, t)) {
+        int leased = lease_take(src, now, t);
+        if (leased && src->slot && !was_behind && slot_gen(src) != src->gen) {
+            /* another process finished a refresh between our look and the lease:
+             * adopt its set instead of fetching again */
+            lease_release(src);
+            rec = sync_shared(r->server, src, r->pool);
+        } else if (leased) {
             job = job_make(r->server, src, t, rec, forced);
             src->refreshing = 1;
             /* a process behind a set it cannot adopt may hold a withdrawn key:
