@@ -340,7 +340,6 @@ static int tls_start(fetch_t *f, const url_t *u, const char *ca_file)
     if (f->ctx == NULL || !SSL_CTX_set_min_proto_version(f->ctx, TLS1_2_VERSION)) {
         return fail(f, AJ_FETCH_ERR_TLS, "cannot set up TLS");
     }
-    SSL_CTX_set_options(f->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
     SSL_CTX_set_verify(f->ctx, SSL_VERIFY_PEER, NULL);
     if (ca_file ? SSL_CTX_load_verify_locations(f->ctx, ca_file, NULL) != 1
                 : SSL_CTX_set_default_verify_paths(f->ctx) != 1) {
@@ -427,7 +426,9 @@ static int tls_receive(fetch_t *f, aj_http_parser *hp)
             return -1;
         }
         if (w == 0) {
-            r = aj_http_eof(hp); /* reset or error: whatever was complete stands */
+            /* reset, TLS error, or an end without close_notify: a response not
+             * complete by its own framing is truncated, never taken as it is */
+            r = AJ_HTTP_ERR_TRUNCATED;
             break;
         }
     }

@@ -36,7 +36,12 @@ struct aj_http_parser {
     apr_size_t remaining; /* of Content-Length or of the current chunk */
     char line[64];        /* a chunk-size or trailer line being gathered */
     apr_size_t line_len;
+    int interim;          /* 1xx responses skipped so far */
 };
+
+/* 1xx interim responses (100 Continue, 103 Early Hints) skipped before the
+ * final one; more than this is a peer playing games. */
+#define MAX_INTERIM 4
 
 aj_http_parser *aj_http_parser_make(apr_pool_t *p, apr_size_t max_body)
 {
@@ -104,8 +109,11 @@ static aj_http_result_e parse_head(aj_http_parser *hp)
         for (end = v + strlen(v); end > v && (end[-1] == ' ' || end[-1] == '\t'); end--) {
         }
         *end = '\0';
-        if (strcasecmp(line, "Content-Length") == 0 && apr_table_get(hp->headers, line)) {
-            return fail(hp, AJ_HTTP_ERR_SYNTAX); /* two lengths: a smuggling shape */
+        if ((strcasecmp(line, "Content-Length") == 0 ||
+             strcasecmp(line, "Transfer-Encoding") == 0) &&
+            apr_table_get(hp->headers, line)) {
+            /* two lengths or two codings: a smuggling shape, never "the first wins" */
+            return fail(hp, AJ_HTTP_ERR_SYNTAX);
         }
         apr_table_add(hp->headers, line, v);
     }
@@ -129,7 +137,18 @@ static aj_http_result_e parse_head(aj_http_parser *hp)
     } else {
         hp->state = S_BODY_CLOSE;
     }
-    if ((hp->status >= 100 && hp->status < 200) || hp->status == 204 || hp->status == 304) {
+    if (hp->status >= 100 && hp->status < 200) {
+        /* an interim response: the real one follows (101 would switch protocols) */
+        if (hp->status == 101 || ++hp->interim > MAX_INTERIM) {
+            return fail(hp, AJ_HTTP_ERR_SYNTAX);
+        }
+        hp->status = 0;
+        hp->head_len = 0;
+        apr_table_clear(hp->headers);
+        hp->state = S_HEAD;
+        return hp->result;
+    }
+    if (hp->status == 204 || hp->status == 304) {
         hp->state = S_END; /* no body by definition */
         hp->result = AJ_HTTP_DONE;
     }
@@ -148,6 +167,10 @@ static apr_size_t feed_head(aj_http_parser *hp, const char *data, apr_size_t len
     for (i = 0; i < len; i++) {
         if (hp->head_len >= AJ_HTTP_MAX_HEAD) {
             fail(hp, AJ_HTTP_ERR_HEAD_SIZE);
+            return i;
+        }
+        if (data[i] == '\0') {
+            fail(hp, AJ_HTTP_ERR_SYNTAX); /* it would hide the header fields after it */
             return i;
         }
         hp->head[hp->head_len++] = data[i];

@@ -36,7 +36,11 @@ aj_http_parser *aj_http_parser_make(apr_pool_t *p, apr_size_t max_body);
  */
 aj_http_result_e aj_http_feed(aj_http_parser *hp, const char *data, apr_size_t len);
 
-/* The peer closed the connection: DONE for a close-delimited body, else an error. */
+/*
+ * The peer closed the connection cleanly (for TLS: close_notify): DONE for a
+ * close-delimited body, else an error. An unclean end is never a clean close:
+ * the caller reports AJ_HTTP_ERR_TRUNCATED without asking the parser.
+ */
 aj_http_result_e aj_http_eof(aj_http_parser *hp);
 
 /* Whether the status line and headers have been read. */

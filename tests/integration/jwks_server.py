@@ -31,6 +31,9 @@ Everything is made at test time with python3-cryptography:
                    huge_close       200, 20 MiB close-delimited
                    close_mid_body   Content-Length larger than what is sent,
                                     then the connection is closed
+                   close_delimited_cut  200 with no length, the whole body,
+                                    then TCP closed without TLS close_notify
+                                    (what a truncating attacker leaves)
                    stall            TLS done, request read, never an answer
                    stall_handshake  the TCP connection is accepted, TLS never
                                     answered (global mode only: the path is
@@ -71,7 +74,7 @@ HUGE = 20 * 1024 * 1024
 MODES = frozenset((
     "normal", "chunked", "close_delimited", "slow", "drip", "500", "redirect",
     "garbage", "not_http", "empty", "huge", "huge_chunked", "huge_close",
-    "close_mid_body", "stall", "stall_handshake",
+    "close_mid_body", "close_delimited_cut", "stall", "stall_handshake",
 ))
 
 
@@ -536,6 +539,11 @@ class JwksServer:
                                                conn_close]) + body[:len(body) // 2])
             time.sleep(0.05)
             tls.unwrap()
+        elif mode == "close_delimited_cut":
+            tls.sendall(self._head(200, "OK", [ctype, conn_close]) + body)
+            time.sleep(0.05)
+            # no unwrap(): the TCP connection ends without close_notify
+            tls.shutdown(socket.SHUT_RDWR)
         elif mode == "stall":
             self._wait(60)
         else:

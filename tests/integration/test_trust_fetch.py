@@ -53,3 +53,27 @@ def test_fetcher_checks_the_name_for_every_url_form(pki, signing_keys, form):
         assert out.returncode == 2, (out.returncode, out.stdout, out.stderr)
         assert "cannot fetch" in out.stderr, out.stderr
         assert host.count == 0, "keys were served to a fetch that could not check the name"
+
+
+def test_close_delimited_body_needs_a_clean_tls_close(httpd_factory, pki, signing_keys,
+                                                       expect_log):
+    """Attack: whoever sits on the path cuts the TCP connection of a key fetch whose
+    body is delimited by the end of the connection. Without TLS close_notify the
+    body may be any prefix of what the host sent; it used to be taken as complete.
+    It is now a truncated response, and no key of it is used."""
+    from jwks_server import CONFIG_WARNINGS, bearer, location  # pylint: disable=import-outside-toplevel
+    with JwksServer(pki, jwks_of(signing_keys["A"]), mode="close_delimited_cut") as host:
+        expect_log(r"cannot fetch the keys of .* at start-up \(http: connection closed before "
+                   r"the response ended")
+        expect_log(r"cannot refresh the keys of .*: http: connection closed before the response")
+        expect_log(r"no signing keys available")
+        srv = httpd_factory(location("/api/", pki.ca_file, domain=host.domain, cooldown=1),
+                            allow_log=[CONFIG_WARNINGS])
+        r = srv.get("/api/private", headers=bearer(signing_keys["A"].mint(host.issuer)))
+        assert r.status == 503, r.text
+        assert host.count >= 1
+        host.set_mode("close_delimited")  # the same body, closed cleanly: taken
+        import time  # pylint: disable=import-outside-toplevel
+        time.sleep(1.1)
+        r = srv.get("/api/private", headers=bearer(signing_keys["A"].mint(host.issuer)))
+        assert r.status == 200, r.text

@@ -114,5 +114,6 @@ Suite *suite_attack_claims(void);
 Suite *suite_match(void);
 Suite *suite_reason(void);
 Suite *suite_tcache(void);
+Suite *suite_http(void);
 
 #endif
