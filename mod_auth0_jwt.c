@@ -20,7 +20,6 @@
 #include <http_protocol.h>
 #include <http_request.h>
 #include <mod_auth.h>
-#include <util_cookies.h>
 #include <util_filter.h>
 #include <apr_strings.h>
 #include <openssl/evp.h>
@@ -196,6 +195,50 @@ static const char *query_token(request_rec *r, int *count)
     return found;
 }
 
+typedef struct {
+    request_rec *r;
+    const char *name;
+    apr_size_t name_len;
+    const char *found;
+    int count;
+} cookie_search;
+
+/* One Cookie header: "a=1; b=2". Every pair named s->name counts. */
+static int cookie_line(void *data, const char *key, const char *value)
+{
+    cookie_search *s = data;
+
+    while (value && *value) {
+        const char *end = strchr(value, ';');
+        size_t n;
+        while (*value == ' ' || *value == '\t') {
+            value++;
+        }
+        n = end ? (size_t)(end - value) : strlen(value);
+        if (n > s->name_len && value[s->name_len] == '=' &&
+            strncmp(value, s->name, s->name_len) == 0) {
+            s->found = apr_pstrmemdup(s->r->pool, value + s->name_len + 1, n - s->name_len - 1);
+            s->count++;
+        }
+        value = end ? end + 1 : NULL;
+    }
+    return 1;
+}
+
+/*
+ * The token cookie: read here rather than with ap_cookie_read, which logs an
+ * error line (with the URI) for every request that repeats a cookie: a log any
+ * client could flood. Two of them are two tokens; *count says how many.
+ */
+static const char *cookie_token(request_rec *r, const char *name, int *count)
+{
+    cookie_search s = {r, name, strlen(name), NULL, 0};
+
+    apr_table_do(cookie_line, &s, r->headers_in, "Cookie", NULL);
+    *count = s.count;
+    return s.found;
+}
+
 /*
  * Look in every place Auth0AcceptToken allows. AJ_OK with the token, or
  * AJ_R_NO_TOKEN, AJ_R_HEADER_SYNTAX, AJ_R_MULTIPLE_TOKENS.
@@ -229,11 +272,15 @@ static aj_reason_e find_token(request_rec *r, const auth0_jwt_dir_conf *c, const
         *len = strlen(t);
         places++;
     }
-    if ((accept & AJ_ACCEPT_COOKIE) && ap_cookie_read(r, c->cookie_name, &t, 0) == APR_SUCCESS &&
-        t && *t) {
-        *token = t;
-        *len = strlen(t);
-        places++;
+    if ((accept & AJ_ACCEPT_COOKIE) && (t = cookie_token(r, c->cookie_name, &n)) != NULL) {
+        if (n > 1) {
+            return AJ_R_MULTIPLE_TOKENS;
+        }
+        if (*t) {
+            *token = t;
+            *len = strlen(t);
+            places++;
+        }
     }
     if (places > 1) {
         return AJ_R_MULTIPLE_TOKENS;

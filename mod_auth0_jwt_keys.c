@@ -119,9 +119,25 @@ static apr_status_t keyset_cleanup(void *data)
     return APR_SUCCESS;
 }
 
+/*
+ * Say which keys of a set were skipped, and why. At `warn` only where a set
+ * comes in (the process that fetched it, the parent at start-up, the
+ * configuration naming a file); the processes that merely adopt it from the
+ * shared cache say it at `debug`, so a bad key costs one warning per version,
+ * not one per process.
+ */
+static void log_skipped(server_rec *s, const char *where, const aj_jwks_t *jwks, int level)
+{
+    for (int i = 0; i < jwks->skipped->nelts; i++) {
+        const aj_jwk_skip_t *sk = &APR_ARRAY_IDX(jwks->skipped, i, aj_jwk_skip_t);
+        ap_log_error(APLOG_MARK, level, 0, s, "key %d (kid %s) of %s skipped: %s", sk->index,
+                     sk->kid ? sk->kid : "none", where, sk->why);
+    }
+}
+
 /* Parse body into a new key set; NULL with *why when it holds no usable key. */
 static keyset *keyset_make(server_rec *s, const char *where, const char *body, apr_size_t len,
-                           const char **why)
+                           int skip_level, const char **why)
 {
     apr_pool_t *p;
     aj_jwks_t *jwks;
@@ -137,11 +153,7 @@ static keyset *keyset_make(server_rec *s, const char *where, const char *body, a
         apr_pool_destroy(p);
         return NULL;
     }
-    for (int i = 0; i < jwks->skipped->nelts; i++) {
-        const aj_jwk_skip_t *sk = &APR_ARRAY_IDX(jwks->skipped, i, aj_jwk_skip_t);
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "key %d (kid %s) of %s skipped: %s",
-                     sk->index, sk->kid ? sk->kid : "none", where, sk->why);
-    }
+    log_skipped(s, where, jwks, skip_level);
     ks = apr_palloc(p, sizeof(*ks));
     ks->pool = p;
     ks->jwks = jwks;
@@ -329,7 +341,8 @@ static auth0_jwt_rec *sync_shared(server_rec *s, source *src, apr_pool_t *p)
         src->forced_seen = rec->last_forced;
     }
     if (rec->body_len && rec->fetched_at > src->fetched_at) { /* newer only */
-        ks = keyset_make(s, src->location, (const char *)(rec + 1), rec->body_len, &why);
+        ks = keyset_make(s, src->location, (const char *)(rec + 1), rec->body_len, APLOG_DEBUG,
+                         &why);
         if (ks) {
             install(src, ks, rec->fetched_at, gen);
             ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
@@ -431,7 +444,7 @@ static void refresh_run(refresh_job *j)
 
     aj_fetch(&res, j->pool, &j->opts);
     if (res.err == AJ_FETCH_OK) {
-        ks = keyset_make(s, src->location, res.body, res.body_len, &why);
+        ks = keyset_make(s, src->location, res.body, res.body_len, APLOG_WARNING, &why);
     } else {
         why = apr_psprintf(j->pool, "%s: %s", aj_fetch_err_name(res.err), res.detail);
     }
@@ -745,7 +758,8 @@ static void file_load(server_rec *s, source *src)
             apr_file_read_full(f, buf, (apr_size_t)fi.size, &len) != APR_SUCCESS) {
             why = "cannot read the key file";
         } else {
-            ks = keyset_make(s, src->location, buf, len, &why);
+            /* every process reads the file: the configuration warned once */
+            ks = keyset_make(s, src->location, buf, len, APLOG_DEBUG, &why);
         }
     }
     apr_pool_destroy(p);
@@ -947,6 +961,9 @@ void auth0_jwt_keys_startup(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
         opts.max_body = 0;
         aj_fetch(&res, ptemp, &opts);
         jwks = res.err == AJ_FETCH_OK ? aj_jwks_parse(ptemp, res.body, res.body_len, &why) : NULL;
+        if (jwks) {
+            log_skipped(s, url, jwks, APLOG_WARNING);
+        }
         if (jwks && jwks->keys->nelts > 0) {
             rec.fetched_at = rec.last_attempt = apr_time_now();
             rec.failures = rec.err = 0;

@@ -17,32 +17,57 @@
 #include <http_config.h>
 #include <http_log.h>
 #include <http_protocol.h>
+#include <ap_mpm.h>
 #include <mod_status.h>
 #include <apr_atomic.h>
 #include <apr_shm.h>
 #include <apr_strings.h>
+#include <apr_hash.h>
+#include <apr_thread_mutex.h>
+#include <stdlib.h>
 
 #include "aj_alg.h"
 #include "aj_json.h"
 #include "mod_auth0_jwt.h"
 
-#define USERDATA_KEY "mod_auth0_jwt_counters"
-#define PROC_ROWS    512
+#define USERDATA_KEY     "mod_auth0_jwt_counters"
+#define COUNTERS_MAGIC   0x41304a43u /* "A0JC" */
+#define COUNTERS_VERSION 2
 
 typedef struct {
     volatile apr_uint32_t pid; /* 0: free */
     volatile apr_uint32_t entries, capacity;
-    volatile apr_uint32_t hits, misses;
+    volatile apr_uint64_t hits, misses;
 } proc_row;
 
+/*
+ * The segment: a header that says what it holds, so that a graceful restart
+ * into another module version, or another ServerLimit, makes a new one instead
+ * of writing past the old. 64-bit counts: at 50,000 requests a second a 32-bit
+ * count wraps within a day.
+ */
 typedef struct {
-    volatile apr_uint32_t accepted;
-    volatile apr_uint32_t refused[AJ_R__COUNT];
-    proc_row procs[PROC_ROWS];
+    apr_uint32_t magic, version;
+    apr_uint32_t reasons; /* AJ_R__COUNT */
+    apr_uint32_t rows;    /* one per possible child process: the MPM's ServerLimit */
+    volatile apr_uint64_t accepted;
+    volatile apr_uint64_t refused[AJ_R__COUNT];
+    proc_row procs[]; /* rows of them */
 } counters_t;
 
 static counters_t *counters;
 static proc_row *my_row;
+
+/* The key list of each source, as the page last made it (per process): a poll
+ * parses a key set only when it changed, never every key set every time. */
+typedef struct {
+    apr_time_t stamp; /* fetched or modified at */
+    apr_size_t len;
+    char *json; /* malloc'd */
+} memo_entry;
+static apr_hash_t *memo;
+static apr_thread_mutex_t *memo_lock;
+static apr_status_t memo_free(void *data);
 
 /* ---- counting --------------------------------------------------------------- */
 
@@ -52,16 +77,16 @@ void auth0_jwt_count(aj_reason_e outcome)
         return;
     }
     if (outcome == AJ_OK) {
-        apr_atomic_inc32(&counters->accepted);
+        apr_atomic_inc64(&counters->accepted);
     } else if ((int)outcome > 0 && outcome < AJ_R__COUNT) {
-        apr_atomic_inc32(&counters->refused[outcome]);
+        apr_atomic_inc64(&counters->refused[outcome]);
     }
 }
 
 void auth0_jwt_count_cache(int hit, unsigned int entries)
 {
     if (my_row) {
-        apr_atomic_inc32(hit ? &my_row->hits : &my_row->misses);
+        apr_atomic_inc64(hit ? &my_row->hits : &my_row->misses);
         apr_atomic_set32(&my_row->entries, entries);
     }
 }
@@ -71,20 +96,44 @@ int auth0_jwt_counters_post_config(apr_pool_t *pconf, server_rec *s)
     apr_pool_t *proc = s->process->pool;
     apr_shm_t *shm = NULL;
     apr_status_t rv;
+    int limit = 0;
+    apr_uint32_t rows;
+    apr_size_t size;
+    counters_t *c;
 
+    if (ap_mpm_query(AP_MPMQ_HARD_LIMIT_DAEMONS, &limit) != APR_SUCCESS || limit < 1) {
+        limit = 16;
+    }
+    rows = (apr_uint32_t)limit;
+    size = sizeof(counters_t) + rows * sizeof(proc_row);
     apr_pool_userdata_get((void **)&shm, USERDATA_KEY, proc);
-    if (shm == NULL) { /* first start: later generations reuse it */
-        rv = apr_shm_create(&shm, sizeof(counters_t), NULL, proc);
-        if (rv != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
-                         "no shared memory for counters: the status page shows none");
-            counters = NULL;
+    if (shm) { /* a graceful restart: keep the counts if the layout is the same */
+        c = apr_shm_baseaddr_get(shm);
+        if (apr_shm_size_get(shm) == size && c->magic == COUNTERS_MAGIC &&
+            c->version == COUNTERS_VERSION && c->reasons == AJ_R__COUNT && c->rows == rows) {
+            counters = c;
             return OK;
         }
-        memset(apr_shm_baseaddr_get(shm), 0, sizeof(counters_t));
-        apr_pool_userdata_set(shm, USERDATA_KEY, apr_pool_cleanup_null, proc);
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                     "the counters' layout changed (module version or ServerLimit): "
+                     "counting starts again");
+        /* the old segment stays with the children that still use it */
     }
-    counters = apr_shm_baseaddr_get(shm);
+    rv = apr_shm_create(&shm, size, NULL, proc);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
+                     "no shared memory for counters: the status page shows none");
+        counters = NULL;
+        return OK;
+    }
+    c = apr_shm_baseaddr_get(shm);
+    memset(c, 0, size);
+    c->magic = COUNTERS_MAGIC;
+    c->version = COUNTERS_VERSION;
+    c->reasons = AJ_R__COUNT;
+    c->rows = rows;
+    apr_pool_userdata_set(shm, USERDATA_KEY, apr_pool_cleanup_null, proc);
+    counters = c;
     return OK;
 }
 
@@ -104,13 +153,18 @@ void auth0_jwt_counters_child_init(apr_pool_t *pchild, unsigned int cache_capaci
 {
     apr_uint32_t me = (apr_uint32_t)getpid();
 
+    memo = apr_hash_make(pchild);
+    apr_thread_mutex_create(&memo_lock, APR_THREAD_MUTEX_DEFAULT, pchild);
+    apr_pool_cleanup_register(pchild, NULL, memo_free, apr_pool_cleanup_null);
+
     my_row = NULL;
-    for (int i = 0; counters && i < PROC_ROWS; i++) {
+    for (apr_uint32_t i = 0; counters && i < counters->rows; i++) {
         proc_row *row = &counters->procs[i];
         apr_uint32_t held = apr_atomic_read32(&row->pid);
         if ((held == 0 || !alive(held)) && apr_atomic_cas32(&row->pid, me, held) == held) {
             row->entries = 0;
-            row->hits = row->misses = 0;
+            apr_atomic_set64(&row->hits, 0);
+            apr_atomic_set64(&row->misses, 0);
             row->capacity = cache_capacity;
             my_row = row;
             apr_pool_cleanup_register(pchild, row, release_row, apr_pool_cleanup_null);
@@ -133,6 +187,48 @@ static json_t *iso_time(apr_pool_t *p, apr_time_t t)
     apr_time_exp_gmt(&x, t);
     apr_strftime(buf, &n, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &x);
     return json_string(buf);
+}
+
+static json_t *key_list(apr_pool_t *p, const char *body, apr_size_t len);
+
+static apr_status_t memo_free(void *data)
+{
+    for (apr_hash_index_t *hi = apr_hash_first(NULL, memo); hi; hi = apr_hash_next(hi)) {
+        free(((memo_entry *)apr_hash_this_val(hi))->json);
+    }
+    memo = NULL;
+    return APR_SUCCESS;
+}
+
+/* key_list through the memo: parsed again only when (stamp, len) changed. */
+static json_t *key_list_memo(apr_pool_t *p, const char *ident, apr_time_t stamp,
+                             const char *body, apr_size_t len)
+{
+    memo_entry *e;
+    json_t *keys = NULL;
+
+    if (memo == NULL || body == NULL) {
+        return key_list(p, body, len);
+    }
+    apr_thread_mutex_lock(memo_lock);
+    e = apr_hash_get(memo, ident, APR_HASH_KEY_STRING);
+    if (e && e->stamp == stamp && e->len == len && e->json) {
+        keys = json_loads(e->json, 0, NULL);
+    }
+    if (keys == NULL) {
+        keys = key_list(p, body, len);
+        if (e == NULL) {
+            apr_pool_t *mp = apr_hash_pool_get(memo);
+            e = apr_pcalloc(mp, sizeof(*e));
+            apr_hash_set(memo, apr_pstrdup(mp, ident), APR_HASH_KEY_STRING, e);
+        }
+        free(e->json);
+        e->json = json_dumps(keys, JSON_COMPACT);
+        e->stamp = stamp;
+        e->len = len;
+    }
+    apr_thread_mutex_unlock(memo_lock);
+    return keys;
 }
 
 static json_t *key_list(apr_pool_t *p, const char *body, apr_size_t len)
@@ -180,7 +276,7 @@ static json_t *source_report(request_rec *r, const auth0_jwt_source_info *info)
             apr_file_close(f);
             mtime = fi.mtime;
         }
-        json_object_set_new(out, "keys", key_list(r->pool, body, len));
+        json_object_set_new(out, "keys", key_list_memo(r->pool, info->ident, mtime, body, len));
         json_object_set_new(out, "modified_at", iso_time(r->pool, mtime));
         return out;
     }
@@ -188,7 +284,8 @@ static json_t *source_report(request_rec *r, const auth0_jwt_source_info *info)
     slot = auth0_jwt_shared_slot(info->ident);
     json_object_set_new(
         out, "keys",
-        key_list(r->pool, rec ? (const char *)(rec + 1) : NULL, rec ? rec->body_len : 0));
+        key_list_memo(r->pool, info->ident, rec ? rec->fetched_at : 0,
+                      rec ? (const char *)(rec + 1) : NULL, rec ? rec->body_len : 0));
     json_object_set_new(out, "fetched_at", iso_time(r->pool, rec ? rec->fetched_at : 0));
     json_object_set_new(
         out, "next_refresh",
@@ -215,18 +312,18 @@ static json_t *report(request_rec *r)
         json_array_append_new(srcs,
                               source_report(r, &APR_ARRAY_IDX(sources, i, auth0_jwt_source_info)));
     }
-    for (int i = 0; counters && i < PROC_ROWS; i++) {
-        const proc_row *row = &counters->procs[i];
+    for (apr_uint32_t i = 0; counters && i < counters->rows; i++) {
+        proc_row *row = &counters->procs[i];
         if (alive(row->pid)) {
             procs++;
-            hits += row->hits;
-            misses += row->misses;
+            hits += apr_atomic_read64(&row->hits);
+            misses += apr_atomic_read64(&row->misses);
             entries += row->entries;
             capacity += row->capacity;
         }
     }
     for (int i = 1; counters && i < AJ_R__COUNT; i++) {
-        apr_uint32_t n = apr_atomic_read32(&counters->refused[i]);
+        apr_uint64_t n = apr_atomic_read64(&counters->refused[i]);
         refused_total += n;
         json_object_set_new(refused, aj_reason_name((aj_reason_e)i), json_integer(n));
     }
@@ -235,7 +332,7 @@ static json_t *report(request_rec *r)
                     auth0_jwt_shared_cache_name(), "key_sources", srcs, "token_cache", "entries",
                     (json_int_t)entries, "capacity", (json_int_t)capacity, "hits", (json_int_t)hits,
                     "misses", (json_int_t)misses, "processes", procs, "requests", "accepted",
-                    (json_int_t)(counters ? apr_atomic_read32(&counters->accepted) : 0),
+                    (json_int_t)(counters ? apr_atomic_read64(&counters->accepted) : 0),
                     "refused_total", (json_int_t)refused_total, "refused", refused);
     return out;
 }

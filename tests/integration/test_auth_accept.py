@@ -73,6 +73,9 @@ TABLE = [
     ("c-header-not-accepted", "/c", "", None, True, None),
     ("c-query-not-accepted", "/c", "?access_token={t}", None, False, None),
     ("c-bad", "/c", "", "at=invalidToken", False, "The token is not a signed JWT"),
+    # a repeated cookie is two tokens (and never an error line per request)
+    ("c-twice", "/c", "", "at={t}; at={t}", False, MULTIPLE),
+    ("c-twice-one-empty", "/c", "", "at=; at={t}", False, MULTIPLE),
     # all three
     ("all-header", "/all", "", None, True, 200),
     ("all-query", "/all", "?access_token={t}", None, False, 200),
@@ -120,3 +123,14 @@ def test_query_token_scope_still_checked(srv, expect_log):
     t = T.pyjwt(scope="write:messages")
     T.assert_forbidden(srv.get("/q" + API + "?access_token=" + t))
     T.assert_forbidden(srv.get("/c" + API, headers=[("Cookie", "at=" + t)]))
+
+
+def test_repeated_cookie_logs_no_error(srv):
+    """Attack (log flood): a client repeating the token cookie made httpd's cookie
+    reader log an error line, with the URI, for every request. The request is
+    refused as multiple tokens, and the log gets no error line."""
+    t = T.pyjwt(scope="read:messages")
+    for _ in range(5):
+        T.assert_invalid(srv.get("/c" + API, headers=[("Cookie", "at=%s; at=%s" % (t, t))]),
+                         MULTIPLE)
+    srv.check_log()  # fails on any [error] line since the test began
