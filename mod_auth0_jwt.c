@@ -392,8 +392,7 @@ static int cache_hit(request_rec *r, const unsigned char *digest, unsigned int a
         return 0;
     }
     set = hit.alg->kty == AJ_KTY_OCT && secrets ? secrets : keys;
-    if (!(algs & AJ_ALG_BIT(hit.alg->id)) ||
-        aj_jwks_select(&key, set, hit.alg, hit.kid) != AJ_OK ||
+    if (!(algs & AJ_ALG_BIT(hit.alg->id)) || aj_jwks_select(&key, set, hit.alg, hit.kid) != AJ_OK ||
         memcmp(key->thumbprint, hit.thumbprint, sizeof(key->thumbprint)) != 0) {
         if (aj_jwks_find_thumbprint(set, hit.thumbprint) == NULL) {
             aj_tcache_remove(token_cache, digest); /* its key left the key set */

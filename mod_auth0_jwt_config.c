@@ -428,13 +428,13 @@ static const char *set_jwks_file(cmd_parms *cmd, void *dc, const char *arg)
         return apr_psprintf(cmd->pool, "Auth0JWKSFile: %s holds no usable key", path);
     }
     /* once, at the real configuration pass (never for .htaccess, read per request) */
-    for (int i = 0; !in_htaccess(cmd) && ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG &&
-                    i < set->skipped->nelts;
+    for (int i = 0;
+         !in_htaccess(cmd) && ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG &&
+         i < set->skipped->nelts;
          i++) {
         const aj_jwk_skip_t *sk = &APR_ARRAY_IDX(set->skipped, i, aj_jwk_skip_t);
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server,
-                     "key %d (kid %s) of %s skipped: %s", sk->index, sk->kid ? sk->kid : "none",
-                     path, sk->why);
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server, "key %d (kid %s) of %s skipped: %s",
+                     sk->index, sk->kid ? sk->kid : "none", path, sk->why);
     }
     if ((err = htaccess_source(cmd, path, NULL)) != NULL) {
         return err;

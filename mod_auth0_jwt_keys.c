@@ -5,9 +5,9 @@
  * Auth0Domain implies) with the trust settings that decide what it yields (CA
  * file, proxy, timeout), or a JWKS file (Auth0JWKSFile). Each process keeps a
  * registry of sources keyed by that identity (auth0_jwt_source_ident), so the
- * scopes that agree on all of it share one parsed key set, and no others do. A key set is parsed once per version into its own pool and
- * reference-counted: a request holds the set it started with until it ends,
- * while a refresh may swap in a new one.
+ * scopes that agree on all of it share one parsed key set, and no others do. A key set is parsed
+ * once per version into its own pool and reference-counted: a request holds the set it started with
+ * until it ends, while a refresh may swap in a new one.
  *
  * The request path for a URL source, fast to slow:
  *   1. fresh keys, same shared generation: use them (no lock but a read lock)
@@ -72,7 +72,7 @@ typedef struct {
     apr_thread_mutex_t *busy;
     /* read under the registry read lock, written under busy + the write lock */
     keyset *current;
-    apr_uint32_t gen;      /* slot generation current belongs to */
+    apr_uint32_t gen; /* slot generation current belongs to */
     /* this field and the three times below are written under busy AND the
      * registry write lock, and read under either, never bare */
     apr_time_t fetched_at; /* when current was fetched (URL) or loaded (file) */
@@ -81,9 +81,9 @@ typedef struct {
     int refreshing;        /* a refresh of this process runs (under busy) */
     apr_uint32_t unshared; /* slot->unshared when this process last fetched (under busy) */
     /* under busy only */
-    apr_time_t forced_at; /* this process's last forced refresh */
+    apr_time_t forced_at;   /* this process's last forced refresh */
     apr_time_t forced_seen; /* the last forced refresh of any process, from the record */
-    int waiters;          /* requests waiting here for this process's refresh */
+    int waiters;            /* requests waiting here for this process's refresh */
     /* under jobs_lock */
     apr_thread_t *thread; /* runs this source's background refreshes */
     refresh_job *pending; /* the next one */
@@ -486,8 +486,8 @@ static void refresh_run(refresh_job *j)
         auth0_jwt_rec *cur = have_shared ? auth0_jwt_shared_get(s, src->ident, j->pool) : NULL;
         if (cur && cur->fetched_at >= rec->fetched_at) {
             cur->last_attempt = rec->last_attempt;
-            cur->last_forced = rec->last_forced > cur->last_forced ? rec->last_forced
-                                                                   : cur->last_forced;
+            cur->last_forced =
+                rec->last_forced > cur->last_forced ? rec->last_forced : cur->last_forced;
             cur->failures = cur->fetched_at > rec->fetched_at ? 0 : rec->failures;
             rec = cur;
         }
@@ -590,8 +590,7 @@ static int refresher_queue(refresh_job *j)
     }
     apr_thread_mutex_lock(jobs_lock);
     if (src->thread == NULL && !jobs_stopping &&
-        apr_thread_create(&src->thread, NULL, refresher_main, src, registry_pool) !=
-            APR_SUCCESS) {
+        apr_thread_create(&src->thread, NULL, refresher_main, src, registry_pool) != APR_SUCCESS) {
         src->thread = NULL;
     }
     if (src->thread && !jobs_stopping && src->pending == NULL) {

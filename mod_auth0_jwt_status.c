@@ -201,8 +201,8 @@ static apr_status_t memo_free(void *data)
 }
 
 /* key_list through the memo: parsed again only when (stamp, len) changed. */
-static json_t *key_list_memo(apr_pool_t *p, const char *ident, apr_time_t stamp,
-                             const char *body, apr_size_t len)
+static json_t *key_list_memo(apr_pool_t *p, const char *ident, apr_time_t stamp, const char *body,
+                             apr_size_t len)
 {
     memo_entry *e;
     json_t *keys = NULL;
@@ -253,7 +253,8 @@ static json_t *source_report(request_rec *r, const auth0_jwt_source_info *info)
         json_pack("{s:s,s:s}", "uri", info->location, "kind", info->is_file ? "file" : "https");
 
     if (!info->is_file) { /* what, beside the URL, decides this source's keys */
-        json_object_set_new(out, "ca_file", info->ca_file ? json_string(info->ca_file) : json_null());
+        json_object_set_new(out, "ca_file",
+                            info->ca_file ? json_string(info->ca_file) : json_null());
         json_object_set_new(out, "proxy", info->proxy ? json_string(info->proxy) : json_null());
     }
     auth0_jwt_rec *rec;
@@ -282,10 +283,10 @@ static json_t *source_report(request_rec *r, const auth0_jwt_source_info *info)
     }
     rec = auth0_jwt_shared_get(r->server, info->ident, r->pool);
     slot = auth0_jwt_shared_slot(info->ident);
-    json_object_set_new(
-        out, "keys",
-        key_list_memo(r->pool, info->ident, rec ? rec->fetched_at : 0,
-                      rec ? (const char *)(rec + 1) : NULL, rec ? rec->body_len : 0));
+    json_object_set_new(out, "keys",
+                        key_list_memo(r->pool, info->ident, rec ? rec->fetched_at : 0,
+                                      rec ? (const char *)(rec + 1) : NULL,
+                                      rec ? rec->body_len : 0));
     json_object_set_new(out, "fetched_at", iso_time(r->pool, rec ? rec->fetched_at : 0));
     json_object_set_new(
         out, "next_refresh",
@@ -439,8 +440,9 @@ static int status_hook(request_rec *r, int flags)
     }
     ap_rprintf(r,
                "<hr />\n<h2>mod_auth0_jwt</h2>\n<dl><dt>tokens accepted: %" APR_INT64_T_FMT
-               "</dt><dt>tokens refused: %" APR_INT64_T_FMT "</dt><dt>token cache: %"
-               APR_INT64_T_FMT " hits, %" APR_INT64_T_FMT " misses</dt></dl>\n",
+               "</dt><dt>tokens refused: %" APR_INT64_T_FMT
+               "</dt><dt>token cache: %" APR_INT64_T_FMT " hits, %" APR_INT64_T_FMT
+               " misses</dt></dl>\n",
                accepted, refused, hits, misses);
     return OK;
 }

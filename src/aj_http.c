@@ -36,7 +36,7 @@ struct aj_http_parser {
     apr_size_t remaining; /* of Content-Length or of the current chunk */
     char line[64];        /* a chunk-size or trailer line being gathered */
     apr_size_t line_len;
-    int interim;          /* 1xx responses skipped so far */
+    int interim; /* 1xx responses skipped so far */
 };
 
 /* 1xx interim responses (100 Continue, 103 Early Hints) skipped before the

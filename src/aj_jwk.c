@@ -170,9 +170,9 @@ static const unsigned char *minimal(const unsigned char *buf, apr_size_t *len)
  */
 static int roca_fingerprint(const unsigned char *n, apr_size_t nlen)
 {
-    static const unsigned int primes[] = {3,  5,  7,  11, 13, 17, 19, 23,  29,  31,  37,  41,  43,
-                                          47, 53, 59, 61, 67, 71, 73, 79,  83,  89,  97,  101, 103,
-                                          107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167};
+    static const unsigned int primes[] = {
+        3,  5,  7,  11, 13, 17,  19,  23,  29,  31,  37,  41,  43,  47,  53,  59,  61,  67,  71,
+        73, 79, 83, 89, 97, 101, 103, 107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167};
 
     for (apr_size_t i = 0; i < sizeof(primes) / sizeof(primes[0]); i++) {
         unsigned int prime = primes[i], rem = 0, power = 1, found = 0;

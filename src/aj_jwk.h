@@ -32,8 +32,8 @@ typedef struct {
     EVP_PKEY *pkey;              /* RSA / EC / OKP; freed with the pool */
     const unsigned char *secret; /* oct only */
     apr_size_t secret_len;
-    aj_reason_e unusable; /* AJ_OK, or why the key never verifies: AJ_R_KEY_USE, _OPS,
-                             _TOO_SMALL, _WEAK, _MIXED_SET, AJ_R_KEY_AMBIGUOUS */
+    aj_reason_e unusable;         /* AJ_OK, or why the key never verifies: AJ_R_KEY_USE, _OPS,
+                                     _TOO_SMALL, _WEAK, _MIXED_SET, AJ_R_KEY_AMBIGUOUS */
     unsigned char thumbprint[32]; /* RFC 7638 SHA-256 thumbprint: the key's identity */
 } aj_key_t;
 

@@ -35,8 +35,8 @@ static const struct {
     {"HTTP/1.1 103 Early Hints\r\nContent-Length: 3\r\n\r\n"
      "HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n" JWKS,
      0, 0, AJ_HTTP_DONE, 200, JWKS, "a Content-Length on an interim response counts for nothing"},
-    {"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n", 0, 0, AJ_HTTP_ERR_SYNTAX, 0,
-     NULL, "101: no protocol switch for a key fetch"},
+    {"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n", 0, 0, AJ_HTTP_ERR_SYNTAX, 0, NULL,
+     "101: no protocol switch for a key fetch"},
     {"HTTP/1.1 100 A\r\n\r\nHTTP/1.1 100 B\r\n\r\nHTTP/1.1 100 C\r\n\r\nHTTP/1.1 100 D\r\n\r\n"
      "HTTP/1.1 100 E\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n" JWKS,
      0, 0, AJ_HTTP_ERR_SYNTAX, 0, NULL, "endless interim responses"},
@@ -54,16 +54,18 @@ static const struct {
     {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 11\r\n\r\n" JWKS, 0, 0,
      AJ_HTTP_ERR_SYNTAX, 0, NULL, "chunked and a length"},
     /* a NUL would end the header block early for a C string parser */
-    {"HTTP/1.1 200 OK\r\nX-A: a\0b\r\nTransfer-Encoding: chunked\r\nContent-Length: 11\r\n\r\n" JWKS,
+    {"HTTP/1.1 200 OK\r\nX-A: a\0b\r\nTransfer-Encoding: chunked\r\nContent-Length: "
+     "11\r\n\r\n" JWKS,
      sizeof("HTTP/1.1 200 OK\r\nX-A: a\0b\r\nTransfer-Encoding: chunked\r\nContent-Length: "
-            "11\r\n\r\n" JWKS) - 1,
+            "11\r\n\r\n" JWKS) -
+         1,
      0, AJ_HTTP_ERR_SYNTAX, 0, NULL, "a NUL hiding a Transfer-Encoding after it"},
     {"HTTP/1.1 200 OK\0\r\nContent-Length: 11\r\n\r\n" JWKS,
-     sizeof("HTTP/1.1 200 OK\0\r\nContent-Length: 11\r\n\r\n" JWKS) - 1, 0, AJ_HTTP_ERR_SYNTAX,
-     0, NULL, "a NUL in the status line"},
+     sizeof("HTTP/1.1 200 OK\0\r\nContent-Length: 11\r\n\r\n" JWKS) - 1, 0, AJ_HTTP_ERR_SYNTAX, 0,
+     NULL, "a NUL in the status line"},
     /* truncation */
-    {"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n{\"keys\"", 0, 1, AJ_HTTP_ERR_TRUNCATED, 0,
-     NULL, "closed before Content-Length was reached"},
+    {"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n{\"keys\"", 0, 1, AJ_HTTP_ERR_TRUNCATED, 0, NULL,
+     "closed before Content-Length was reached"},
 };
 
 static aj_http_result_e run(aj_http_parser *hp, const char *raw, apr_size_t len, int eof,
