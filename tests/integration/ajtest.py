@@ -288,8 +288,9 @@ def parse_response(raw, method):
 
 
 def http_request(port, method, path, headers=None, body=None, raw_headers=(),
-                 timeout=10.0, version="HTTP/1.1", host="127.0.0.1"):
-    """Send one request on a fresh connection to 127.0.0.1:port, return a Response.
+                 timeout=10.0, version="HTTP/1.1", host="127.0.0.1", addr="127.0.0.1"):
+    """Send one request on a fresh connection to addr:port (127.0.0.1 unless
+    told, "::1" for IPv6), return a Response (its .peer: the address answered).
 
     headers: dict or list of (name, value) pairs, sent as given (a value of
     "" sends `Name: `); raw_headers: complete header lines sent verbatim.
@@ -314,7 +315,8 @@ def http_request(port, method, path, headers=None, body=None, raw_headers=(),
     lines += ["%s: %s" % (n, v) for n, v in headers]
     lines += list(raw_headers)
     data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (body or b"")
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+    with socket.create_connection((addr, port), timeout=timeout) as s:
+        peer = s.getpeername()[0]
         s.sendall(data)
         chunks = []
         deadline = time.monotonic() + timeout
@@ -325,7 +327,9 @@ def http_request(port, method, path, headers=None, body=None, raw_headers=(),
             if not chunk:
                 break
             chunks.append(chunk)
-    return parse_response(b"".join(chunks), method)
+    r = parse_response(b"".join(chunks), method)
+    r.peer = peer
+    return r
 
 
 # --------------------------------------------------------------------------

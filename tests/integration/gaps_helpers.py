@@ -47,33 +47,14 @@ def need_ipv6():
 
 def request_at(srv, family, addr, port, method, path, headers=(), timeout=10.0,
                host_header=None):
-    """One HTTP/1.1 request on a fresh connection to (addr, port) of `family`
-    (AF_INET6 for [::1]); returns an ajtest.Response. The request is counted
+    """One HTTP/1.1 request on a fresh connection to (addr, port) (family AF_INET6
+    for [::1]); returns an ajtest.Response with .peer. The request is counted
     for the harness's access-log barrier."""
-    lines = ["%s %s HTTP/1.1" % (method, path),
-             "Host: %s" % (host_header or ("[%s]:%d" % (addr, port) if ":" in addr
-                                           else "%s:%d" % (addr, port))),
-             "Connection: close"]
-    lines += ["%s: %s" % (n, v) for n, v in headers]
-    data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    del family  # the address says it
+    host = host_header or ("[%s]:%d" % (addr, port) if ":" in addr else "%s:%d" % (addr, port))
     srv._sent += 1  # pylint: disable=protected-access
-    with socket.socket(family, socket.SOCK_STREAM) as s:
-        s.settimeout(timeout)
-        s.connect((addr, port))
-        peer = s.getpeername()[0]
-        s.sendall(data)
-        chunks = []
-        deadline = time.monotonic() + timeout
-        while True:
-            if time.monotonic() > deadline:
-                raise socket.timeout("response not complete after %ss" % timeout)
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    r = ajtest.parse_response(b"".join(chunks), method)
-    r.peer = peer
-    return r
+    return ajtest.http_request(port, method, path, headers=[("Host", host)] + list(headers),
+                               timeout=timeout, addr=addr)
 
 
 # ---------------------------------------------------------------------------
