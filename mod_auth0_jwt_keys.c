@@ -171,6 +171,7 @@ static void install(source *src, keyset *ks, apr_time_t fetched_at, apr_uint32_t
     src->current = ks;
     src->fetched_at = fetched_at;
     src->gen = gen;
+    src->recheck_at = 0; /* a new set is judged by its own age */
     apr_thread_rwlock_unlock(registry_lock);
     keyset_release(old);
 }
@@ -199,10 +200,15 @@ const char *auth0_jwt_source_ident(apr_pool_t *p, const auth0_jwt_dir_conf *c, c
     if (is_file) {
         return apr_pstrcat(p, "file ", location, NULL);
     }
-    /* newlines cannot occur in any of the parts: the joined string is unambiguous */
-    return apr_psprintf(p, "url %s\nca %s\nproxy %s\ntimeout %d", location,
-                        c->ca_file ? c->ca_file : "(system store)", c->proxy ? c->proxy : "(none)",
-                        auth0_jwt_conf_int(c->timeout, AJ_DEFAULT_TIMEOUT));
+    /* newlines cannot occur in any of the parts: the joined string is unambiguous;
+     * the timings are part of it because they decide how long a key stays in use */
+    return apr_psprintf(p, "url %s\nca %s\nproxy %s\ntimeout %d\nttl %d\ncooldown %d\nstale %d",
+                        location, c->ca_file ? c->ca_file : "(system store)",
+                        c->proxy ? c->proxy : "(none)",
+                        auth0_jwt_conf_int(c->timeout, AJ_DEFAULT_TIMEOUT),
+                        auth0_jwt_conf_int(c->cache_ttl, AJ_DEFAULT_TTL),
+                        auth0_jwt_conf_int(c->refresh_cooldown, AJ_DEFAULT_COOLDOWN),
+                        auth0_jwt_conf_int(c->max_stale, AJ_DEFAULT_MAX_STALE));
 }
 
 /* The source of this identity, made on first use with the settings of c. */
@@ -271,6 +277,7 @@ static keyset *fast_get(source *src, apr_time_t now, const timing *t)
     apr_thread_rwlock_rdlock(registry_lock);
     if (src->current && src->gen == slot_gen(src) &&
         (now < src->fetched_at + t->ttl || now < src->recheck_at) &&
+        now <= src->fetched_at + t->ttl + t->max_stale &&
         (!fleet || now < src->synced_at + FLEET_SYNC)) {
         ks = src->current;
         apr_atomic_inc32(&ks->refs);

@@ -119,3 +119,42 @@ def test_htaccess_may_not_set_trust(httpd_factory, pki, jwks, directive, expect_
     assert r.status == 500
     srv.wait_log(r"%s not allowed here" % directive)
     assert jwks.count == before
+
+
+def test_other_scopes_timings_do_not_keep_a_withdrawn_key(httpd_factory, pki, signing_keys):
+    """Attack (found in review): scope /b names the same key URL and CA as /a but a
+    cooldown of a year; two of its requests during a refresh used to set the
+    shared source's "serve stale until" mark to a year ahead, so /a went on
+    accepting a key the tenant had withdrawn, past its own TTL and
+    Auth0JWKSMaxStale, without fetching. Timings are part of a source's
+    identity now, and stale keys never serve past TTL + max stale."""
+    from jwks_server import location, mpm_lines  # pylint: disable=import-outside-toplevel
+    import ajtest  # pylint: disable=import-outside-toplevel
+    import time  # pylint: disable=import-outside-toplevel
+    ka, kb = signing_keys["A"], signing_keys["B"]
+    with JwksServer(pki, jwks_of(ka, kb)) as host:
+        snippet = (mpm_lines(ajtest.current_mpm(), 1, threads=8) +
+                   location("/a/", pki.ca_file, uri=host.url(), issuer=host.issuer, ttl=2,
+                            cooldown=1, max_stale=2) +
+                   location("/b/", pki.ca_file, uri=host.url(), issuer=host.issuer, ttl=1,
+                            cooldown=31536000))
+        srv = httpd_factory(snippet, allow_log=[CONFIG_WARNINGS])
+        token_a = ka.mint(host.issuer)
+        assert srv.get("/a/api/private", headers=bearer(token_a)).status == 200
+        host.slow_total = 1.0
+        host.set_mode("slow")
+        time.sleep(1.2)
+        assert srv.get("/b/api/private", headers=bearer(token_a)).status == 200
+        time.sleep(0.3)
+        assert srv.get("/b/api/private", headers=bearer(token_a)).status == 200
+        time.sleep(1.5)
+        host.set_mode("normal")
+        host.set_jwks(jwks_of(kb))  # key A withdrawn
+        time.sleep(3)
+        before = host.count
+        statuses = []
+        for _ in range(3):
+            statuses.append(srv.get("/a/api/private", headers=bearer(token_a)).status)
+            time.sleep(1)
+        assert statuses[-1] == 401, "the withdrawn key still works in /a: %s" % statuses
+        assert host.count > before, "/a fetched its keys again"
