@@ -174,6 +174,15 @@ void auth0_jwt_persist_save(server_rec *s, const char *ident, const char *url, c
                             apr_size_t len, apr_pool_t *p);
 char *auth0_jwt_persist_load(const char *ident, apr_size_t *len, apr_time_t *mtime, apr_pool_t *p);
 
+/*
+ * Read a regular file of at most max bytes into p, NUL-terminated: never
+ * blocking on a FIFO or device (an .htaccess may name one), and with nofollow
+ * never through a link. APR_EINVAL for anything but a regular file, EFBIG when
+ * larger than max, else the system's error. mtime may be NULL.
+ */
+apr_status_t auth0_jwt_read_file(char **buf, apr_size_t *len, apr_time_t *mtime, apr_pool_t *p,
+                                 const char *path, apr_size_t max, int nofollow);
+
 /* ---- per-request state (mod_auth0_jwt.c) ---------------------------------- */
 
 typedef enum {

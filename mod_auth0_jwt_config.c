@@ -3,6 +3,7 @@
  * checked here, at configuration time, so a wrong one stops configtest with a
  * message that names the directive and what it accepts.
  */
+#include <errno.h>
 #include <string.h>
 
 #include <httpd.h>
@@ -378,34 +379,23 @@ static const char *set_jwks_uri(cmd_parms *cmd, void *dc, const char *arg)
 static const char *read_config_file(cmd_parms *cmd, const char *arg, const char **path, char **data,
                                     apr_size_t *len, apr_size_t max)
 {
-    apr_file_t *f;
-    apr_finfo_t fi;
     apr_status_t rv;
 
     *path = ap_server_root_relative(cmd->pool, arg);
     if (*path == NULL) {
         return apr_psprintf(cmd->pool, "%s: invalid path %s", cmd->cmd->name, arg);
     }
-    rv = apr_file_open(&f, *path, APR_FOPEN_READ, APR_OS_DEFAULT, cmd->temp_pool);
-    if (rv == APR_SUCCESS) {
-        rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
+    rv = auth0_jwt_read_file(data, len, NULL, cmd->pool, *path, max, 0);
+    if (rv == APR_EINVAL) {
+        return apr_psprintf(cmd->pool, "%s: %s is not a regular file", cmd->cmd->name, *path);
+    }
+    if (rv == APR_FROM_OS_ERROR(EFBIG)) {
+        return apr_psprintf(cmd->pool, "%s: %s is larger than %" APR_SIZE_T_FMT " bytes",
+                            cmd->cmd->name, *path, max);
     }
     if (rv != APR_SUCCESS) {
         return apr_psprintf(cmd->pool, "%s: cannot read %s: %pm", cmd->cmd->name, *path, &rv);
     }
-    if ((apr_size_t)fi.size > max) {
-        apr_file_close(f);
-        return apr_psprintf(cmd->pool, "%s: %s is larger than %" APR_SIZE_T_FMT " bytes",
-                            cmd->cmd->name, *path, max);
-    }
-    *data = apr_palloc(cmd->pool, (apr_size_t)fi.size + 1);
-    *len = (apr_size_t)fi.size;
-    rv = apr_file_read_full(f, *data, *len, len);
-    apr_file_close(f);
-    if (rv != APR_SUCCESS && !(rv == APR_EOF && *len == 0)) {
-        return apr_psprintf(cmd->pool, "%s: cannot read %s: %pm", cmd->cmd->name, *path, &rv);
-    }
-    (*data)[*len] = '\0';
     return NULL;
 }
 

@@ -744,7 +744,6 @@ static void file_load(server_rec *s, source *src)
 {
     apr_pool_t *p;
     apr_finfo_t fi;
-    apr_file_t *f;
     apr_size_t len = 0;
     char *buf;
     const char *why = NULL;
@@ -759,10 +758,11 @@ static void file_load(server_rec *s, source *src)
     } else if (fi.size > AJ_FETCH_MAX_BODY) {
         why = "key file larger than 1 MiB";
     } else {
-        buf = apr_palloc(p, (apr_size_t)fi.size + 1);
-        if (apr_file_open(&f, src->location, APR_FOPEN_READ, APR_OS_DEFAULT, p) != APR_SUCCESS ||
-            apr_file_read_full(f, buf, (apr_size_t)fi.size, &len) != APR_SUCCESS) {
-            why = "cannot read the key file";
+        apr_status_t rv = auth0_jwt_read_file(&buf, &len, NULL, p, src->location,
+                                              AJ_FETCH_MAX_BODY, 0);
+        if (rv != APR_SUCCESS) {
+            why = rv == APR_EINVAL ? "the key file is not a regular file"
+                                   : "cannot read the key file";
         } else {
             /* every process reads the file: the configuration warned once */
             ks = keyset_make(s, src->location, buf, len, APLOG_DEBUG, &why);

@@ -250,40 +250,58 @@ void auth0_jwt_persist_save(server_rec *s, const char *ident, const char *url, c
     }
 }
 
+apr_status_t auth0_jwt_read_file(char **buf, apr_size_t *len, apr_time_t *mtime, apr_pool_t *p,
+                                 const char *path, apr_size_t max, int nofollow)
+{
+    struct stat st;
+    ssize_t n;
+    size_t got = 0;
+    int fd, err;
+
+    *buf = NULL;
+    fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+    if (fd < 0) {
+        return APR_FROM_OS_ERROR(errno);
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return APR_EINVAL; /* a FIFO, a device, a directory: never waited on */
+    }
+    if ((apr_size_t)st.st_size > max) {
+        close(fd);
+        return APR_FROM_OS_ERROR(EFBIG);
+    }
+    *buf = apr_palloc(p, (apr_size_t)st.st_size + 1);
+    while (got < (size_t)st.st_size &&
+           ((n = read(fd, *buf + got, (size_t)st.st_size - got)) > 0 || (n < 0 && errno == EINTR))) {
+        got += n > 0 ? (size_t)n : 0;
+    }
+    err = errno;
+    close(fd);
+    if (got != (size_t)st.st_size) {
+        *buf = NULL;
+        return APR_FROM_OS_ERROR(err ? err : EIO);
+    }
+    (*buf)[got] = '\0';
+    *len = got;
+    if (mtime) {
+        *mtime = apr_time_from_sec(st.st_mtime);
+    }
+    return APR_SUCCESS;
+}
+
 char *auth0_jwt_persist_load(const char *ident, apr_size_t *len, apr_time_t *mtime, apr_pool_t *p)
 {
     const char *path = persist_path(p, ident);
-    struct stat st;
     char *buf;
-    ssize_t n;
-    size_t got = 0;
-    int fd;
 
-    if (path == NULL) {
+    /* the folder is the server user's: no link is followed, no FIFO waited on */
+    if (path == NULL ||
+        auth0_jwt_read_file(&buf, len, mtime, p, path, AJ_FETCH_MAX_BODY, 1) != APR_SUCCESS ||
+        *len == 0) {
         return NULL;
     }
-    fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) {
-        return NULL;
-    }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
-        st.st_size > AJ_FETCH_MAX_BODY) {
-        close(fd);
-        return NULL;
-    }
-    buf = apr_palloc(p, (apr_size_t)st.st_size + 1);
-    while (got < (size_t)st.st_size &&
-           ((n = read(fd, buf + got, (size_t)st.st_size - got)) > 0 || (n < 0 && errno == EINTR))) {
-        got += n > 0 ? (size_t)n : 0;
-    }
-    close(fd);
-    if (got != (size_t)st.st_size) {
-        return NULL;
-    }
-    buf[got] = '\0';
-    *len = got;
     /* the file's time is the server user's to set: never later than now */
-    *mtime = apr_time_from_sec(st.st_mtime);
     *mtime = *mtime > apr_time_now() ? apr_time_now() : *mtime;
     return buf;
 }

@@ -264,18 +264,9 @@ static json_t *source_report(request_rec *r, const auth0_jwt_source_info *info)
     char *body;
 
     if (info->is_file) {
-        apr_file_t *f;
-        apr_finfo_t fi;
-        body = NULL;
-        if (apr_stat(&fi, info->location, APR_FINFO_SIZE | APR_FINFO_MTIME, r->pool) ==
-                APR_SUCCESS &&
-            fi.size < (1 << 20) &&
-            apr_file_open(&f, info->location, APR_FOPEN_READ, APR_OS_DEFAULT, r->pool) ==
-                APR_SUCCESS) {
-            body = apr_palloc(r->pool, (apr_size_t)fi.size + 1);
-            apr_file_read_full(f, body, (apr_size_t)fi.size, &len);
-            apr_file_close(f);
-            mtime = fi.mtime;
+        if (auth0_jwt_read_file(&body, &len, &mtime, r->pool, info->location, 1 << 20, 0) !=
+            APR_SUCCESS) {
+            body = NULL;
         }
         json_object_set_new(out, "keys", key_list_memo(r->pool, info->ident, mtime, body, len));
         json_object_set_new(out, "modified_at", iso_time(r->pool, mtime));

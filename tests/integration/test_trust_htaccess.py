@@ -116,3 +116,23 @@ def test_htaccess_fetch_timeout_is_bounded(httpd_factory, expect_log):
     assert srv.get("/ht/data.json", headers=T.bearer(T.pyjwt())).status == 500
     srv2 = _serve(httpd_factory, _ht("Auth0JWKSFile conf/jwks.json\nAuth0JWKSTimeout 15"))
     assert srv2.get("/ht/data.json", headers=T.bearer(T.pyjwt())).status == 200
+
+
+@pytest.mark.parametrize("line", ["Auth0JWKSFile fifo",
+                                  "Auth0Algorithms HS256\nAuth0SigningSecretFile fifo"])
+def test_htaccess_file_that_is_a_fifo_blocks_nothing(httpd_factory, line, expect_log):
+    """Attack (found in review): an .htaccess author names a FIFO of their own as the
+    key or secret file. Opening it blocked the worker forever, at every request,
+    until every worker of the server hung. Only a regular file is read, and never
+    waited on."""
+    import os  # pylint: disable=import-outside-toplevel
+    import time  # pylint: disable=import-outside-toplevel
+    expect_log(r"(Auth0JWKSFile|Auth0SigningSecretFile): \S+/fifo is not a regular file")
+    srv = _serve(httpd_factory, "AuthType Auth0\nAuth0Issuer %s\n%s\nRequire valid-user\n"
+                 % (T.ISSUER, line.replace("fifo", "${AJ_SERVERROOT}/htdocs/ht/fifo")))
+    os.mkfifo(srv.path("htdocs/ht/fifo"), 0o666)
+    t0 = time.monotonic()
+    for _ in range(6):  # more than the one child's four threads
+        assert srv.get("/ht/data.json", headers=T.bearer(T.pyjwt()), timeout=5).status == 500
+    assert time.monotonic() - t0 < 5
+    assert srv.get("/server-scope/", headers=T.bearer(T.pyjwt())).status != 500
