@@ -421,6 +421,12 @@ static aj_reason_e verify_signature(request_rec *r, const auth0_jwt_dir_conf *c,
     aj_reason_e rv;
 
     *cacheable = token_cache && auth0_jwt_conf_int(c->token_cache_size, DEFAULT_TOKEN_CACHE) > 0;
+    if (keys == NULL && why == auth0_jwt_too_many_sources) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "%s (%d): answering 500", why,
+                      auth0_jwt_htaccess_sources_max());
+        st->state = AJ_STATE_MISCONFIGURED;
+        return AJ_R_NO_KEYS;
+    }
     if (keys == NULL && c->secrets == NULL) {
         /* the fetch failure itself is logged once per failure streak */
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "no signing keys available: %s",
@@ -470,7 +476,9 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
     st->raw_len = len;
     rv = verify_signature(r, c, st, token, len, algs, digest, &cacheable);
     if (rv == AJ_R_NO_KEYS) {
-        st->state = AJ_STATE_UNAVAILABLE;
+        if (st->state != AJ_STATE_MISCONFIGURED) { /* (too many .htaccess sources: 500) */
+            st->state = AJ_STATE_UNAVAILABLE;
+        }
         st->reason = rv;
         return;
     }
@@ -785,7 +793,6 @@ static void child_init(apr_pool_t *p, server_rec *s)
 
     auth0_jwt_shared_child_init(p, s);
     auth0_jwt_keys_child_init(p, s);
-    auth0_jwt_htaccess_child_init(p);
     token_cache = aj_tcache_create(p, size);
     no_secrets = aj_jwks_make(p);
     auth0_jwt_counters_child_init(p, size);

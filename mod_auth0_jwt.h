@@ -52,6 +52,7 @@ typedef struct {
     int pass_claims;
     int cors_preflight;
     int auth_type_auth0; /* this scope said AuthType Auth0 (1) or another (0) */
+    int htaccess_keys;   /* an .htaccess here or above set what decides the key source */
 } auth0_jwt_dir_conf;
 
 typedef struct {
@@ -69,7 +70,13 @@ void *auth0_jwt_merge_srv_conf(apr_pool_t *p, void *base, void *add);
  * sources are known, a per-process tally made in each child. */
 void auth0_jwt_htaccess_pre_config(void);
 void auth0_jwt_htaccess_post_config(apr_pool_t *pconf);
-void auth0_jwt_htaccess_child_init(apr_pool_t *pchild);
+
+/* Auth0HtaccessKeySources: how many key sources .htaccess files may add to a process. */
+int auth0_jwt_htaccess_sources_max(void);
+
+/* auth0_jwt_keys sets *why to this when a scope's .htaccess would add one key
+ * source too many: a configuration error (500), not a key outage (503). */
+extern const char auth0_jwt_too_many_sources[];
 
 /* Effective values: the directive, else the default of spec section 1. */
 const char *auth0_jwt_issuer(const auth0_jwt_dir_conf *c, apr_pool_t *p);

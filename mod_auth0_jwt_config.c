@@ -59,6 +59,7 @@ void *auth0_jwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     PICK_INT(pass_claims);
     PICK_INT(cors_preflight);
     PICK_INT(auth_type_auth0);
+    m->htaccess_keys = add->htaccess_keys || base->htaccess_keys;
     m->algs = add->algs ? add->algs : base->algs;
     if (add->accept) {
         m->accept = add->accept;
@@ -168,8 +169,6 @@ static apr_array_header_t *key_hosts; /* Auth0HtaccessKeyHosts, or the default *
 static int key_hosts_given;
 static apr_array_header_t *named_hosts; /* key hosts the server configuration names */
 static int htaccess_sources_max = DEFAULT_HTACCESS_SOURCES;
-static apr_hash_t *htaccess_sources; /* per process: the key locations .htaccess files named */
-static apr_thread_mutex_t *htaccess_lock;
 
 /* An .htaccess file, not the server configuration, is being read. */
 static int in_htaccess(const cmd_parms *cmd)
@@ -191,13 +190,14 @@ static int host_allowed(const char *host)
 }
 
 /*
- * For a directive read from an .htaccess: url's host must be allowed, and the
- * location (url or file) must be one of the few this process has seen from
- * .htaccess files, or fit under the bound. An error text, or NULL.
+ * For a directive that decides a key source (where keys come from, or how
+ * long they serve): read from an .htaccess, it marks the scope (so that each
+ * process bounds the key sources such scopes add: auth0_jwt_keys), and url's
+ * host must be allowed. An error text, or NULL.
  */
-static const char *htaccess_source(cmd_parms *cmd, const char *location, const char *url)
+static const char *htaccess_source(cmd_parms *cmd, void *dc, const char *url)
 {
-    const char *host, *err = NULL;
+    const char *host;
     apr_port_t port;
     int is_ip;
 
@@ -211,6 +211,7 @@ static const char *htaccess_source(cmd_parms *cmd, const char *location, const c
         }
         return NULL;
     }
+    ((auth0_jwt_dir_conf *)dc)->htaccess_keys = 1;
     if (url && aj_fetch_url_host(cmd->temp_pool, url, &host, &port, &is_ip) == 0 &&
         !host_allowed(host)) {
         return apr_psprintf(cmd->pool,
@@ -218,23 +219,12 @@ static const char *htaccess_source(cmd_parms *cmd, const char *location, const c
                             "configuration allows it with Auth0HtaccessKeyHosts)",
                             cmd->cmd->name, host);
     }
-    if (htaccess_sources == NULL) {
-        return NULL; /* not in a child process (a configtest): nothing is kept */
-    }
-    apr_thread_mutex_lock(htaccess_lock);
-    if (apr_hash_get(htaccess_sources, location, APR_HASH_KEY_STRING) == NULL) {
-        if ((int)apr_hash_count(htaccess_sources) >= htaccess_sources_max) {
-            err = apr_psprintf(cmd->pool,
-                               "%s: .htaccess files have named %d key sources already, the "
-                               "most Auth0HtaccessKeySources allows",
-                               cmd->cmd->name, htaccess_sources_max);
-        } else {
-            const char *copy = apr_pstrdup(apr_hash_pool_get(htaccess_sources), location);
-            apr_hash_set(htaccess_sources, copy, APR_HASH_KEY_STRING, copy);
-        }
-    }
-    apr_thread_mutex_unlock(htaccess_lock);
-    return err;
+    return NULL;
+}
+
+int auth0_jwt_htaccess_sources_max(void)
+{
+    return htaccess_sources_max;
 }
 
 static const char *set_htaccess_hosts(cmd_parms *cmd, void *dc, int argc, char *const argv[])
@@ -283,7 +273,6 @@ void auth0_jwt_htaccess_pre_config(void)
     key_hosts = named_hosts = NULL;
     key_hosts_given = 0;
     htaccess_sources_max = DEFAULT_HTACCESS_SOURCES;
-    htaccess_sources = NULL;
 }
 
 void auth0_jwt_htaccess_post_config(apr_pool_t *pconf)
@@ -297,11 +286,6 @@ void auth0_jwt_htaccess_post_config(apr_pool_t *pconf)
     APR_ARRAY_PUSH(key_hosts, const char *) = "*.auth0.com";
 }
 
-void auth0_jwt_htaccess_child_init(apr_pool_t *pchild)
-{
-    htaccess_sources = apr_hash_make(pchild);
-    apr_thread_mutex_create(&htaccess_lock, APR_THREAD_MUTEX_DEFAULT, pchild);
-}
 
 /* ---- directive handlers --------------------------------------------------- */
 
@@ -326,7 +310,7 @@ static const char *set_domain(cmd_parms *cmd, void *dc, const char *arg)
                "example.eu.auth0.com or localhost:8443 (no https://, no path)";
     }
     url = apr_pstrcat(cmd->pool, "https://", arg, "/.well-known/jwks.json", NULL);
-    if ((err = htaccess_source(cmd, url, url)) != NULL) {
+    if ((err = htaccess_source(cmd, dc, url)) != NULL) {
         return err;
     }
     ((auth0_jwt_dir_conf *)dc)->domain = arg;
@@ -368,7 +352,7 @@ static const char *set_jwks_uri(cmd_parms *cmd, void *dc, const char *arg)
         return "Auth0JWKSURI: the host must be a DNS name, a dotted-quad IPv4 address or a "
                "bracketed IPv6 address, with an optional port, and no user information";
     }
-    if ((err = htaccess_source(cmd, arg, arg)) != NULL) {
+    if ((err = htaccess_source(cmd, dc, arg)) != NULL) {
         return err;
     }
     ((auth0_jwt_dir_conf *)dc)->jwks_uri = arg;
@@ -426,7 +410,7 @@ static const char *set_jwks_file(cmd_parms *cmd, void *dc, const char *arg)
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server, "key %d (kid %s) of %s skipped: %s",
                      sk->index, sk->kid ? sk->kid : "none", path, sk->why);
     }
-    if ((err = htaccess_source(cmd, path, NULL)) != NULL) {
+    if ((err = htaccess_source(cmd, dc, NULL)) != NULL) {
         return err;
     }
     ((auth0_jwt_dir_conf *)dc)->jwks_file = path;
@@ -499,6 +483,7 @@ static const char *set_seconds(cmd_parms *cmd, void *dc, const char *arg)
             }
         }
     } else if ((err = seconds(cmd, &v, arg, 1)) == NULL) {
+        htaccess_source(cmd, dc, NULL); /* the timings are part of a key source */
         if (strcasecmp(name, "Auth0JWKSCacheTTL") == 0) {
             c->cache_ttl = v;
             if (v < WARN_TTL_BELOW) {

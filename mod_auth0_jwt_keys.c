@@ -98,6 +98,10 @@ typedef struct {
 } timing;
 
 static apr_array_header_t *configured; /* auth0_jwt_source_info, from start-up */
+static int htaccess_made;              /* sources made for scopes an .htaccess shaped */
+
+const char auth0_jwt_too_many_sources[] =
+    ".htaccess files have named as many key sources as Auth0HtaccessKeySources allows";
 static apr_pool_t *registry_pool;
 static apr_hash_t *registry;
 static apr_thread_rwlock_t *registry_lock;
@@ -187,6 +191,7 @@ static const aj_jwks_t *hold(request_rec *r, keyset *ks)
 
 void auth0_jwt_keys_init(apr_pool_t *p, server_rec *s)
 {
+    htaccess_made = 0;
     registry_pool = p;
     registry = apr_hash_make(p);
     apr_thread_rwlock_create(&registry_lock, p);
@@ -211,7 +216,12 @@ const char *auth0_jwt_source_ident(apr_pool_t *p, const auth0_jwt_dir_conf *c, c
                         auth0_jwt_conf_int(c->max_stale, AJ_DEFAULT_MAX_STALE));
 }
 
-/* The source of this identity, made on first use with the settings of c. */
+/*
+ * The source of this identity, made on first use with the settings of c; NULL
+ * when c was shaped by an .htaccess and this process holds as many such
+ * sources as Auth0HtaccessKeySources allows (each has its keys, a shared slot
+ * and record, a saved file and a thread).
+ */
 static source *source_get(request_rec *r, const auth0_jwt_dir_conf *c, const char *location,
                           int is_file)
 {
@@ -226,7 +236,12 @@ static source *source_get(request_rec *r, const auth0_jwt_dir_conf *c, const cha
     }
     apr_thread_rwlock_wrlock(registry_lock);
     src = apr_hash_get(registry, ident, APR_HASH_KEY_STRING);
+    if (src == NULL && c->htaccess_keys && htaccess_made >= auth0_jwt_htaccess_sources_max()) {
+        apr_thread_rwlock_unlock(registry_lock);
+        return NULL;
+    }
     if (src == NULL) {
+        htaccess_made += c->htaccess_keys != 0;
         src = apr_pcalloc(registry_pool, sizeof(*src));
         src->ident = apr_pstrdup(registry_pool, ident);
         src->location = apr_pstrdup(registry_pool, location);
@@ -830,19 +845,22 @@ const aj_jwks_t *auth0_jwt_keys(request_rec *r, const auth0_jwt_dir_conf *c, int
                                 const char **why)
 {
     const char *url;
+    source *src;
     timing t;
 
     *why = NULL;
     timing_of(&t, c);
-    if (c->jwks_file) {
-        return file_keys(r, source_get(r, c, c->jwks_file, 1), &t, refresh, why);
-    }
-    url = auth0_jwt_jwks_uri(c, r->pool);
+    url = c->jwks_file ? c->jwks_file : auth0_jwt_jwks_uri(c, r->pool);
     if (url == NULL) {
         *why = "no key source: set Auth0Domain, Auth0JWKSURI or Auth0JWKSFile";
         return NULL;
     }
-    return url_keys(r, source_get(r, c, url, 0), c, &t, refresh, why);
+    if ((src = source_get(r, c, url, c->jwks_file != NULL)) == NULL) {
+        *why = auth0_jwt_too_many_sources;
+        return NULL;
+    }
+    return c->jwks_file ? file_keys(r, src, &t, refresh, why)
+                        : url_keys(r, src, c, &t, refresh, why);
 }
 
 /* ---- start-up ---------------------------------------------------------------- */

@@ -92,9 +92,10 @@ def test_administrator_decides_the_htaccess_key_hosts(httpd_factory, expect_log)
 def test_htaccess_key_sources_are_bounded(httpd_factory, expect_log):
     """Attack: every new key location named from .htaccess adds a key source (a
     key set in memory, a shared record, a file, fetches). Beyond
-    Auth0HtaccessKeySources per process, the .htaccess is refused, while those
-    already counted keep working."""
-    expect_log(r"\.htaccess files have named 2 key sources already")
+    Auth0HtaccessKeySources per process, requests under a new one are refused
+    (500), while those already made keep working."""
+    expect_log(r"\.htaccess files have named as many key sources as Auth0HtaccessKeySources "
+               r"allows \(2\): answering 500")
     files = {d: _ht("Auth0JWKSFile conf/%s.json" % d) for d in ALLOWED}
     srv = _serve(httpd_factory, _ht("Auth0JWKSFile conf/jwks.json"),
                  extra="Auth0HtaccessKeySources 2", dirs=files)
@@ -136,3 +137,23 @@ def test_htaccess_file_that_is_a_fifo_blocks_nothing(httpd_factory, line, expect
         assert srv.get("/ht/data.json", headers=T.bearer(T.pyjwt()), timeout=5).status == 500
     assert time.monotonic() - t0 < 5
     assert srv.get("/server-scope/", headers=T.bearer(T.pyjwt())).status != 500
+
+
+def test_htaccess_key_sources_are_counted_by_identity(httpd_factory, pki, signing_keys,
+                                                      expect_log):
+    """Attack (found in review): the bound counted key locations, while a source is
+    an identity (URL and timings): fifteen .htaccess files naming one allowed URL
+    with fifteen timeouts made fifteen sources (slots, records, saved files,
+    fetches) under a bound of one. Now the second identity is refused."""
+    expect_log(r"as many key sources as Auth0HtaccessKeySources allows \(1\)")
+    with JwksServer(pki, jwks_of(signing_keys["A"])) as host:
+        url = host.url(host="127.0.0.1")
+        dirs = {d: _ht("Auth0JWKSURI %s\nAuth0JWKSTimeout %d" % (url, i + 1), iss=host.issuer)
+                for i, d in enumerate(ALLOWED)}
+        srv = _serve(httpd_factory, _ht("Auth0JWKSFile conf/jwks.json"),
+                     extra="Auth0HtaccessKeySources 1\nAuth0HtaccessKeyHosts 127.0.0.1\n"
+                           "Auth0CACertificateFile %s" % pki.ca_file, dirs=dirs)
+        token = T.bearer(signing_keys["A"].mint(host.issuer, aud=T.AUDIENCE))
+        statuses = [srv.get("/%s/data.json" % d, headers=token).status for d in ALLOWED]
+        assert statuses == [200, 500, 500], statuses
+        assert host.count == 1, "one source fetched, the others were never made"
