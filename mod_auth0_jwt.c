@@ -435,7 +435,9 @@ static aj_reason_e verify_signature(request_rec *r, const auth0_jwt_dir_conf *c,
     }
     secrets = c->secrets ? c->secrets : no_secrets;
     if (*cacheable) {
-        aj_tcache_digest(digest, token, len);
+        *cacheable = aj_tcache_digest(digest, token, len);
+    }
+    if (*cacheable) {
         if (cache_hit(r, digest, algs, keys, secrets, &st->token)) {
             *cacheable = 0; /* already there */
             auth0_jwt_count_cache(1, aj_tcache_entries(token_cache));

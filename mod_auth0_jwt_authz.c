@@ -105,7 +105,7 @@ static const char *parse_claim(cmd_parms *cmd, const char *line, const void **pa
  * Common front of the checks: the verified payload, or the authz status to
  * return when there is none (no user yet: let authentication run and answer).
  */
-static const json_t *payload_or(request_rec *r, authz_status *status)
+static const json_t *payload_or(request_rec *r, const require_args *a, authz_status *status)
 {
     auth0_jwt_req *st = auth0_jwt_req_get(r);
 
@@ -113,7 +113,9 @@ static const json_t *payload_or(request_rec *r, authz_status *status)
         return st->token.payload;
     }
     if (st->state == AJ_STATE_PREFLIGHT) {
-        *status = AUTHZ_GRANTED; /* a CORS preflight carries no token by design */
+        /* A CORS preflight carries no token by design: a token requirement is
+         * met, and under <RequireNone> it must not count as matched either */
+        *status = a->negated ? AUTHZ_DENIED : AUTHZ_GRANTED;
         return NULL;
     }
     *status = r->user ? AUTHZ_DENIED : AUTHZ_DENIED_NO_USER;
@@ -146,7 +148,7 @@ static authz_status check_tokens(request_rec *r, const char *line, const void *p
 {
     const require_args *a = parsed;
     authz_status status = AUTHZ_DENIED;
-    const json_t *payload = payload_or(r, &status);
+    const json_t *payload = payload_or(r, a, &status);
 
     if (payload == NULL) {
         return status;
@@ -159,7 +161,7 @@ static authz_status check_claim(request_rec *r, const char *line, const void *pa
 {
     const require_args *a = parsed;
     authz_status status = AUTHZ_DENIED;
-    const json_t *payload = payload_or(r, &status);
+    const json_t *payload = payload_or(r, a, &status);
 
     if (payload == NULL) {
         return status;

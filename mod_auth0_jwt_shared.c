@@ -62,14 +62,18 @@ static const char *persist_dir;
 /* ---- identities --------------------------------------------------------- */
 
 /* 16 bytes naming a key source (its auth0_jwt_source_ident): the socache key,
- * the slot key, the file name. */
-static void source_id(unsigned char id[16], const char *ident)
+ * the slot key, the file name. 0 when OpenSSL failed: then the source shares
+ * nothing (no slot, no record, no file), never under a name it did not earn. */
+static int source_id(unsigned char id[16], const char *ident)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
 
-    EVP_Digest(ident, strlen(ident), md, &len, EVP_sha256(), NULL);
+    if (!EVP_Digest(ident, strlen(ident), md, &len, EVP_sha256(), NULL) || len < 16) {
+        return 0;
+    }
     memcpy(id, md, 16);
+    return 1;
 }
 
 static const char *hex16(apr_pool_t *p, const unsigned char id[16])
@@ -88,10 +92,9 @@ auth0_jwt_slot *auth0_jwt_shared_slot(const char *ident)
     unsigned char id[16];
     unsigned int start;
 
-    if (slots == NULL) {
+    if (slots == NULL || !source_id(id, ident)) {
         return NULL;
     }
-    source_id(id, ident);
     start = ((unsigned int)id[0] << 8 | id[1]) % SLOTS;
     for (unsigned int i = 0; i < SLOTS; i++) {
         auth0_jwt_slot *s = &slots[(start + i) % SLOTS];
@@ -138,10 +141,9 @@ auth0_jwt_rec *auth0_jwt_shared_get(server_rec *s, const char *ident, apr_pool_t
     apr_status_t rv;
     apr_time_t now;
 
-    if (cache == NULL || active == NULL) {
+    if (cache == NULL || active == NULL || !source_id(id, ident)) {
         return NULL;
     }
-    source_id(id, ident);
     buf = apr_palloc(p, len + 1);
     cache_lock();
     rv = cache_provider->retrieve(active, s, id, sizeof(id), buf, &len, p);
@@ -181,7 +183,9 @@ apr_status_t auth0_jwt_shared_put(server_rec *s, const char *ident, const char *
     if (blen) {
         memcpy(buf + sizeof(*rec), body, blen);
     }
-    source_id(id, ident);
+    if (!source_id(id, ident)) {
+        return APR_EGENERAL;
+    }
     cache_lock();
     rv = cache_provider->store(active, s, id, sizeof(id), expiry, buf,
                                (unsigned int)(sizeof(*rec) + blen), p);
@@ -201,10 +205,9 @@ static const char *persist_path(apr_pool_t *p, const char *ident)
 {
     unsigned char id[16];
 
-    if (persist_dir == NULL) {
+    if (persist_dir == NULL || !source_id(id, ident)) {
         return NULL;
     }
-    source_id(id, ident);
     return apr_pstrcat(p, persist_dir, "/", hex16(p, id), ".jwks", NULL);
 }
 

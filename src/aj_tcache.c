@@ -95,7 +95,7 @@ aj_tcache_t *aj_tcache_create(apr_pool_t *p, unsigned int capacity)
  * SHA-256 with the digest fetched once (aj_alg_md) and one context per thread,
  * kept for the thread's life: no lookup, lock or allocation per request.
  */
-void aj_tcache_digest(unsigned char digest[32], const char *token, apr_size_t len)
+int aj_tcache_digest(unsigned char digest[32], const char *token, apr_size_t len)
 {
     static __thread EVP_MD_CTX *ctx;
     const EVP_MD *sha256 = aj_alg_md(aj_alg_by_id(AJ_ALG_RS256));
@@ -104,10 +104,16 @@ void aj_tcache_digest(unsigned char digest[32], const char *token, apr_size_t le
     if (ctx == NULL) {
         ctx = EVP_MD_CTX_new();
     }
-    if (ctx == NULL || sha256 == NULL || !EVP_DigestInit_ex2(ctx, sha256, NULL) ||
-        !EVP_DigestUpdate(ctx, token, len) || !EVP_DigestFinal_ex(ctx, digest, &n)) {
-        EVP_Digest(token, len, digest, &n, EVP_sha256(), NULL); /* the slow way */
+    if (ctx && sha256 && EVP_DigestInit_ex2(ctx, sha256, NULL) &&
+        EVP_DigestUpdate(ctx, token, len) && EVP_DigestFinal_ex(ctx, digest, &n) && n == 32) {
+        return 1;
     }
+    /* the slow way; and if that fails too, no digest: never stale bytes as a key */
+    if (EVP_Digest(token, len, digest, &n, EVP_sha256(), NULL) && n == 32) {
+        return 1;
+    }
+    memset(digest, 0, 32);
+    return 0;
 }
 
 static shard_t *shard_of(aj_tcache_t *c, const unsigned char *digest)

@@ -37,8 +37,10 @@ typedef struct {
 /* A cache of at most capacity entries (NULL for 0). Memory and locks belong to p. */
 aj_tcache_t *aj_tcache_create(apr_pool_t *p, unsigned int capacity);
 
-/* SHA-256 of the token text: the only form in which a token is kept. */
-void aj_tcache_digest(unsigned char digest[32], const char *token, apr_size_t len);
+/* SHA-256 of the token text: the only form in which a token is kept. 1 on
+ * success; 0 when OpenSSL failed (digest zeroed: the caller must not use the
+ * cache for this token). */
+int aj_tcache_digest(unsigned char digest[32], const char *token, apr_size_t len);
 
 /*
  * Look a digest up. 1 on a hit that has not expired at now (hit filled, the

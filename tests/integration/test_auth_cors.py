@@ -32,6 +32,16 @@ SNIPPET = T.AUTH0 + T.QUICKSTART + """<Location /off/>
         Require ip 192.0.2.1
     </RequireAll>
 </Location>
+<Location /none/>
+    SetHandler auth0-demo
+    AuthType Auth0
+    <RequireAll>
+        Require valid-user
+        <RequireNone>
+            Require auth0-scope banned
+        </RequireNone>
+    </RequireAll>
+</Location>
 <Location /cors/>
     SetHandler auth0-demo
     AuthType Auth0
@@ -74,6 +84,8 @@ TABLE = [
     ("off-preflight", "OPTIONS", "/off/api/private", [ORIGIN, ACRM, ACRH], "401"),
     ("off-plain-options", "OPTIONS", "/off/api/private", [], "401"),
     ("public-options", "OPTIONS", "/api/public", [], 204),
+    # a token requirement under <RequireNone> is not "matched" by a preflight
+    ("preflight-require-none", "OPTIONS", "/none/api/private", [ORIGIN, ACRM], 204),
 ]
 
 
