@@ -121,18 +121,6 @@ static int strip_identity_headers(void *data, const char *key, const char *value
     return 1;
 }
 
-/*
- * Remove every X-Auth0-* request header of r, and every HTTP_X_AUTH0_*
- * variable already made from one: a subrequest starts with a copy of its
- * parent's environment, where mod_include has put the client's headers. Called
- * from header_parser (main
- * requests and internal redirects, before any other module reads them) and
- * again at the module's first look at each request in access_checker_ex and
- * check_authn, because httpd runs header_parser for main requests only: a
- * subrequest (SSI include virtual, mod_rewrite lookups) into an AuthType Auth0
- * scope from an open page would otherwise carry the client's headers. Always
- * before pass_identity sets the module's own.
- */
 /* HTTP_X_AUTH0_* in a subprocess environment, also under REDIRECT_ prefixes. */
 static int forged_env(void *data, const char *key, const char *value)
 {
@@ -145,6 +133,17 @@ static int forged_env(void *data, const char *key, const char *value)
     return 1;
 }
 
+/*
+ * Remove every X-Auth0-* request header of r, and every HTTP_X_AUTH0_*
+ * variable already made from one: a subrequest starts with a copy of its
+ * parent's environment, where mod_include has put the client's headers. Called
+ * from header_parser (main requests and internal redirects, before any other
+ * module reads them) and, for subrequests, at the module's first look in
+ * access_checker_ex or check_authn: httpd runs header_parser for main requests
+ * only, and a subrequest (SSI include virtual, mod_rewrite lookups) into an
+ * AuthType Auth0 scope from an open page would otherwise carry the client's
+ * headers. Always before pass_identity sets the module's own.
+ */
 static void strip_forged(request_rec *r)
 {
     apr_array_header_t *found = apr_array_make(r->pool, 2, sizeof(const char *));
@@ -547,7 +546,9 @@ static int access_checker_ex(request_rec *r)
     c = dir_conf(r);
     st = auth0_jwt_req_get(r);
     if (st->state == AJ_STATE_UNSEEN) {
-        strip_forged(r); /* a subrequest had no header_parser */
+        if (r->main) {
+            strip_forged(r); /* a subrequest had no header_parser */
+        }
         if (is_cors_preflight(r) && auth0_jwt_conf_int(c->cors_preflight, 1)) {
             /* No token is asked for: valid-user and auth0-* are met without one
              * (r->user is "" until fixups takes it away again); every other
@@ -593,7 +594,9 @@ static int check_authn(request_rec *r)
     }
     st = auth0_jwt_req_get(r);
     if (st->state == AJ_STATE_UNSEEN) { /* a subrequest, or a preflight with CORS off */
-        strip_forged(r);
+        if (r->main) {
+            strip_forged(r); /* a subrequest had no header_parser */
+        }
         verify_request(r, dir_conf(r), st);
     }
     switch (st->state) {
