@@ -13,7 +13,6 @@
 #include <apr_file_io.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
-#include <apr_thread_mutex.h>
 
 #include "aj_alg.h"
 #include "aj_fetch.h"

@@ -307,29 +307,18 @@ static int usable_get_peek(const source *src, apr_time_t now, const timing *t)
     return src->current && now <= src->fetched_at + t->ttl + t->max_stale;
 }
 
-/* usable_get, only while the set is of the shared generation (and this process is
- * not behind a set the shared cache could not hold). */
-static keyset *usable_get_same_gen(source *src, apr_time_t now, const timing *t)
+/*
+ * The current set with a reference taken, if not older than ttl + max_stale
+ * and, with same_gen, only while it is of the shared generation (a key may
+ * have been withdrawn since).
+ */
+static keyset *usable_get(source *src, apr_time_t now, const timing *t, int same_gen)
 {
     keyset *ks = NULL;
 
     apr_thread_rwlock_rdlock(registry_lock);
-    if (src->current && src->gen == slot_gen(src) &&
+    if (src->current && (!same_gen || src->gen == slot_gen(src)) &&
         now <= src->fetched_at + t->ttl + t->max_stale) {
-        ks = src->current;
-        apr_atomic_inc32(&ks->refs);
-    }
-    apr_thread_rwlock_unlock(registry_lock);
-    return ks;
-}
-
-/* The current set with a reference taken, if not older than ttl + max_stale. */
-static keyset *usable_get(source *src, apr_time_t now, const timing *t)
-{
-    keyset *ks = NULL;
-
-    apr_thread_rwlock_rdlock(registry_lock);
-    if (src->current && now <= src->fetched_at + t->ttl + t->max_stale) {
         ks = src->current;
         apr_atomic_inc32(&ks->refs);
     }
@@ -690,7 +679,7 @@ static const aj_jwks_t *url_keys(request_rec *r, source *src, const auth0_jwt_di
         /* Another thread is on it: keep serving what we have, unless the
          * shared generation moved on (a key may have been withdrawn) or a new
          * kid is wanted. */
-        if (!forced && (ks = usable_get_same_gen(src, now, t)) != NULL) {
+        if (!forced && (ks = usable_get(src, now, t, 1)) != NULL) {
             return hold(r, ks);
         }
         apr_thread_mutex_lock(src->busy);
@@ -700,7 +689,7 @@ static const aj_jwks_t *url_keys(request_rec *r, source *src, const auth0_jwt_di
         /* a refresh was forced within the cooldown (here, or by another process
          * as the record said last time): no new one, and no look at the record
          * for it either; the keys we hold answer */
-        if ((ks = usable_get_same_gen(src, now, t)) != NULL) {
+        if ((ks = usable_get(src, now, t, 1)) != NULL) {
             apr_thread_mutex_unlock(src->busy);
             return hold(r, ks);
         }
@@ -742,7 +731,7 @@ static const aj_jwks_t *url_keys(request_rec *r, source *src, const auth0_jwt_di
     if (src->current && apr_time_now() >= src->fetched_at + t->ttl) {
         set_marks(src, 0, apr_time_now() + t->cooldown); /* serve stale, look again later */
     }
-    ks = usable_get(src, apr_time_now(), t);
+    ks = usable_get(src, apr_time_now(), t, 0);
     if (ks == NULL) {
         *why = rec->failures ? apr_pstrdup(r->pool, rec->detail)
                              : (src->current ? "the keys are older than Auth0JWKSMaxStale"
@@ -815,7 +804,7 @@ static const aj_jwks_t *file_keys(request_rec *r, source *src, const timing *t, 
                 src->fetched_at = now; /* looked at now: fresh for another ttl */
             }
         }
-        ks = usable_get(src, now, t);
+        ks = usable_get(src, now, t, 0);
         apr_thread_mutex_unlock(src->busy);
     }
     if (ks == NULL) {

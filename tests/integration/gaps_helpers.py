@@ -45,12 +45,10 @@ def need_ipv6():
         pytest.skip(reason)
 
 
-def request_at(srv, family, addr, port, method, path, headers=(), timeout=10.0,
-               host_header=None):
-    """One HTTP/1.1 request on a fresh connection to (addr, port) (family AF_INET6
-    for [::1]); returns an ajtest.Response with .peer. The request is counted
-    for the harness's access-log barrier."""
-    del family  # the address says it
+def request_at(srv, addr, port, method, path, headers=(), timeout=10.0, host_header=None):
+    """One HTTP/1.1 request on a fresh connection to (addr, port) ("::1" for
+    IPv6); returns an ajtest.Response with .peer. The request is counted for the
+    harness's access-log barrier."""
     host = host_header or ("[%s]:%d" % (addr, port) if ":" in addr else "%s:%d" % (addr, port))
     srv._sent += 1  # pylint: disable=protected-access
     return ajtest.http_request(port, method, path, headers=[("Host", host)] + list(headers),

@@ -25,12 +25,7 @@ print()
 print(json.dumps(env))
 """
 
-SNIPPET = T.AUTH0 + """
-ScriptAlias /cgi/ ${AJ_SERVERROOT}/cgi-bin/
-<Directory ${AJ_SERVERROOT}/cgi-bin>
-    Options +ExecCGI
-    Require all granted
-</Directory>
+SNIPPET = T.AUTH0 + T.CGI_BIN + """
 <Location /cgi/>
     AuthType Auth0
     Require valid-user

@@ -46,23 +46,23 @@ def test_ipv6_listener_valid_token_200_no_token_401(httpd_factory, pki, signing_
         socket.create_connection(("::1", v6port), timeout=2).close()
 
         token = signing_keys["A"].mint(jwks.issuer, aud=AUD6, scope="read:messages")
-        r = request_at(srv, socket.AF_INET6, "::1", v6port, "GET", "/api/private",
+        r = request_at(srv, "::1", v6port, "GET", "/api/private",
                        headers=T.bearer(token))
         assert r.peer == "::1"
         assert r.status == 200, (r.status, r.headers.items(), r.body)
         assert r.body == PRIVATE and r.header("Content-Type") == "application/json"
 
-        r = request_at(srv, socket.AF_INET6, "::1", v6port, "GET", "/api/private-scoped",
+        r = request_at(srv, "::1", v6port, "GET", "/api/private-scoped",
                        headers=T.bearer(token))
         assert r.status == 200 and r.body == SCOPED, (r.status, r.body)
 
-        T.assert_no_token(request_at(srv, socket.AF_INET6, "::1", v6port, "GET",
+        T.assert_no_token(request_at(srv, "::1", v6port, "GET",
                                      "/api/private"))
         line = srv.wait_log(r"refused no_token")
         assert "::1" in line, line
 
         other = signing_keys["A"].mint(jwks.issuer, aud="https://someone-else/")
-        T.assert_invalid(request_at(srv, socket.AF_INET6, "::1", v6port, "GET",
+        T.assert_invalid(request_at(srv, "::1", v6port, "GET",
                                     "/api/private", headers=T.bearer(other)),
                          "The token audience is not accepted")
         assert "::1" in wait_refusal(srv, other, "aud_mismatch")

@@ -14,12 +14,7 @@ print(json.dumps({k: v for k, v in os.environ.items() if "AUTH0" in k.upper()
                   or k in ("REMOTE_USER", "AUTH_TYPE")}))
 """
 
-SNIPPET = T.AUTH0 + """
-ScriptAlias /cgi/ ${AJ_SERVERROOT}/cgi-bin/
-<Directory ${AJ_SERVERROOT}/cgi-bin>
-    Options +ExecCGI
-    Require all granted
-</Directory>
+SNIPPET = T.AUTH0 + T.CGI_BIN + """
 <Location /cgi/>
     AuthType Auth0
     Require valid-user

@@ -47,6 +47,15 @@ AUTH0 = ("Auth0Domain %s\nAuth0Audience %s\nAuth0JWKSFile %s\n"
 MINTERS = ("pyjwt", "cli")
 
 # The quickstart's three endpoints, protected as Auth0's quickstart protects them.
+# CGI scripts in the ServerRoot's cgi-bin/, under /cgi/.
+CGI_BIN = """
+ScriptAlias /cgi/ ${AJ_SERVERROOT}/cgi-bin/
+<Directory ${AJ_SERVERROOT}/cgi-bin>
+    Options +ExecCGI
+    Require all granted
+</Directory>
+"""
+
 QUICKSTART = """
 <Location /api/>
     SetHandler auth0-demo
