@@ -285,7 +285,6 @@ void auth0_jwt_htaccess_post_config(apr_pool_t *pconf)
     APR_ARRAY_PUSH(key_hosts, const char *) = "*.auth0.com";
 }
 
-
 /* ---- directive handlers --------------------------------------------------- */
 
 /* Whether url is one the fetcher takes: https, and a host a certificate can be

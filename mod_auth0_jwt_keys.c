@@ -762,8 +762,8 @@ static void file_load(server_rec *s, source *src)
     } else if (fi.size > AJ_FETCH_MAX_BODY) {
         why = "key file larger than 1 MiB";
     } else {
-        apr_status_t rv = auth0_jwt_read_file(&buf, &len, NULL, p, src->location,
-                                              AJ_FETCH_MAX_BODY, 0);
+        apr_status_t rv =
+            auth0_jwt_read_file(&buf, &len, NULL, p, src->location, AJ_FETCH_MAX_BODY, 0);
         if (rv != APR_SUCCESS) {
             why = rv == APR_EINVAL ? "the key file is not a regular file"
                                    : "cannot read the key file";

@@ -275,8 +275,8 @@ apr_status_t auth0_jwt_read_file(char **buf, apr_size_t *len, apr_time_t *mtime,
         return APR_FROM_OS_ERROR(EFBIG);
     }
     *buf = apr_palloc(p, (apr_size_t)st.st_size + 1);
-    while (got < (size_t)st.st_size &&
-           ((n = read(fd, *buf + got, (size_t)st.st_size - got)) > 0 || (n < 0 && errno == EINTR))) {
+    while (got < (size_t)st.st_size && ((n = read(fd, *buf + got, (size_t)st.st_size - got)) > 0 ||
+                                        (n < 0 && errno == EINTR))) {
         got += n > 0 ? (size_t)n : 0;
     }
     err = errno;
