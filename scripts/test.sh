@@ -42,6 +42,7 @@ passed=0
 failed=0
 skipped=0
 results=()
+failures=() # "suite: test id" for each failed test a log names
 logs=tests/logs
 t_start=$(date +%s)
 
@@ -50,6 +51,10 @@ finish() {
     echo
     echo "==== summary ($([ $full -eq 1 ] && echo full || echo quick) tier, ${secs} s) ===="
     printf '  %s\n' "${results[@]}"
+    if [ ${#failures[@]} -gt 0 ]; then
+        echo "failed tests:"
+        printf '  %s\n' "${failures[@]}"
+    fi
     echo "$passed passed, $failed failed, $skipped skipped"
     if [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
         exit 1
@@ -148,6 +153,10 @@ suite() {
     fi
     if [ "$f" -ne 0 ]; then
         tail -n 60 "$log"
+        # pytest's "FAILED id - msg", our scripts' "FAIL: name", Check's ":F:"
+        while IFS= read -r line; do
+            failures+=("$name: ${line:0:200}")
+        done < <(grep -E '^(FAILED|ERROR) |^FAIL[: ]|:[FE]:' "$log" | head -n 20)
     else
         tail -n 3 "$log"
     fi
