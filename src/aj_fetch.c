@@ -3,10 +3,18 @@
  *
  * The socket is non-blocking once connected; every wait is an apr_poll() for
  * the time left before the deadline, so a stalled peer or proxy can never hold
- * a fetch past opts->timeout (name resolution excepted: it is the system's).
+ * a fetch past opts->timeout. Name resolution is inside the deadline too: on
+ * glibc it runs through getaddrinfo_a() and is waited for with gai_suspend().
  */
 #include <arpa/inet.h>
 #include <string.h>
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include <apr_lib.h>
 #include <apr_network_io.h>
@@ -218,16 +226,191 @@ static int wait_io(fetch_t *f, int readable)
     return 0;
 }
 
-static int tcp_connect(fetch_t *f, const char *host, apr_port_t port)
+/*
+ * A name lookup on a thread of its own, so that the fetch can stop waiting at
+ * its deadline. (Not getaddrinfo_a(): glibc's lookup threads stay idle after a
+ * lookup, and a child forked then inherits a queue whose thread does not exist
+ * in it, so its first lookup never runs.) The record is malloc()ed and counted:
+ * the waiter and the thread each hold a reference, and whichever lets go last
+ * frees it, so a waiter that gave up leaves the thread nothing dangling.
+ */
+typedef struct lookup {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int refs, done, rc, err;
+    struct addrinfo *result;
+    char name[];
+} lookup_t;
+
+static void lookup_release(lookup_t *l)
+{
+    int last;
+
+    pthread_mutex_lock(&l->lock);
+    last = --l->refs == 0;
+    pthread_mutex_unlock(&l->lock);
+    if (last) {
+        if (l->result) {
+            freeaddrinfo(l->result);
+        }
+        pthread_cond_destroy(&l->cond);
+        pthread_mutex_destroy(&l->lock);
+        free(l);
+    }
+}
+
+static void *lookup_run(void *arg)
+{
+    lookup_t *l = arg;
+    struct addrinfo hints, *res = NULL;
+    int rc, err;
+
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC; /* no AI_ADDRCONFIG: it hides loopback-only families */
+    hints.ai_socktype = SOCK_STREAM;
+    rc = getaddrinfo(l->name, NULL, &hints, &res);
+    err = errno;
+    pthread_mutex_lock(&l->lock);
+    l->rc = rc;
+    l->err = err;
+    l->result = res;
+    l->done = 1;
+    pthread_cond_signal(&l->cond);
+    pthread_mutex_unlock(&l->lock);
+    lookup_release(l);
+    return NULL;
+}
+
+/* Start l's thread (detached, every signal blocked: they are the process's). */
+static int lookup_start(lookup_t *l)
+{
+    pthread_attr_t attr;
+    pthread_t tid;
+    sigset_t all, old;
+    int rc;
+
+    if (pthread_attr_init(&attr) != 0) {
+        return -1;
+    }
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    rc = pthread_create(&tid, &attr, lookup_run, l);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&attr);
+    return rc == 0 ? 0 : -1;
+}
+
+static lookup_t *lookup_make(const char *host)
+{
+    size_t len = strlen(host);
+    pthread_condattr_t ca;
+    lookup_t *l = calloc(1, sizeof(*l) + len + 1);
+
+    if (l == NULL) {
+        return NULL;
+    }
+    memcpy(l->name, host, len + 1);
+    l->refs = 2;
+    pthread_mutex_init(&l->lock, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&l->cond, &ca);
+    pthread_condattr_destroy(&ca);
+    return l;
+}
+
+/* The addresses of an answer as APR socket addresses, in the order given. */
+static apr_sockaddr_t *lookup_addresses(fetch_t *f, const struct addrinfo *ai, apr_port_t port)
+{
+    apr_sockaddr_t *first = NULL, **tail = &first, *one;
+    char num[NI_MAXHOST];
+
+    for (; ai; ai = ai->ai_next) {
+        if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+            getnameinfo(ai->ai_addr, ai->ai_addrlen, num, sizeof(num), NULL, 0, NI_NUMERICHOST) !=
+                0 ||
+            apr_sockaddr_info_get(&one, num, ai->ai_family == AF_INET ? APR_INET : APR_INET6, port,
+                                  0, f->pool) != APR_SUCCESS) {
+            continue;
+        }
+        *tail = one;
+        while (*tail) {
+            tail = &(*tail)->next;
+        }
+    }
+    return first;
+}
+
+/* Resolve host within the deadline. */
+static int resolve(fetch_t *f, const char *host, apr_port_t port, apr_sockaddr_t **sa)
+{
+    lookup_t *l = lookup_make(host);
+    struct timespec until;
+    apr_interval_time_t left = time_left(f);
+    int rc = 0, err;
+
+    if (l == NULL) {
+        return fail(f, AJ_FETCH_ERR_RESOLVE, "out of memory resolving the host");
+    }
+    if (left <= 0 || lookup_start(l) != 0) {
+        l->refs = 1; /* no thread holds it */
+        lookup_release(l);
+        return left <= 0 ? fail(f, AJ_FETCH_ERR_TIMEOUT, "deadline passed")
+                         : fail(f, AJ_FETCH_ERR_RESOLVE,
+                                apr_psprintf(f->pool, "cannot resolve %s: no thread", host));
+    }
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += (time_t)apr_time_sec(left);
+    until.tv_nsec += (long)apr_time_usec(left) * 1000;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&l->lock);
+    while (!l->done && rc != ETIMEDOUT) {
+        rc = pthread_cond_timedwait(&l->cond, &l->lock, &until);
+    }
+    if (!l->done) {
+        pthread_mutex_unlock(&l->lock);
+        lookup_release(l); /* the thread frees it when the lookup ends */
+        return fail(f, AJ_FETCH_ERR_TIMEOUT,
+                    apr_psprintf(f->pool, "deadline passed resolving %s", host));
+    }
+    rc = l->rc;
+    err = l->err;
+    pthread_mutex_unlock(&l->lock);
+    if (rc != 0) {
+        lookup_release(l);
+        return fail(f, AJ_FETCH_ERR_RESOLVE,
+                    apr_psprintf(f->pool, "cannot resolve %s: %s", host,
+                                 rc == EAI_SYSTEM ? strerror(err) : gai_strerror(rc)));
+    }
+    *sa = lookup_addresses(f, l->result, port);
+    lookup_release(l);
+    if (*sa == NULL) {
+        return fail(f, AJ_FETCH_ERR_RESOLVE,
+                    apr_psprintf(f->pool, "cannot resolve %s: no IPv4 or IPv6 address", host));
+    }
+    return 0;
+}
+
+static int tcp_connect(fetch_t *f, const char *host, int is_ip, apr_port_t port)
 {
     apr_sockaddr_t *sa;
     apr_status_t rv;
     apr_socket_t *s;
 
-    rv = apr_sockaddr_info_get(&sa, host, APR_UNSPEC, port, 0, f->pool);
-    if (rv != APR_SUCCESS) {
-        return fail(f, AJ_FETCH_ERR_RESOLVE,
-                    apr_psprintf(f->pool, "cannot resolve %s: %pm", host, &rv));
+    if (!is_ip) {
+        if (resolve(f, host, port, &sa) != 0) {
+            return -1;
+        }
+    } else { /* an address: nothing to look up, nothing to wait for */
+        rv = apr_sockaddr_info_get(&sa, host, APR_UNSPEC, port, 0, f->pool);
+        if (rv != APR_SUCCESS) {
+            return fail(f, AJ_FETCH_ERR_RESOLVE,
+                        apr_psprintf(f->pool, "cannot resolve %s: %pm", host, &rv));
+        }
     }
     for (; sa; sa = sa->next) {
         apr_interval_time_t left = time_left(f);
@@ -488,8 +671,9 @@ void aj_fetch(aj_fetch_result_t *res, apr_pool_t *p, const aj_fetch_opts_t *opts
                        target.path, host_header);
     hp = aj_http_parser_make(p, opts->max_body ? opts->max_body : AJ_FETCH_MAX_BODY);
     if ((opts->proxy
-             ? tcp_connect(&f, proxy.host, proxy.port) == 0 && proxy_connect(&f, &target) == 0
-             : tcp_connect(&f, target.host, target.port) == 0) &&
+             ? tcp_connect(&f, proxy.host, proxy.is_ip, proxy.port) == 0 &&
+                   proxy_connect(&f, &target) == 0
+             : tcp_connect(&f, target.host, target.is_ip, target.port) == 0) &&
         tls_start(&f, &target, opts->ca_file) == 0 && tls_send(&f, req, strlen(req)) == 0 &&
         tls_receive(&f, hp) == 0) {
         status = res->status = aj_http_status(hp);

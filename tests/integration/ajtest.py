@@ -415,11 +415,13 @@ class Httpd:
     allow_log   regexes of log lines this server may always write
     files       {relative path: text} written into the ServerRoot before start
     modules     more stock modules to load, by name (e.g. ["socache_redis"])
+    wrapper     argv put before httpd's; it must exec httpd (e.g. unshare -m ...)
     """
 
     def __init__(self, snippet="", name="httpd", mpm=None, module=None,
-                 extra_ports=0, allow_log=(), files=None, modules=()):
+                 extra_ports=0, allow_log=(), files=None, modules=(), wrapper=()):
         self.snippet = snippet
+        self.wrapper = list(wrapper)  # argv prefix that must exec httpd (same pid)
         self.name = re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:40]
         self.mpm = mpm or current_mpm()
         self.module = module or module_path()
@@ -576,7 +578,8 @@ class Httpd:
         stderr = open(self.stderr_log, "ab")
         try:
             self.proc = subprocess.Popen(
-                [httpd_binary(), "-d", self.root, "-f", self.conf_path, "-DFOREGROUND"],
+                self.wrapper + [httpd_binary(), "-d", self.root, "-f", self.conf_path,
+                                "-DFOREGROUND"],
                 stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr,
                 start_new_session=True, env=httpd_env())
         finally:

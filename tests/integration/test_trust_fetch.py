@@ -77,3 +77,73 @@ def test_close_delimited_body_needs_a_clean_tls_close(httpd_factory, pki, signin
         time.sleep(1.1)
         r = srv.get("/api/private", headers=bearer(signing_keys["A"].mint(host.issuer)))
         assert r.status == 200, r.text
+
+
+# ---- name resolution inside the deadline ------------------------------------------
+
+SILENT_NAME = "keys.ajtest.invalid"
+
+
+@pytest.fixture
+def silent_resolver(tmp_path):
+    """A resolv.conf whose only name server is a loopback UDP socket that never
+    answers, and the argv prefix that runs httpd in its own mount namespace with
+    that file over /etc/resolv.conf (root only: binding port 53 and unshare -m).
+    Without a bounded lookup, glibc waits `timeout:30` before giving up."""
+    import socket  # pylint: disable=import-outside-toplevel
+    import shutil  # pylint: disable=import-outside-toplevel
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("needs root and unshare(1): a name server on port 53 in a mount namespace")
+    sock = None
+    for last in range(77, 97):
+        addr = "127.0.0.%d" % last
+        try:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            sock.bind((addr, 53))
+            break
+        except OSError:
+            sock.close()
+            sock = None
+    assert sock is not None, "no free loopback address for a silent name server"
+    conf = tmp_path / "resolv.conf"
+    conf.write_text("nameserver %s\noptions timeout:30 attempts:1\n" % addr)
+    os.chmod(tmp_path, 0o755)
+    os.chmod(conf, 0o644)
+    wrapper = ["unshare", "-m", "sh", "-c",
+               'mount --bind "$0" /etc/resolv.conf && exec "$@"', str(conf)]
+    try:
+        yield wrapper
+    finally:
+        sock.close()
+
+
+def test_name_resolution_is_inside_the_fetch_deadline(httpd_factory, pki, signing_keys,
+                                                      expect_log, silent_resolver):
+    """Attack: the name server of one key host stops answering (or whoever can
+    make its lookups hang does). Name resolution used to sit outside
+    Auth0JWKSTimeout: the start-up fetch and every refresh of that source took
+    the resolver's own timeout (30 s here) while the deadline said 2 s. Now the
+    lookup counts against the deadline, and the other key source is untouched."""
+    import time  # pylint: disable=import-outside-toplevel
+    from jwks_server import CONFIG_WARNINGS, bearer, location  # pylint: disable=import-outside-toplevel
+    with JwksServer(pki, jwks_of(signing_keys["A"])) as good:
+        expect_log(r"cannot fetch the keys of https://%s:\d+/jwks.json at start-up "
+                   r"\(timeout: deadline passed resolving %s\)" % (SILENT_NAME, SILENT_NAME))
+        expect_log(r"cannot refresh the keys of https://%s.*deadline passed resolving"
+                   % SILENT_NAME)
+        expect_log(r"no signing keys available")
+        conf = (location("/silent/", pki.ca_file, uri="https://%s:%d/jwks.json"
+                         % (SILENT_NAME, good.port), issuer=good.issuer, timeout=2)
+                + location("/good/", pki.ca_file, domain=good.domain, timeout=2))
+        t0 = time.monotonic()
+        srv = httpd_factory(conf, allow_log=[CONFIG_WARNINGS], wrapper=silent_resolver)
+        started = time.monotonic() - t0
+        assert started < 8, "start-up waited %.1f s for a lookup of a 2 s deadline" % started
+        token = signing_keys["A"].mint(good.issuer)
+        assert srv.get("/good/api/private", headers=bearer(token)).status == 200
+        t0 = time.monotonic()
+        r = srv.get("/silent/api/private", headers=bearer(token))
+        waited = time.monotonic() - t0
+        assert r.status == 503, r.text
+        assert waited < 5, "a request waited %.1f s for a 2 s deadline" % waited
+        assert srv.get("/good/api/private", headers=bearer(token)).status == 200
