@@ -201,9 +201,11 @@ static apr_status_t memo_free(void *data)
 }
 
 /* key_list through the memo: parsed again only when (stamp, len) changed. */
-static json_t *key_list_memo(apr_pool_t *p, const char *ident, apr_time_t stamp, const char *body,
-                             apr_size_t len)
+static json_t *key_list_memo(request_rec *r, const auth0_jwt_source_info *info, apr_time_t stamp,
+                             const char *body, apr_size_t len)
 {
+    apr_pool_t *p = r->pool;
+    const char *ident = info->ident;
     memo_entry *e;
     json_t *keys = NULL;
 
@@ -217,6 +219,8 @@ static json_t *key_list_memo(apr_pool_t *p, const char *ident, apr_time_t stamp,
     }
     if (keys == NULL) {
         keys = key_list(p, body, len);
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "status page: parsed the key list of %s",
+                      info->location);
         if (e == NULL) {
             apr_pool_t *mp = apr_hash_pool_get(memo);
             e = apr_pcalloc(mp, sizeof(*e));
@@ -268,14 +272,14 @@ static json_t *source_report(request_rec *r, const auth0_jwt_source_info *info)
             APR_SUCCESS) {
             body = NULL;
         }
-        json_object_set_new(out, "keys", key_list_memo(r->pool, info->ident, mtime, body, len));
+        json_object_set_new(out, "keys", key_list_memo(r, info, mtime, body, len));
         json_object_set_new(out, "modified_at", iso_time(r->pool, mtime));
         return out;
     }
     rec = auth0_jwt_shared_get(r->server, info->ident, r->pool);
     slot = auth0_jwt_shared_slot(info->ident);
     json_object_set_new(out, "keys",
-                        key_list_memo(r->pool, info->ident, rec ? rec->fetched_at : 0,
+                        key_list_memo(r, info, rec ? rec->fetched_at : 0,
                                       rec ? (const char *)(rec + 1) : NULL,
                                       rec ? rec->body_len : 0));
     json_object_set_new(out, "fetched_at", iso_time(r->pool, rec ? rec->fetched_at : 0));
