@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include <apr_atomic.h>
 #include <apr_lib.h>
 #include <apr_network_io.h>
 #include <apr_poll.h>
@@ -242,6 +243,12 @@ typedef struct lookup {
     char name[];
 } lookup_t;
 
+/* Lookups whose thread is still running, waited for or not: a name server that
+ * never answers leaves one behind per attempt until glibc gives up on it (its
+ * own timeout); past this bound a fetch fails at once instead of adding one. */
+#define MAX_LOOKUPS 32
+static apr_uint32_t lookups_running;
+
 static void lookup_release(lookup_t *l)
 {
     int last;
@@ -278,6 +285,7 @@ static void *lookup_run(void *arg)
     pthread_cond_signal(&l->cond);
     pthread_mutex_unlock(&l->lock);
     lookup_release(l);
+    apr_atomic_dec32(&lookups_running);
     return NULL;
 }
 
@@ -289,7 +297,12 @@ static int lookup_start(lookup_t *l)
     sigset_t all, old;
     int rc;
 
+    if (apr_atomic_inc32(&lookups_running) >= MAX_LOOKUPS) {
+        apr_atomic_dec32(&lookups_running);
+        return -1;
+    }
     if (pthread_attr_init(&attr) != 0) {
+        apr_atomic_dec32(&lookups_running);
         return -1;
     }
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -298,7 +311,11 @@ static int lookup_start(lookup_t *l)
     rc = pthread_create(&tid, &attr, lookup_run, l);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     pthread_attr_destroy(&attr);
-    return rc == 0 ? 0 : -1;
+    if (rc != 0) {
+        apr_atomic_dec32(&lookups_running);
+        return -1;
+    }
+    return 0;
 }
 
 static lookup_t *lookup_make(const char *host)
@@ -358,7 +375,10 @@ static int resolve(fetch_t *f, const char *host, apr_port_t port, apr_sockaddr_t
         lookup_release(l);
         return left <= 0 ? fail(f, AJ_FETCH_ERR_TIMEOUT, "deadline passed")
                          : fail(f, AJ_FETCH_ERR_RESOLVE,
-                                apr_psprintf(f->pool, "cannot resolve %s: no thread", host));
+                                apr_psprintf(f->pool,
+                                             "cannot resolve %s: no lookup thread (%d earlier "
+                                             "lookups still running, or none could start)",
+                                             host, MAX_LOOKUPS));
     }
     clock_gettime(CLOCK_MONOTONIC, &until);
     until.tv_sec += (time_t)apr_time_sec(left);
@@ -381,10 +401,12 @@ static int resolve(fetch_t *f, const char *host, apr_port_t port, apr_sockaddr_t
     err = l->err;
     pthread_mutex_unlock(&l->lock);
     if (rc != 0) {
+        apr_status_t st = APR_FROM_OS_ERROR(err);
         lookup_release(l);
         return fail(f, AJ_FETCH_ERR_RESOLVE,
-                    apr_psprintf(f->pool, "cannot resolve %s: %s", host,
-                                 rc == EAI_SYSTEM ? strerror(err) : gai_strerror(rc)));
+                    rc == EAI_SYSTEM ? apr_psprintf(f->pool, "cannot resolve %s: %pm", host, &st)
+                                     : apr_psprintf(f->pool, "cannot resolve %s: %s", host,
+                                                    gai_strerror(rc)));
     }
     *sa = lookup_addresses(f, l->result, port);
     lookup_release(l);
