@@ -48,7 +48,10 @@ def demo():
         while time.time() < deadline:
             with open(out_path, errors="replace") as f:
                 text = f.read()
-            if "Configuration:" in text and port_open(port):
+            # the port opens before start-up is done: wait for httpd to say so,
+            # so that what start-up logs (the key source lines) is in the text
+            if "Configuration:" in text and "resuming normal operations" in text and \
+                    port_open(port):
                 break
             assert proc.poll() is None, "demo.sh exited early:\n" + text
             time.sleep(0.2)
