@@ -13,70 +13,35 @@
  */
 #include <string.h>
 
-#include <httpd.h>
-#include <http_config.h>
+#include "mod_auth0_jwt_private.h"
+
 #include <http_core.h>
-#include <http_log.h>
 #include <http_protocol.h>
 #include <http_request.h>
 #include <mod_auth.h>
-#include <util_filter.h>
+#include <mod_core.h>
 #include <apr_strings.h>
 #include <openssl/evp.h>
-
-#define AUTH0_JWT_MODULE_FILE
-#include <mod_core.h>
 
 #include "aj_b64.h"
 #include "aj_json.h"
 #include "aj_tcache.h"
-#include "mod_auth0_jwt.h"
-
-#define AUTH_TYPE           "Auth0"
-#define DEFAULT_REALM       "api"
-#define DEFAULT_SKEW        5
-#define RETRY_AFTER         "5"
-#define JSON_FILTER_NAME    "AUTH0_JWT_JSON_ERROR"
-#define DEFAULT_TOKEN_CACHE 10000
+#include "mod_auth0_jwt_authz.h"
+#include "mod_auth0_jwt_config.h"
+#include "mod_auth0_jwt_demo.h"
+#include "mod_auth0_jwt_keys.h"
+#include "mod_auth0_jwt_request.h"
+#include "mod_auth0_jwt_shared.h"
+#include "mod_auth0_jwt_status.h"
 
 static aj_tcache_t *token_cache; /* per process; NULL when off */
 static aj_jwks_t *no_secrets;    /* HS* keys come from Auth0SigningSecretFile only */
 
 /* ---- helpers --------------------------------------------------------------- */
 
-int auth0_jwt_send_json(request_rec *r, int status, const char *json)
-{
-    apr_size_t len = strlen(json);
-
-    r->status = status;
-    ap_set_content_type(r, "application/json");
-    ap_set_content_length(r, (apr_off_t)len);
-    if (!r->header_only) {
-        ap_rwrite(json, (int)len, r);
-    }
-    return OK;
-}
-
-static int auth0_on(request_rec *r)
-{
-    const char *type = ap_auth_type(r);
-    return type && strcasecmp(type, AUTH_TYPE) == 0;
-}
-
 static auth0_jwt_dir_conf *dir_conf(request_rec *r)
 {
     return ap_get_module_config(r->per_dir_config, &auth0_jwt_module);
-}
-
-auth0_jwt_req *auth0_jwt_req_get(request_rec *r)
-{
-    auth0_jwt_req *st = ap_get_module_config(r->request_config, &auth0_jwt_module);
-
-    if (st == NULL) {
-        st = apr_pcalloc(r->pool, sizeof(*st));
-        ap_set_module_config(r->request_config, &auth0_jwt_module, st);
-    }
-    return st;
 }
 
 /* First 12 hex digits of SHA-256(token): enough to correlate, useless to replay. */
@@ -165,7 +130,7 @@ static void strip_forged(request_rec *r)
 
 static int header_parser(request_rec *r)
 {
-    if (auth0_on(r)) {
+    if (auth0_jwt_on(r)) {
         strip_forged(r);
     }
     return DECLINED;
@@ -245,14 +210,14 @@ static const char *cookie_token(request_rec *r, const char *name, int *count)
 static aj_reason_e find_token(request_rec *r, const auth0_jwt_dir_conf *c, const char **token,
                               apr_size_t *len)
 {
-    int accept = c->accept ? c->accept : AJ_ACCEPT_HEADER, places = 0, n;
+    int accept = auth0_jwt_accept(c), places = 0, n;
     const char *t;
     apr_size_t l;
     aj_reason_e rv;
 
     *token = NULL;
     *len = 0;
-    if (accept & AJ_ACCEPT_HEADER) {
+    if (accept & AUTH0_JWT_ACCEPT_HEADER) {
         rv = aj_bearer_parse(&t, &l, apr_table_get(r->headers_in, "Authorization"));
         if (rv == AJ_R_HEADER_SYNTAX) {
             return rv;
@@ -263,7 +228,7 @@ static aj_reason_e find_token(request_rec *r, const auth0_jwt_dir_conf *c, const
             places++;
         }
     }
-    if ((accept & AJ_ACCEPT_QUERY) && (t = query_token(r, &n)) != NULL) {
+    if ((accept & AUTH0_JWT_ACCEPT_QUERY) && (t = query_token(r, &n)) != NULL) {
         if (n > 1) {
             return AJ_R_MULTIPLE_TOKENS;
         }
@@ -271,7 +236,7 @@ static aj_reason_e find_token(request_rec *r, const auth0_jwt_dir_conf *c, const
         *len = strlen(t);
         places++;
     }
-    if ((accept & AJ_ACCEPT_COOKIE) && (t = cookie_token(r, c->cookie_name, &n)) != NULL) {
+    if ((accept & AUTH0_JWT_ACCEPT_COOKIE) && (t = cookie_token(r, c->cookie_name, &n)) != NULL) {
         if (n > 1) {
             return AJ_R_MULTIPLE_TOKENS;
         }
@@ -334,10 +299,10 @@ static void pass_identity(request_rec *r, const auth0_jwt_dir_conf *c, aj_token_
         {"scope", "AUTH0_SCOPE", "X-Auth0-Scope"},
         {"permissions", "AUTH0_PERMISSIONS", "X-Auth0-Permissions"},
     };
-    int mode = auth0_jwt_conf_int(c->pass_claims, AJ_PASS_ENV);
+    int mode = auth0_jwt_pass_claims(c);
     const char *claims;
 
-    if (mode == AJ_PASS_NONE) {
+    if (mode == AUTH0_JWT_PASS_NONE) {
         return;
     }
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
@@ -345,19 +310,19 @@ static void pass_identity(request_rec *r, const auth0_jwt_dir_conf *c, aj_token_
         if (v == NULL) {
             continue;
         }
-        if (mode & AJ_PASS_ENV) {
+        if (mode & AUTH0_JWT_PASS_ENV) {
             apr_table_setn(r->subprocess_env, fields[i].env, v);
         }
-        if (mode & AJ_PASS_HEADERS) {
+        if (mode & AUTH0_JWT_PASS_HEADERS) {
             apr_table_setn(r->headers_in, fields[i].header, header_safe(r->pool, v));
         }
     }
     claims = tok->claims ? tok->claims : aj_json_compact(r->pool, tok->payload);
     tok->claims = claims; /* kept with the cache entry */
-    if (claims && (mode & AJ_PASS_ENV)) {
+    if (claims && (mode & AUTH0_JWT_PASS_ENV)) {
         apr_table_setn(r->subprocess_env, "AUTH0_CLAIMS", claims);
     }
-    if (claims && (mode & AJ_PASS_HEADERS)) {
+    if (claims && (mode & AUTH0_JWT_PASS_HEADERS)) {
         apr_table_setn(r->headers_in, "X-Auth0-Claims",
                        aj_b64url_encode(r->pool, (const unsigned char *)claims, strlen(claims)));
     }
@@ -419,11 +384,11 @@ static aj_reason_e verify_signature(request_rec *r, const auth0_jwt_dir_conf *c,
     const aj_jwks_t *secrets;
     aj_reason_e rv;
 
-    *cacheable = token_cache && auth0_jwt_conf_int(c->token_cache_size, DEFAULT_TOKEN_CACHE) > 0;
+    *cacheable = token_cache && auth0_jwt_token_cache_size(c) > 0;
     if (keys == NULL && why == auth0_jwt_too_many_sources) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "%s (%d): answering 500", why,
                       auth0_jwt_htaccess_sources_max());
-        st->state = AJ_STATE_MISCONFIGURED;
+        st->state = AUTH0_JWT_STATE_MISCONFIGURED;
         return AJ_R_NO_KEYS;
     }
     if (keys == NULL && c->secrets == NULL) {
@@ -461,7 +426,7 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
     const char *token, *user;
     apr_size_t len;
     aj_claims_policy_t policy;
-    unsigned int algs = c->algs ? c->algs : AJ_ALGS_DEFAULT;
+    unsigned int algs = auth0_jwt_algs(c);
     double now = (double)apr_time_now() / APR_USEC_PER_SEC;
     unsigned char digest[32];
     int cacheable = 0;
@@ -469,7 +434,7 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
 
     rv = find_token(r, c, &token, &len);
     if (rv != AJ_OK) {
-        st->state = rv == AJ_R_NO_TOKEN ? AJ_STATE_NO_TOKEN : AJ_STATE_INVALID;
+        st->state = rv == AJ_R_NO_TOKEN ? AUTH0_JWT_STATE_NO_TOKEN : AUTH0_JWT_STATE_INVALID;
         st->reason = rv;
         return;
     }
@@ -477,8 +442,8 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
     st->raw_len = len;
     rv = verify_signature(r, c, st, token, len, algs, digest, &cacheable);
     if (rv == AJ_R_NO_KEYS) {
-        if (st->state != AJ_STATE_MISCONFIGURED) { /* (too many .htaccess sources: 500) */
-            st->state = AJ_STATE_UNAVAILABLE;
+        if (st->state != AUTH0_JWT_STATE_MISCONFIGURED) { /* (too many .htaccess sources: 500) */
+            st->state = AUTH0_JWT_STATE_UNAVAILABLE;
         }
         st->reason = rv;
         return;
@@ -486,24 +451,24 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
     if (rv == AJ_OK) {
         policy.issuer = auth0_jwt_issuer(c, r->pool);
         policy.audiences = c->audiences;
-        policy.skew = auth0_jwt_conf_int(c->skew, DEFAULT_SKEW);
+        policy.skew = auth0_jwt_skew(c);
         rv = aj_claims_check(st->token.payload, &policy, now);
     }
     user = rv == AJ_OK ? claim_text(r->pool, json_object_get(st->token.payload,
-                                                             c->user_claim ? c->user_claim : "sub"))
+                                                             auth0_jwt_user_claim(c)))
                        : NULL;
     if (rv == AJ_OK && (user == NULL || *user == '\0')) {
         rv = AJ_R_USER_CLAIM;
     }
     if (rv != AJ_OK) {
-        st->state = AJ_STATE_INVALID;
+        st->state = AUTH0_JWT_STATE_INVALID;
         st->reason = rv;
         return; /* logged and counted by check_authn, or by fixups if let through */
     }
     auth0_jwt_count(AJ_OK);
-    st->state = AJ_STATE_VALID;
+    st->state = AUTH0_JWT_STATE_VALID;
     r->user = (char *)user;
-    r->ap_auth_type = (char *)AUTH_TYPE;
+    r->ap_auth_type = (char *)AUTH0_JWT_AUTH_TYPE;
     pass_identity(r, c, &st->token);
     if (cacheable) {
         aj_tcache_put(token_cache, digest, st->token.payload, st->token.claims,
@@ -514,58 +479,38 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
                   st->token.jws.kid ? st->token.jws.kid : "none", st->token.jws.alg->name);
 }
 
-/* What a scope with AuthType Auth0 cannot do without, or NULL when complete. */
-static const char *missing_setting(request_rec *r, const auth0_jwt_dir_conf *c)
-{
-    unsigned int algs = c->algs ? c->algs : AJ_ALGS_DEFAULT;
-
-    if (c->audiences == NULL) {
-        return "Auth0Audience";
-    }
-    if (auth0_jwt_issuer(c, r->pool) == NULL) {
-        return "Auth0Domain or Auth0Issuer";
-    }
-    if ((algs & ~AJ_ALGS_HMAC) && c->jwks_file == NULL && auth0_jwt_jwks_uri(c, r->pool) == NULL) {
-        return "Auth0Domain, Auth0JWKSURI or Auth0JWKSFile";
-    }
-    if ((algs & AJ_ALGS_HMAC) && !(algs & ~AJ_ALGS_HMAC) && c->secrets == NULL) {
-        return "Auth0SigningSecretFile (only HS* algorithms are allowed)";
-    }
-    return NULL;
-}
-
 static int access_checker_ex(request_rec *r)
 {
     auth0_jwt_dir_conf *c;
     auth0_jwt_req *st;
     const char *missing;
 
-    if (!auth0_on(r)) {
+    if (!auth0_jwt_on(r)) {
         return DECLINED;
     }
     c = dir_conf(r);
     st = auth0_jwt_req_get(r);
-    if (st->state == AJ_STATE_UNSEEN) {
+    if (st->state == AUTH0_JWT_STATE_UNSEEN) {
         if (r->main) {
             strip_forged(r); /* a subrequest had no header_parser */
         }
-        if (is_cors_preflight(r) && auth0_jwt_conf_int(c->cors_preflight, 1)) {
+        if (is_cors_preflight(r) && auth0_jwt_cors_preflight(c)) {
             /* No token is asked for: valid-user and auth0-* are met without one
              * (r->user is "" until fixups takes it away again); every other
              * Require line still applies. */
-            st->state = AJ_STATE_PREFLIGHT;
+            st->state = AUTH0_JWT_STATE_PREFLIGHT;
             r->user = "";
-            r->ap_auth_type = (char *)AUTH_TYPE;
+            r->ap_auth_type = (char *)AUTH0_JWT_AUTH_TYPE;
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "CORS preflight: no token needed");
-        } else if ((missing = missing_setting(r, c)) != NULL) {
-            st->state = AJ_STATE_MISCONFIGURED;
+        } else if ((missing = auth0_jwt_missing_setting(c, r->pool)) != NULL) {
+            st->state = AUTH0_JWT_STATE_MISCONFIGURED;
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                           "AuthType Auth0 for %s needs %s: answering 500", r->uri, missing);
         } else {
             verify_request(r, c, st);
         }
     }
-    if (st->state == AJ_STATE_MISCONFIGURED) {
+    if (st->state == AUTH0_JWT_STATE_MISCONFIGURED) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     return DECLINED; /* mod_authz_core decides, with r->user set if the token is good */
@@ -576,8 +521,8 @@ static int access_checker_ex(request_rec *r)
 /* The request is refused for its token: one log line, one count, the challenge. */
 static int refuse(request_rec *r, auth0_jwt_req *st)
 {
-    aj_reason_e why = st->state == AJ_STATE_NO_TOKEN ? AJ_R_NO_TOKEN : st->reason;
-    int status = st->state == AJ_STATE_UNAVAILABLE ? HTTP_SERVICE_UNAVAILABLE : HTTP_UNAUTHORIZED;
+    aj_reason_e why = st->state == AUTH0_JWT_STATE_NO_TOKEN ? AJ_R_NO_TOKEN : st->reason;
+    int status = st->state == AUTH0_JWT_STATE_UNAVAILABLE ? HTTP_SERVICE_UNAVAILABLE : HTTP_UNAUTHORIZED;
 
     log_refusal(r, why, st->raw, st->raw_len);
     auth0_jwt_count(why);
@@ -589,21 +534,21 @@ static int check_authn(request_rec *r)
 {
     auth0_jwt_req *st;
 
-    if (!auth0_on(r)) {
+    if (!auth0_jwt_on(r)) {
         return DECLINED;
     }
     st = auth0_jwt_req_get(r);
-    if (st->state == AJ_STATE_UNSEEN) { /* a subrequest, or a preflight with CORS off */
+    if (st->state == AUTH0_JWT_STATE_UNSEEN) { /* a subrequest, or a preflight with CORS off */
         if (r->main) {
             strip_forged(r); /* a subrequest had no header_parser */
         }
         verify_request(r, dir_conf(r), st);
     }
     switch (st->state) {
-    case AJ_STATE_VALID:
-    case AJ_STATE_PREFLIGHT:
+    case AUTH0_JWT_STATE_VALID:
+    case AUTH0_JWT_STATE_PREFLIGHT:
         return OK;
-    case AJ_STATE_MISCONFIGURED:
+    case AUTH0_JWT_STATE_MISCONFIGURED:
         return HTTP_INTERNAL_SERVER_ERROR;
     default:
         return refuse(r, st);
@@ -611,97 +556,6 @@ static int check_authn(request_rec *r)
 }
 
 /* ---- error answers (RFC 6750) -------------------------------------------- */
-
-static apr_status_t json_error_filter(ap_filter_t *f, apr_bucket_brigade *bb)
-{
-    ap_set_content_type(f->r, "application/json");
-    ap_remove_output_filter(f);
-    return ap_pass_brigade(f->next, bb);
-}
-
-/*
- * Why a valid token got a 403: the first unmet auth0-* requirement, unless an
- * auth0-* line under <RequireNone> matched (then that match denied), else the
- * generic access_denied (another Require line decided).
- */
-static aj_reason_e forbidden_reason(const auth0_jwt_req *st)
-{
-    return st->denial != AJ_OK && !st->granted ? st->denial : AJ_R_ACCESS_DENIED;
-}
-
-/*
- * The answer to r with status from the request's state: the JSON body, and
- * the WWW-Authenticate challenge (NULL for none). NULL when the state does not
- * explain the status (it is not ours to answer).
- */
-static const char *error_answer(request_rec *r, const auth0_jwt_req *st, int status,
-                                const char **challenge)
-{
-    const char *realm =
-        ap_escape_quotes(r->pool, ap_auth_name(r) ? ap_auth_name(r) : DEFAULT_REALM);
-    aj_reason_e why;
-    const char *scope = "";
-
-    *challenge = NULL;
-    if (status == HTTP_UNAUTHORIZED && st->state == AJ_STATE_NO_TOKEN) {
-        *challenge = apr_psprintf(r->pool, "Bearer realm=\"%s\"", realm);
-        return "{\"error\":\"missing_token\",\"error_description\":\"No bearer token\"}";
-    }
-    if (status == HTTP_UNAUTHORIZED && st->state == AJ_STATE_INVALID) {
-        why = st->reason;
-        *challenge = apr_psprintf(r->pool,
-                                  "Bearer realm=\"%s\", error=\"invalid_token\", "
-                                  "error_description=\"%s\"",
-                                  realm, aj_reason_description(why));
-        return apr_psprintf(r->pool, "{\"error\":\"invalid_token\",\"error_description\":\"%s\"}",
-                            aj_reason_description(why));
-    }
-    if (st->authorized) {
-        return NULL; /* a handler's error after authorization: not ours to answer */
-    }
-    if (status == HTTP_FORBIDDEN && st->state == AJ_STATE_VALID) {
-        why = forbidden_reason(st);
-        if (why == AJ_R_INSUFFICIENT_SCOPE || why == AJ_R_INSUFFICIENT_PERMISSION) {
-            scope = apr_psprintf(r->pool, ", scope=\"%s\"",
-                                 ap_escape_quotes(r->pool, st->required_scope));
-        }
-        *challenge = apr_psprintf(r->pool,
-                                  "Bearer realm=\"%s\", error=\"insufficient_scope\", "
-                                  "error_description=\"%s\"%s",
-                                  realm, aj_reason_description(why), scope);
-        return apr_psprintf(r->pool,
-                            "{\"error\":\"insufficient_scope\",\"error_description\":\"%s\"}",
-                            aj_reason_description(why));
-    }
-    if (status == HTTP_FORBIDDEN) { /* denied before any token mattered (Require ip ...) */
-        return "{\"error\":\"access_denied\",\"error_description\":\"Access is denied\"}";
-    }
-    if (status == HTTP_SERVICE_UNAVAILABLE && st->state == AJ_STATE_UNAVAILABLE) {
-        return "{\"error\":\"temporarily_unavailable\","
-               "\"error_description\":\"No signing keys are available yet\"}";
-    }
-    return NULL;
-}
-
-void auth0_jwt_challenge(request_rec *r, int status)
-{
-    auth0_jwt_req *st = auth0_jwt_req_get(r);
-    const char *challenge;
-
-    if (error_answer(r, st, status, &challenge) == NULL) {
-        return;
-    }
-    if (challenge) {
-        apr_table_setn(r->err_headers_out, "WWW-Authenticate", challenge);
-    } else {
-        apr_table_unset(r->err_headers_out, "WWW-Authenticate");
-    }
-    if (status == HTTP_SERVICE_UNAVAILABLE) {
-        apr_table_setn(r->err_headers_out, "Retry-After", RETRY_AFTER);
-    }
-    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
-    st->challenged = status;
-}
 
 /*
  * A request that passed authorization keeps no challenge a denying provider
@@ -711,16 +565,16 @@ void auth0_jwt_challenge(request_rec *r, int status)
  */
 static int fixups(request_rec *r)
 {
-    auth0_jwt_req *st = ap_get_module_config(r->request_config, &auth0_jwt_module);
+    auth0_jwt_req *st = auth0_jwt_req_find(r);
 
     if (st) {
         st->authorized = 1;
     }
-    if (st && st->state == AJ_STATE_INVALID && r->main == NULL) {
+    if (st && st->state == AUTH0_JWT_STATE_INVALID && r->main == NULL) {
         log_refusal(r, st->reason, st->raw, st->raw_len);
         auth0_jwt_count(st->reason);
     }
-    if (st && st->state == AJ_STATE_PREFLIGHT) {
+    if (st && st->state == AUTH0_JWT_STATE_PREFLIGHT) {
         /* The empty user only stood in for the waived token during authorization
          * (valid-user needs one); a preflight carries no identity to the handler. */
         r->user = NULL;
@@ -736,35 +590,31 @@ static int fixups(request_rec *r)
 
 static void insert_error_filter(request_rec *r)
 {
-    auth0_jwt_req *st = ap_get_module_config(r->request_config, &auth0_jwt_module);
+    auth0_jwt_req *st = auth0_jwt_req_find(r);
     const char *json, *challenge;
 
-    if (!auth0_on(r)) {
+    if (!auth0_jwt_on(r)) {
         return;
     }
     if (st == NULL) {
         st = auth0_jwt_req_get(r); /* denied before our hooks ran */
     }
-    json = error_answer(r, st, r->status, &challenge);
+    json = auth0_jwt_error_answer(r, st, r->status, &challenge);
     if (json == NULL) {
         return;
     }
-    if (r->status == HTTP_FORBIDDEN && st->state == AJ_STATE_VALID) {
-        auth0_jwt_count(forbidden_reason(st));
+    if (r->status == HTTP_FORBIDDEN && st->state == AUTH0_JWT_STATE_VALID) {
+        auth0_jwt_count(auth0_jwt_forbidden_reason(st));
     }
     auth0_jwt_challenge(r, r->status);
-    /* An ErrorDocument for this status is the administrator's choice: keep it. */
-    if (ap_response_code_string(r, ap_index_of_response(r->status)) == NULL) {
-        ap_custom_response(r, r->status, json);
-        ap_add_output_filter(JSON_FILTER_NAME, NULL, r, r->connection);
-    }
+    auth0_jwt_error_body(r, json);
 }
 
 /* ---- module record ---------------------------------------------------------- */
 
 static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
-    auth0_jwt_htaccess_pre_config();
+    auth0_jwt_config_pre_config();
     return auth0_jwt_shared_pre_config(pconf);
 }
 
@@ -785,7 +635,14 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
     auth0_jwt_shared_startup(s, ptemp, 1);
     auth0_jwt_keys_startup(pconf, ptemp, s);
     auth0_jwt_shared_startup(s, ptemp, 0);
-    auth0_jwt_htaccess_post_config(pconf);
+    auth0_jwt_config_post_config(pconf, s);
+    return OK;
+}
+
+/* Scopes that cannot work are reported where configtest shows them. */
+static int check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
+{
+    auth0_jwt_config_check(ptemp, s);
     return OK;
 }
 
@@ -794,7 +651,7 @@ static void child_init(apr_pool_t *p, server_rec *s)
     const auth0_jwt_dir_conf *c = ap_get_module_config(s->lookup_defaults, &auth0_jwt_module);
     /* One cache per process, sized by the server-wide Auth0TokenCacheSize. */
     unsigned int size =
-        (unsigned int)auth0_jwt_conf_int(c ? c->token_cache_size : AJ_UNSET, DEFAULT_TOKEN_CACHE);
+        (unsigned int)auth0_jwt_token_cache_size(c);
 
     auth0_jwt_shared_child_init(p, s);
     auth0_jwt_keys_child_init(p, s);
@@ -809,6 +666,7 @@ static void register_hooks(apr_pool_t *p)
                                                 "mod_socache_memcache.c", NULL};
 
     ap_hook_pre_config(pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(post_config, after_socache, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_header_parser(header_parser, NULL, NULL, APR_HOOK_FIRST);
@@ -817,16 +675,22 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_check_authn(check_authn, NULL, NULL, APR_HOOK_MIDDLE, AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_fixups(fixups, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_insert_error_filter(insert_error_filter, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_register_output_filter(JSON_FILTER_NAME, json_error_filter, NULL, AP_FTYPE_CONTENT_SET);
+    auth0_jwt_request_register();
     ap_hook_handler(auth0_jwt_demo_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(auth0_jwt_status_handler, NULL, NULL, APR_HOOK_MIDDLE);
     auth0_jwt_status_register();
     auth0_jwt_register_authz(p);
 }
 
-AP_DECLARE_MODULE(auth0_jwt) = {
-    STANDARD20_MODULE_STUFF,  auth0_jwt_create_dir_conf,
-    auth0_jwt_merge_dir_conf, auth0_jwt_create_srv_conf,
-    auth0_jwt_merge_srv_conf, auth0_jwt_cmds,
-    register_hooks,           AP_MODULE_FLAG_NONE,
+/* Declared with APLOG_USE_MODULE in mod_auth0_jwt_private.h, as every glue file
+ * sees it; this is what AP_DECLARE_MODULE(auth0_jwt) would expand to. */
+module AP_MODULE_DECLARE_DATA auth0_jwt_module = {
+    STANDARD20_MODULE_STUFF,
+    auth0_jwt_create_dir_conf, /* per-directory config: create */
+    auth0_jwt_merge_dir_conf,  /* per-directory config: merge */
+    auth0_jwt_create_srv_conf, /* per-server config: create */
+    auth0_jwt_merge_srv_conf,  /* per-server config: merge */
+    auth0_jwt_cmds,            /* the directives */
+    register_hooks,            /* hooks, filters, providers */
+    AP_MODULE_FLAG_NONE        /* flags */
 };

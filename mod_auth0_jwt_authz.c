@@ -9,9 +9,8 @@
  */
 #include <string.h>
 
-#include <httpd.h>
-#include <http_config.h>
-#include <http_log.h>
+#include "mod_auth0_jwt_private.h"
+
 #include <http_request.h>
 #include <ap_provider.h>
 #include <mod_auth.h>
@@ -19,7 +18,8 @@
 
 #include "aj_claims.h"
 #include "aj_require.h"
-#include "mod_auth0_jwt.h"
+#include "mod_auth0_jwt_authz.h"
+#include "mod_auth0_jwt_request.h"
 
 typedef struct {
     const char *claim;          /* the claim to look at */
@@ -109,10 +109,10 @@ static const json_t *payload_or(request_rec *r, const require_args *a, authz_sta
 {
     auth0_jwt_req *st = auth0_jwt_req_get(r);
 
-    if (st->state == AJ_STATE_VALID) {
+    if (st->state == AUTH0_JWT_STATE_VALID) {
         return st->token.payload;
     }
-    if (st->state == AJ_STATE_PREFLIGHT) {
+    if (st->state == AUTH0_JWT_STATE_PREFLIGHT) {
         /* A CORS preflight carries no token by design: a token requirement is
          * met, and under <RequireNone> it must not count as matched either */
         *status = a->negated ? AUTHZ_DENIED : AUTHZ_GRANTED;

@@ -6,9 +6,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include <httpd.h>
-#include <http_config.h>
-#include <http_log.h>
+#include "mod_auth0_jwt_private.h"
+
 #include <http_core.h>
 #include <apr_file_io.h>
 #include <apr_lib.h>
@@ -16,25 +15,36 @@
 
 #include "aj_alg.h"
 #include "aj_fetch.h"
-#include "mod_auth0_jwt.h"
+#include "mod_auth0_jwt_config.h"
+#include "mod_auth0_jwt_file.h"
 
-/* Seconds above or below these get a warning: honoured, but unwise in production. */
-#define WARN_SKEW_ABOVE     300
-#define WARN_TTL_BELOW      60
-#define WARN_COOLDOWN_BELOW 5
-#define WARN_TIMEOUT_ABOVE  30
+/* ---- defaults (docs/directives.md gives each with its directive) ------------ */
+
+#define DFLT_SKEW        5     /* Auth0ClockSkew */
+#define DFLT_TTL         600   /* Auth0JWKSCacheTTL */
+#define DFLT_COOLDOWN    30    /* Auth0JWKSRefreshCooldown */
+#define DFLT_MAX_STALE   86400 /* Auth0JWKSMaxStale */
+#define DFLT_TIMEOUT     5     /* Auth0JWKSTimeout */
+#define DFLT_TOKEN_CACHE 10000 /* Auth0TokenCacheSize */
+#define DFLT_USER_CLAIM  "sub" /* Auth0RemoteUserClaim */
+#define DFLT_ACCEPT      AUTH0_JWT_ACCEPT_HEADER /* Auth0AcceptToken */
+#define DFLT_PASS_CLAIMS AUTH0_JWT_PASS_ENV      /* Auth0PassClaims */
+#define DFLT_CORS        1                       /* Auth0CORSPreflight */
+#define DFLT_ALGS        AJ_ALGS_DEFAULT         /* Auth0Algorithms: RS256 */
+#define DFLT_HTACCESS_SOURCES 16                 /* Auth0HtaccessKeySources */
+#define HTACCESS_MAX_TIMEOUT     15 /* Auth0JWKSTimeout in an .htaccess, at most */
 
 void *auth0_jwt_create_dir_conf(apr_pool_t *p, char *dir)
 {
     auth0_jwt_dir_conf *c = apr_pcalloc(p, sizeof(*c));
 
-    c->skew = c->cache_ttl = c->refresh_cooldown = c->max_stale = c->timeout = AJ_UNSET;
-    c->token_cache_size = c->pass_claims = c->cors_preflight = c->auth_type_auth0 = AJ_UNSET;
+    c->skew = c->cache_ttl = c->refresh_cooldown = c->max_stale = c->timeout = AUTH0_JWT_UNSET;
+    c->token_cache_size = c->pass_claims = c->cors_preflight = c->auth_type_auth0 = AUTH0_JWT_UNSET;
     return c;
 }
 
 #define PICK_PTR(f) m->f = add->f ? add->f : base->f
-#define PICK_INT(f) m->f = add->f != AJ_UNSET ? add->f : base->f
+#define PICK_INT(f) m->f = add->f != AUTH0_JWT_UNSET ? add->f : base->f
 
 void *auth0_jwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 {
@@ -82,9 +92,64 @@ void *auth0_jwt_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     return m;
 }
 
-int auth0_jwt_conf_int(int value, int dflt)
+static int conf_int(int value, int dflt)
 {
-    return value == AJ_UNSET ? dflt : value;
+    return value == AUTH0_JWT_UNSET ? dflt : value;
+}
+
+unsigned int auth0_jwt_algs(const auth0_jwt_dir_conf *c)
+{
+    return c->algs ? c->algs : DFLT_ALGS;
+}
+
+int auth0_jwt_skew(const auth0_jwt_dir_conf *c)
+{
+    return conf_int(c->skew, DFLT_SKEW);
+}
+
+int auth0_jwt_cache_ttl(const auth0_jwt_dir_conf *c)
+{
+    return conf_int(c->cache_ttl, DFLT_TTL);
+}
+
+int auth0_jwt_refresh_cooldown(const auth0_jwt_dir_conf *c)
+{
+    return conf_int(c->refresh_cooldown, DFLT_COOLDOWN);
+}
+
+int auth0_jwt_max_stale(const auth0_jwt_dir_conf *c)
+{
+    return conf_int(c->max_stale, DFLT_MAX_STALE);
+}
+
+int auth0_jwt_timeout(const auth0_jwt_dir_conf *c)
+{
+    return conf_int(c->timeout, DFLT_TIMEOUT);
+}
+
+int auth0_jwt_token_cache_size(const auth0_jwt_dir_conf *c)
+{
+    return conf_int(c ? c->token_cache_size : AUTH0_JWT_UNSET, DFLT_TOKEN_CACHE);
+}
+
+int auth0_jwt_accept(const auth0_jwt_dir_conf *c)
+{
+    return c->accept ? c->accept : DFLT_ACCEPT;
+}
+
+const char *auth0_jwt_user_claim(const auth0_jwt_dir_conf *c)
+{
+    return c->user_claim ? c->user_claim : DFLT_USER_CLAIM;
+}
+
+int auth0_jwt_pass_claims(const auth0_jwt_dir_conf *c)
+{
+    return conf_int(c->pass_claims, DFLT_PASS_CLAIMS);
+}
+
+int auth0_jwt_cors_preflight(const auth0_jwt_dir_conf *c)
+{
+    return conf_int(c->cors_preflight, DFLT_CORS);
 }
 
 const char *auth0_jwt_issuer(const auth0_jwt_dir_conf *c, apr_pool_t *p)
@@ -101,6 +166,26 @@ const char *auth0_jwt_jwks_uri(const auth0_jwt_dir_conf *c, apr_pool_t *p)
         return c->jwks_uri;
     }
     return c->domain ? apr_pstrcat(p, "https://", c->domain, "/.well-known/jwks.json", NULL) : NULL;
+}
+
+/* What a scope with AuthType Auth0 cannot do without, or NULL when complete. */
+const char *auth0_jwt_missing_setting(const auth0_jwt_dir_conf *c, apr_pool_t *p)
+{
+    unsigned int algs = auth0_jwt_algs(c);
+
+    if (c->audiences == NULL) {
+        return "Auth0Audience";
+    }
+    if (auth0_jwt_issuer(c, p) == NULL) {
+        return "Auth0Domain or Auth0Issuer";
+    }
+    if ((algs & ~AJ_ALGS_HMAC) && c->jwks_file == NULL && auth0_jwt_jwks_uri(c, p) == NULL) {
+        return "Auth0Domain, Auth0JWKSURI or Auth0JWKSFile";
+    }
+    if ((algs & AJ_ALGS_HMAC) && !(algs & ~AJ_ALGS_HMAC) && c->secrets == NULL) {
+        return "Auth0SigningSecretFile (only HS* algorithms are allowed)";
+    }
+    return NULL;
 }
 
 /* ---- value checks ---------------------------------------------------------- */
@@ -142,15 +227,31 @@ static const char *seconds(cmd_parms *cmd, int *out, const char *arg, int min)
     return NULL;
 }
 
-static void warn_unwise(cmd_parms *cmd, int value, const char *why)
+/*
+ * Warnings found while the configuration is read wait here and are logged by
+ * check_config for the main server: while a <VirtualHost>'s directives are
+ * read, its log level is not set yet, and a warning logged for it is lost.
+ */
+static apr_array_header_t *pending; /* const char *, in pconf */
+
+static void warn_later(cmd_parms *cmd, const char *text)
 {
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_RUN_MPM) {
         return; /* .htaccess, read at every request: warned at start-up or never */
     }
-    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server, "%s %d: %s; honoured as set (%s:%d)",
-                 cmd->cmd->name, value, why,
-                 cmd->directive->filename ? cmd->directive->filename : "?",
-                 cmd->directive->line_num);
+    if (pending == NULL) {
+        pending = apr_array_make(cmd->pool, 4, sizeof(const char *));
+    }
+    APR_ARRAY_PUSH(pending, const char *) =
+        apr_psprintf(cmd->pool, "%s (%s:%d)", text,
+                     cmd->directive->filename ? cmd->directive->filename : "?",
+                     cmd->directive->line_num);
+}
+
+static void warn_unwise(cmd_parms *cmd, int value, const char *why)
+{
+    warn_later(cmd, apr_psprintf(cmd->temp_pool, "%s %d: %s; honoured as set", cmd->cmd->name,
+                                 value, why));
 }
 
 /* ---- what an .htaccess may ask of the server ------------------------------ */
@@ -161,13 +262,11 @@ static void warn_unwise(cmd_parms *cmd, int value, const char *why)
  * process and how long a fetch of theirs may hold it are the server's to decide
  * (docs/directives.md, "What an .htaccess may set").
  */
-#define HTACCESS_MAX_TIMEOUT     15
-#define DEFAULT_HTACCESS_SOURCES 16
 
 static apr_array_header_t *key_hosts; /* Auth0HtaccessKeyHosts, or the default */
 static int key_hosts_given;
 static apr_array_header_t *named_hosts; /* key hosts the server configuration names */
-static int htaccess_sources_max = DEFAULT_HTACCESS_SOURCES;
+static int htaccess_sources_max = DFLT_HTACCESS_SOURCES;
 
 /* An .htaccess file, not the server configuration, is being read. */
 static int in_htaccess(const cmd_parms *cmd)
@@ -267,14 +366,15 @@ static const char *set_htaccess_sources(cmd_parms *cmd, void *dc, const char *ar
     return NULL;
 }
 
-void auth0_jwt_htaccess_pre_config(void)
+void auth0_jwt_config_pre_config(void)
 {
     key_hosts = named_hosts = NULL;
     key_hosts_given = 0;
-    htaccess_sources_max = DEFAULT_HTACCESS_SOURCES;
+    htaccess_sources_max = DFLT_HTACCESS_SOURCES;
+    pending = NULL;
 }
 
-void auth0_jwt_htaccess_post_config(apr_pool_t *pconf)
+void auth0_jwt_config_post_config(apr_pool_t *pconf, server_rec *s)
 {
     if (key_hosts_given) {
         return;
@@ -283,6 +383,82 @@ void auth0_jwt_htaccess_post_config(apr_pool_t *pconf)
      * Auth0JWKSURI anywhere in it), then Auth0's own tenant domains */
     key_hosts = named_hosts ? named_hosts : apr_array_make(pconf, 1, sizeof(const char *));
     APR_ARRAY_PUSH(key_hosts, const char *) = "*.auth0.com";
+}
+
+/* ---- checks once the whole configuration is read -------------------------- */
+
+/* Whether someone sees this reading's messages: configtest, or the pass that
+ * starts the server (not httpd's first, dry-run reading). */
+static int reporting_pass(void)
+{
+    return ap_state_query(AP_SQ_RUN_MODE) == AP_SQ_RM_CONFIG_TEST ||
+           ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG;
+}
+
+/*
+ * The settings a section of kind ("Location" or "Directory") ends up with as
+ * far as the configuration alone tells: the server's defaults, then every
+ * earlier plain section of the same kind whose path is a prefix of this one,
+ * then this one. (A request may meet more: a <Directory> under a <Location>,
+ * an .htaccess; so what this finds missing is a warning, not an error.)
+ */
+static const auth0_jwt_dir_conf *section_conf(apr_pool_t *p, ap_conf_vector_t *defaults,
+                                              ap_conf_vector_t **sections, int i)
+{
+    const core_dir_config *me = ap_get_core_module_config(sections[i]);
+    auth0_jwt_dir_conf *c = ap_get_module_config(defaults, &auth0_jwt_module);
+
+    for (int j = 0; j <= i; j++) {
+        const core_dir_config *cd = ap_get_core_module_config(sections[j]);
+        auth0_jwt_dir_conf *sec = ap_get_module_config(sections[j], &auth0_jwt_module);
+        if (sec && (j == i || (cd->r == NULL && me->r == NULL && cd->d && me->d &&
+                               strncmp(cd->d, me->d, strlen(cd->d)) == 0))) {
+            c = auth0_jwt_merge_dir_conf(p, c, sec);
+        }
+    }
+    return c;
+}
+
+static void check_sections(apr_pool_t *p, server_rec *s, server_rec *vs, const char *kind,
+                           const apr_array_header_t *list)
+{
+    ap_conf_vector_t **sections = (ap_conf_vector_t **)list->elts;
+
+    for (int i = 0; i < list->nelts; i++) {
+        const core_dir_config *cd = ap_get_core_module_config(sections[i]);
+        const auth0_jwt_dir_conf *c = section_conf(p, vs->lookup_defaults, sections, i);
+        /* a regex section's requests meet sections this cannot know: not judged */
+        const char *missing = c && c->auth_type_auth0 == 1 && cd->r == NULL
+                                  ? auth0_jwt_missing_setting(c, p)
+                                  : NULL;
+        if (missing) {
+            const char *where =
+                vs->is_virtual ? apr_psprintf(p, "<VirtualHost> at %s:%d",
+                                              vs->defn_name ? vs->defn_name : "?",
+                                              vs->defn_line_number)
+                               : "main server";
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                         "<%s %s> (%s) has AuthType Auth0 but no %s: every request there will "
+                         "be answered 500, unless a section or .htaccess that also applies sets "
+                         "it",
+                         kind, cd->d ? cd->d : "?", where, missing);
+        }
+    }
+}
+
+void auth0_jwt_config_check(apr_pool_t *ptemp, server_rec *s)
+{
+    if (!reporting_pass()) {
+        return;
+    }
+    for (int i = 0; pending && i < pending->nelts; i++) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "%s", APR_ARRAY_IDX(pending, i, const char *));
+    }
+    for (server_rec *vs = s; vs; vs = vs->next) {
+        core_server_config *core = ap_get_core_module_config(vs->module_config);
+        check_sections(ptemp, s, vs, "Location", core->sec_url);
+        check_sections(ptemp, s, vs, "Directory", core->sec_dir);
+    }
 }
 
 /* ---- directive handlers --------------------------------------------------- */
@@ -399,14 +575,10 @@ static const char *set_jwks_file(cmd_parms *cmd, void *dc, const char *arg)
     if (set->keys->nelts == 0) {
         return apr_psprintf(cmd->pool, "Auth0JWKSFile: %s holds no usable key", path);
     }
-    /* once, at the real configuration pass (never for .htaccess, read per request) */
-    for (int i = 0;
-         !in_htaccess(cmd) && ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG &&
-         i < set->skipped->nelts;
-         i++) {
+    for (int i = 0; !in_htaccess(cmd) && i < set->skipped->nelts; i++) {
         const aj_jwk_skip_t *sk = &APR_ARRAY_IDX(set->skipped, i, aj_jwk_skip_t);
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server, "key %d (kid %s) of %s skipped: %s",
-                     sk->index, sk->kid ? sk->kid : "none", path, sk->why);
+        warn_later(cmd, apr_psprintf(cmd->temp_pool, "key %d (kid %s) of %s skipped: %s",
+                                     sk->index, sk->kid ? sk->kid : "none", path, sk->why));
     }
     if ((err = htaccess_source(cmd, dc, NULL)) != NULL) {
         return err;
@@ -467,45 +639,56 @@ static const char *set_secret_file(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
+/*
+ * The seconds-valued directives, each through its cmd->info: the field it sets,
+ * its least value, and the value past which it is honoured with a warning.
+ */
+typedef struct {
+    apr_size_t field;    /* APR_OFFSETOF(auth0_jwt_dir_conf, ...) */
+    int min;             /* least value accepted */
+    int warn_below;      /* warn under this (0: never) */
+    int warn_above;      /* warn over this (0: never) */
+    const char *why;     /* the warning's reason */
+    int decides_source;  /* part of a key source's identity */
+    int htaccess_max;    /* at most this in an .htaccess (0: no bound of its own) */
+} seconds_info;
+
+static const seconds_info skew_info = {APR_OFFSETOF(auth0_jwt_dir_conf, skew), 0, 0, 300,
+                                       "a clock skew this large accepts long-expired tokens", 0,
+                                       0};
+static const seconds_info ttl_info = {APR_OFFSETOF(auth0_jwt_dir_conf, cache_ttl), 1, 60, 0,
+                                      "keys this short-lived mean frequent fetches", 1, 0};
+static const seconds_info cooldown_info = {
+    APR_OFFSETOF(auth0_jwt_dir_conf, refresh_cooldown), 1, 5, 0,
+    "a short cooldown lets unknown-kid tokens drive fetches", 1, 0};
+static const seconds_info max_stale_info = {APR_OFFSETOF(auth0_jwt_dir_conf, max_stale), 1, 0, 0,
+                                            NULL, 1, 0};
+/* a fetch one .htaccess may stall holds a request of its own: bounded there */
+static const seconds_info timeout_info = {APR_OFFSETOF(auth0_jwt_dir_conf, timeout), 1, 0, 30,
+                                          "requests without keys may wait this long", 1,
+                                          HTACCESS_MAX_TIMEOUT};
+
 static const char *set_seconds(cmd_parms *cmd, void *dc, const char *arg)
 {
-    auth0_jwt_dir_conf *c = dc;
-    const char *name = cmd->cmd->name, *err;
-    int v;
+    const seconds_info *info = cmd->info;
+    const char *err;
+    int v = 0;
 
-    if (strcasecmp(name, "Auth0ClockSkew") == 0) {
-        if ((err = seconds(cmd, &v, arg, 0)) == NULL) {
-            c->skew = v;
-            if (v > WARN_SKEW_ABOVE) {
-                warn_unwise(cmd, v, "a clock skew this large accepts long-expired tokens");
-            }
-        }
-    } else if ((err = seconds(cmd, &v, arg, 1)) == NULL) {
-        htaccess_source(cmd, dc, NULL); /* the timings are part of a key source */
-        if (strcasecmp(name, "Auth0JWKSCacheTTL") == 0) {
-            c->cache_ttl = v;
-            if (v < WARN_TTL_BELOW) {
-                warn_unwise(cmd, v, "keys this short-lived mean frequent fetches");
-            }
-        } else if (strcasecmp(name, "Auth0JWKSRefreshCooldown") == 0) {
-            c->refresh_cooldown = v;
-            if (v < WARN_COOLDOWN_BELOW) {
-                warn_unwise(cmd, v, "a short cooldown lets unknown-kid tokens drive fetches");
-            }
-        } else if (strcasecmp(name, "Auth0JWKSMaxStale") == 0) {
-            c->max_stale = v;
-        } else if (in_htaccess(cmd) && v > HTACCESS_MAX_TIMEOUT) {
-            /* a fetch that one .htaccess may stall holds a request of its own */
-            err = apr_psprintf(cmd->pool, "Auth0JWKSTimeout in .htaccess takes at most %d seconds",
-                               HTACCESS_MAX_TIMEOUT);
-        } else {
-            c->timeout = v;
-            if (v > WARN_TIMEOUT_ABOVE) {
-                warn_unwise(cmd, v, "requests without keys may wait this long");
-            }
-        }
+    if ((err = seconds(cmd, &v, arg, info->min)) != NULL) {
+        return err;
     }
-    return err;
+    if (info->htaccess_max && in_htaccess(cmd) && v > info->htaccess_max) {
+        return apr_psprintf(cmd->pool, "%s in .htaccess takes at most %d seconds", cmd->cmd->name,
+                            info->htaccess_max);
+    }
+    if (info->decides_source) {
+        htaccess_source(cmd, dc, NULL);
+    }
+    *(int *)((char *)dc + info->field) = v;
+    if ((info->warn_below && v < info->warn_below) || (info->warn_above && v > info->warn_above)) {
+        warn_unwise(cmd, v, info->why);
+    }
+    return NULL;
 }
 
 static const char *set_ca_file(cmd_parms *cmd, void *dc, const char *arg)
@@ -577,12 +760,12 @@ static const char *set_accept(cmd_parms *cmd, void *dc, int argc, char *const ar
     c->cookie_name = NULL;
     for (int i = 0; i < argc; i++) {
         if (strcasecmp(argv[i], "header") == 0) {
-            accept |= AJ_ACCEPT_HEADER;
+            accept |= AUTH0_JWT_ACCEPT_HEADER;
         } else if (strcasecmp(argv[i], "query") == 0) {
-            accept |= AJ_ACCEPT_QUERY;
+            accept |= AUTH0_JWT_ACCEPT_QUERY;
         } else if (strncasecmp(argv[i], "cookie=", 7) == 0 && argv[i][7] != '\0' &&
                    strpbrk(argv[i] + 7, "=;, \t") == NULL) {
-            accept |= AJ_ACCEPT_COOKIE;
+            accept |= AUTH0_JWT_ACCEPT_COOKIE;
             c->cookie_name = argv[i] + 7;
         } else {
             return apr_psprintf(cmd->pool,
@@ -612,10 +795,10 @@ static const char *set_pass_claims(cmd_parms *cmd, void *dc, const char *arg)
     static const struct {
         const char *name;
         int value;
-    } modes[] = {{"none", AJ_PASS_NONE},
-                 {"env", AJ_PASS_ENV},
-                 {"headers", AJ_PASS_HEADERS},
-                 {"both", AJ_PASS_BOTH}};
+    } modes[] = {{"none", AUTH0_JWT_PASS_NONE},
+                 {"env", AUTH0_JWT_PASS_ENV},
+                 {"headers", AUTH0_JWT_PASS_HEADERS},
+                 {"both", AUTH0_JWT_PASS_BOTH}};
 
     for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
         if (strcasecmp(arg, modes[i].name) == 0) {
@@ -643,6 +826,8 @@ static const char *note_auth_type(cmd_parms *cmd, void *dc, const char *arg)
 }
 
 #define DIR_CMD(kind, name, fn, help) AP_INIT_##kind(name, fn, NULL, OR_AUTHCFG | RSRC_CONF, help)
+#define SECONDS_CMD(name, info, help)                                                          \
+    AP_INIT_TAKE1(name, set_seconds, (void *)&info, OR_AUTHCFG | RSRC_CONF, help)
 
 const command_rec auth0_jwt_cmds[] = {
     DIR_CMD(TAKE1, "Auth0Domain", set_domain, "Auth0 tenant domain, host[:port]"),
@@ -652,13 +837,11 @@ const command_rec auth0_jwt_cmds[] = {
     DIR_CMD(TAKE1, "Auth0JWKSFile", set_jwks_file, "local key set file instead of fetching"),
     DIR_CMD(TAKE_ARGV, "Auth0Algorithms", set_algorithms, "allowed signing algorithms"),
     DIR_CMD(TAKE1, "Auth0SigningSecretFile", set_secret_file, "shared secret for HS*"),
-    DIR_CMD(TAKE1, "Auth0ClockSkew", set_seconds, "leeway in seconds for exp, nbf, iat"),
-    DIR_CMD(TAKE1, "Auth0JWKSCacheTTL", set_seconds, "seconds fetched keys stay fresh"),
-    DIR_CMD(TAKE1, "Auth0JWKSRefreshCooldown", set_seconds,
-            "least seconds between forced refreshes"),
-    DIR_CMD(TAKE1, "Auth0JWKSMaxStale", set_seconds,
-            "seconds last-good keys serve during failures"),
-    DIR_CMD(TAKE1, "Auth0JWKSTimeout", set_seconds, "deadline in seconds for one key fetch"),
+    SECONDS_CMD("Auth0ClockSkew", skew_info, "leeway in seconds for exp, nbf, iat"),
+    SECONDS_CMD("Auth0JWKSCacheTTL", ttl_info, "seconds fetched keys stay fresh"),
+    SECONDS_CMD("Auth0JWKSRefreshCooldown", cooldown_info, "least seconds between forced refreshes"),
+    SECONDS_CMD("Auth0JWKSMaxStale", max_stale_info, "seconds last-good keys serve during failures"),
+    SECONDS_CMD("Auth0JWKSTimeout", timeout_info, "deadline in seconds for one key fetch"),
     /* trust settings of the fetch: the server's own configuration only, never .htaccess */
     AP_INIT_TAKE1("Auth0CACertificateFile", set_ca_file, NULL, RSRC_CONF | ACCESS_CONF,
                   "CA certificates for the key host (not in .htaccess)"),

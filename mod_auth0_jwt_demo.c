@@ -5,11 +5,13 @@
  */
 #include <string.h>
 
-#include <httpd.h>
+#include "mod_auth0_jwt_private.h"
+
 #include <http_protocol.h>
 #include <apr_strings.h>
 
-#include "mod_auth0_jwt.h"
+#include "mod_auth0_jwt_demo.h"
+#include "mod_auth0_jwt_request.h"
 
 #define DEMO_ALLOW "GET, HEAD, OPTIONS"
 

@@ -21,10 +21,9 @@
  */
 #include <string.h>
 
-#include <httpd.h>
-#include <http_config.h>
+#include "mod_auth0_jwt_private.h"
+
 #include <http_core.h>
-#include <http_log.h>
 #include <ap_listen.h>
 #include <apr_atomic.h>
 #include <apr_file_io.h>
@@ -36,13 +35,12 @@
 #include <apr_thread_rwlock.h>
 
 #include "aj_fetch.h"
-#include "mod_auth0_jwt.h"
+#include "mod_auth0_jwt_config.h"
+#include "mod_auth0_jwt_file.h"
+#include "mod_auth0_jwt_keys.h"
+#include "mod_auth0_jwt_shared.h"
 
-#define AJ_DEFAULT_TTL       600
-#define AJ_DEFAULT_COOLDOWN  30
-#define AJ_DEFAULT_MAX_STALE 86400
-#define AJ_DEFAULT_TIMEOUT   5
-#define WAIT_STEP            apr_time_from_msec(20)
+#define WAIT_STEP apr_time_from_msec(20)
 /* Requests that may wait at once for a refresh of their source in this process
  * while it has keys (for tokens whose kid is unknown): the rest answer at once
  * with the keys there are, so unknown-kid tokens can never hold every worker.
@@ -210,10 +208,10 @@ const char *auth0_jwt_source_ident(apr_pool_t *p, const auth0_jwt_dir_conf *c, c
     return apr_psprintf(p, "url %s\nca %s\nproxy %s\ntimeout %d\nttl %d\ncooldown %d\nstale %d",
                         location, c->ca_file ? c->ca_file : "(system store)",
                         c->proxy ? c->proxy : "(none)",
-                        auth0_jwt_conf_int(c->timeout, AJ_DEFAULT_TIMEOUT),
-                        auth0_jwt_conf_int(c->cache_ttl, AJ_DEFAULT_TTL),
-                        auth0_jwt_conf_int(c->refresh_cooldown, AJ_DEFAULT_COOLDOWN),
-                        auth0_jwt_conf_int(c->max_stale, AJ_DEFAULT_MAX_STALE));
+                        auth0_jwt_timeout(c),
+                        auth0_jwt_cache_ttl(c),
+                        auth0_jwt_refresh_cooldown(c),
+                        auth0_jwt_max_stale(c));
 }
 
 /*
@@ -247,7 +245,7 @@ static source *source_get(request_rec *r, const auth0_jwt_dir_conf *c, const cha
         src->location = apr_pstrdup(registry_pool, location);
         src->ca_file = c->ca_file ? apr_pstrdup(registry_pool, c->ca_file) : NULL;
         src->proxy = c->proxy ? apr_pstrdup(registry_pool, c->proxy) : NULL;
-        src->timeout = apr_time_from_sec(auth0_jwt_conf_int(c->timeout, AJ_DEFAULT_TIMEOUT));
+        src->timeout = apr_time_from_sec(auth0_jwt_timeout(c));
         src->is_file = is_file;
         src->slot = !is_file && have_shared ? auth0_jwt_shared_slot(src->ident) : NULL;
         apr_thread_mutex_create(&src->busy, APR_THREAD_MUTEX_DEFAULT, registry_pool);
@@ -824,10 +822,10 @@ void auth0_jwt_keys_child_init(apr_pool_t *pchild, server_rec *s)
 
 static void timing_of(timing *t, const auth0_jwt_dir_conf *c)
 {
-    t->ttl = apr_time_from_sec(auth0_jwt_conf_int(c->cache_ttl, AJ_DEFAULT_TTL));
-    t->cooldown = apr_time_from_sec(auth0_jwt_conf_int(c->refresh_cooldown, AJ_DEFAULT_COOLDOWN));
-    t->max_stale = apr_time_from_sec(auth0_jwt_conf_int(c->max_stale, AJ_DEFAULT_MAX_STALE));
-    t->timeout = apr_time_from_sec(auth0_jwt_conf_int(c->timeout, AJ_DEFAULT_TIMEOUT));
+    t->ttl = apr_time_from_sec(auth0_jwt_cache_ttl(c));
+    t->cooldown = apr_time_from_sec(auth0_jwt_refresh_cooldown(c));
+    t->max_stale = apr_time_from_sec(auth0_jwt_max_stale(c));
+    t->timeout = apr_time_from_sec(auth0_jwt_timeout(c));
 }
 
 const aj_jwks_t *auth0_jwt_keys(request_rec *r, const auth0_jwt_dir_conf *c, int refresh,
@@ -870,7 +868,7 @@ static void collect(apr_hash_t *idents, apr_pool_t *p, ap_conf_vector_t *default
         if (c == NULL || c->auth_type_auth0 != 1) {
             continue; /* only scopes with AuthType Auth0 need keys at start-up */
         }
-        if (c && c->algs && !(c->algs & ~AJ_ALGS_HMAC)) {
+        if (!(auth0_jwt_algs(c) & ~AJ_ALGS_HMAC)) {
             continue; /* HS* only: the shared secret is the key, nothing to fetch */
         }
         url = c == NULL ? NULL : c->jwks_file ? c->jwks_file : auth0_jwt_jwks_uri(c, p);
@@ -882,7 +880,7 @@ static void collect(apr_hash_t *idents, apr_pool_t *p, ap_conf_vector_t *default
             info->ca_file = c->ca_file ? apr_pstrdup(pconf, c->ca_file) : NULL;
             info->proxy = c->proxy ? apr_pstrdup(pconf, c->proxy) : NULL;
             info->is_file = c->jwks_file != NULL;
-            info->ttl = apr_time_from_sec(auth0_jwt_conf_int(c->cache_ttl, AJ_DEFAULT_TTL));
+            info->ttl = apr_time_from_sec(auth0_jwt_cache_ttl(c));
             apr_hash_set(idents, ident, APR_HASH_KEY_STRING, c);
         }
     }

@@ -26,10 +26,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <httpd.h>
-#include <http_config.h>
+#include "mod_auth0_jwt_private.h"
+
 #include <http_core.h>
-#include <http_log.h>
 #include <ap_provider.h>
 #include <ap_socache.h>
 #include <util_mutex.h>
@@ -41,7 +40,8 @@
 #include <openssl/evp.h>
 
 #include "aj_fetch.h"
-#include "mod_auth0_jwt.h"
+#include "mod_auth0_jwt_file.h"
+#include "mod_auth0_jwt_shared.h"
 
 #define MUTEX_TYPE  "auth0-jwt-cache"
 #define SLOTS       64
@@ -251,46 +251,6 @@ void auth0_jwt_persist_save(server_rec *s, const char *ident, const char *url, c
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
                      "cannot save the key set of %s to %s for restarts", url, path);
     }
-}
-
-apr_status_t auth0_jwt_read_file(char **buf, apr_size_t *len, apr_time_t *mtime, apr_pool_t *p,
-                                 const char *path, apr_size_t max, int nofollow)
-{
-    struct stat st;
-    ssize_t n;
-    size_t got = 0;
-    int fd, err;
-
-    *buf = NULL;
-    fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
-    if (fd < 0) {
-        return APR_FROM_OS_ERROR(errno);
-    }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return APR_EINVAL; /* a FIFO, a device, a directory: never waited on */
-    }
-    if ((apr_size_t)st.st_size > max) {
-        close(fd);
-        return APR_FROM_OS_ERROR(EFBIG);
-    }
-    *buf = apr_palloc(p, (apr_size_t)st.st_size + 1);
-    while (got < (size_t)st.st_size && ((n = read(fd, *buf + got, (size_t)st.st_size - got)) > 0 ||
-                                        (n < 0 && errno == EINTR))) {
-        got += n > 0 ? (size_t)n : 0;
-    }
-    err = errno;
-    close(fd);
-    if (got != (size_t)st.st_size) {
-        *buf = NULL;
-        return APR_FROM_OS_ERROR(err ? err : EIO);
-    }
-    (*buf)[got] = '\0';
-    *len = got;
-    if (mtime) {
-        *mtime = apr_time_from_sec(st.st_mtime);
-    }
-    return APR_SUCCESS;
 }
 
 char *auth0_jwt_persist_load(const char *ident, apr_size_t *len, apr_time_t *mtime, apr_pool_t *p)

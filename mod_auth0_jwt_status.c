@@ -13,9 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <httpd.h>
-#include <http_config.h>
-#include <http_log.h>
+#include "mod_auth0_jwt_private.h"
+
 #include <http_protocol.h>
 #include <ap_mpm.h>
 #include <mod_status.h>
@@ -28,7 +27,11 @@
 
 #include "aj_alg.h"
 #include "aj_json.h"
-#include "mod_auth0_jwt.h"
+#include "mod_auth0_jwt_file.h"
+#include "mod_auth0_jwt_keys.h"
+#include "mod_auth0_jwt_request.h"
+#include "mod_auth0_jwt_shared.h"
+#include "mod_auth0_jwt_status.h"
 
 #define USERDATA_KEY     "mod_auth0_jwt_counters"
 #define COUNTERS_MAGIC   0x41304a43u /* "A0JC" */

@@ -13,10 +13,13 @@ cd "$top"
 make -j2 >/dev/null
 
 apxs=$(command -v apxs || command -v apxs2)
+# the version, as configure.ac gives it (the Makefile carries it)
+version=$(sed -n 's/^PACKAGE_VERSION = //p' Makefile)
 out="$top/.asan"
 mkdir -p "$out/obj"
 cflags=(-std=gnu11 -O1 -g -fPIC -fno-omit-frame-pointer -fsanitize=address,undefined
     -fno-sanitize-recover=undefined -DLINUX -D_REENTRANT -D_GNU_SOURCE
+    -DAUTH0_JWT_VERSION="\"$version\""
     -I"$top/src" -I"$("$apxs" -q INCLUDEDIR)"
     $(apr-1-config --cppflags --includes) $(apu-1-config --includes)
     $(pkg-config --cflags openssl jansson))

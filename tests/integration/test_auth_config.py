@@ -193,8 +193,34 @@ def test_incomplete_scope_answers_500(httpd_factory, expect_log, case, directive
     to such a scope gets 500 and the log names the missing directive."""
     snippet = ("<Location /x/>\n    SetHandler auth0-demo\n    AuthType Auth0\n    %s\n"
                "    Require valid-user\n</Location>\n" % directives)
-    srv = httpd_factory(snippet, files=T.server_files())
+    startup = r"<Location /x/> \(main server\) has AuthType Auth0 but no " + re.escape(named)
+    srv = httpd_factory(snippet, files=T.server_files(), allow_log=[startup])
     expect_log(r"AuthType Auth0 for /x/api/private needs " + re.escape(named))
     for headers in ([], T.bearer(T.pyjwt())):
         r = srv.get("/x/api/private", headers=headers)
         assert r.status == 500
+    # said once at start-up, and by configtest, before any request meets it
+    assert sum(1 for line in srv.log_lines(since_test=False) if re.search(startup, line)) == 1
+    rc, out = srv.configtest()
+    assert rc == 0 and re.search(startup, out), out
+
+
+KEYS = "Auth0Issuer https://i.example/\n    Auth0JWKSFile ${AJ_SERVERROOT}/conf/jwks.json"
+
+
+def test_incomplete_scope_in_a_virtual_host_is_reported(httpd_factory):
+    """The start-up report covers <VirtualHost> sections too, and an audience set
+    on an enclosing <Location> counts: only the scope that lacks it is named."""
+    snippet = ("<VirtualHost 127.0.0.1:${AJ_PORT}>\n"
+               "  <Location /a/>\n    Auth0Audience https://api.example\n  </Location>\n"
+               "  <Location /a/x/>\n    AuthType Auth0\n    %s\n"
+               "    Require valid-user\n  </Location>\n"
+               "  <Location /b/>\n    AuthType Auth0\n    %s\n"
+               "    Require valid-user\n  </Location>\n"
+               "</VirtualHost>\n") % (KEYS, KEYS)
+    report = r"<Location /b/> \(<VirtualHost> at .*httpd.conf:\d+\) has AuthType Auth0 but no " \
+             r"Auth0Audience"
+    srv = httpd_factory(snippet, files=T.server_files(), allow_log=[report])
+    lines = srv.log_lines(since_test=False)
+    assert sum(1 for line in lines if re.search(report, line)) == 1, lines
+    assert not any("<Location /a/x/>" in line for line in lines), lines

@@ -20,11 +20,6 @@ Auth0Issuer %(iss)s
 Auth0Audience %(aud)s
 Auth0JWKSCacheTTL 1
 KeepAliveTimeout 30
-<Location /api/>
-    SetHandler auth0-demo
-    AuthType Auth0
-    Require valid-user
-</Location>
 <Location /a/>
     Auth0JWKSFile conf/a.json
 </Location>
