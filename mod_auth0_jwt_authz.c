@@ -1,6 +1,6 @@
 /*
  * mod_auth0_jwt_authz.c: the Require providers auth0-scope, auth0-permission
- * and auth0-claim (spec section 2). Each require line is split into words once,
+ * and auth0-claim (docs/directives.md, "Require providers"). Each require line is split into words once,
  * at configuration time; checking only looks words up in the verified payload.
  *
  * The token itself was verified before mod_authz_core asks (see the

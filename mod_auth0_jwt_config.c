@@ -1,5 +1,5 @@
 /*
- * mod_auth0_jwt_config.c: the directives of spec section 1. Every value is
+ * mod_auth0_jwt_config.c: the directives (docs/directives.md). Every value is
  * checked here, at configuration time, so a wrong one stops configtest with a
  * message that names the directive and what it accepts.
  */

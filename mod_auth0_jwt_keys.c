@@ -1,5 +1,5 @@
 /*
- * mod_auth0_jwt_keys.c: where a request's keys come from (spec section 6).
+ * mod_auth0_jwt_keys.c: where a request's keys come from (docs/keys.md).
  *
  * A key source is one place keys live: a JWKS URL (Auth0JWKSURI, or the one
  * Auth0Domain implies) with the trust settings that decide what it yields (CA

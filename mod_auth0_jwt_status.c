@@ -1,6 +1,6 @@
 /*
  * mod_auth0_jwt_status.c: counters shared by every child process, and the
- * `SetHandler auth0-jwt-status` page (spec section 9), in JSON or HTML.
+ * `SetHandler auth0-jwt-status` page (docs/status.md), in JSON or HTML.
  *
  * The counters live in one shared memory segment made by the parent and kept
  * across graceful restarts (it hangs off the process pool, which outlives

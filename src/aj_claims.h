@@ -1,5 +1,5 @@
 /*
- * aj_claims.h: registered-claim rules (spec section 5.7) and the matching
+ * aj_claims.h: registered-claim rules (docs/validation.md, "7. Claims") and the matching
  * helpers behind `Require auth0-scope`, `auth0-permission` and `auth0-claim`.
  *
  * These run on every request, cached token or not, so they only read the

@@ -1,5 +1,5 @@
 /*
- * aj_fetch.h: fetch one document over HTTPS, for the JWKS (spec section 6).
+ * aj_fetch.h: fetch one document over HTTPS, for the JWKS (docs/keys.md, "The fetch").
  *
  * APR sockets (IPv4 and IPv6) and OpenSSL: TLS 1.2 or newer, the peer chain
  * verified against a CA file or the system store, SNI, the host name (or IP

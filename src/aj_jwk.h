@@ -1,7 +1,7 @@
 /*
  * aj_jwk.h: JSON Web Keys (RFC 7517, RFC 7518 section 6, RFC 8037) turned into
  * OpenSSL keys once, when a key set arrives; and the choice of the key for a
- * token (spec section 5.4).
+ * token (docs/validation.md, "4. Key choice").
  *
  * A key set never fails because of one bad key: malformed or unsupported keys
  * are skipped and listed with the reason. Keys that parse but may not verify
@@ -84,7 +84,7 @@ aj_reason_e aj_key_fits(const aj_key_t *key, const aj_alg_t *alg);
 
 /*
  * Choose the key for a token with alg and kid (NULL when the header has none):
- * spec section 5.4. AJ_OK with *key set, or the reason there is none.
+ * docs/validation.md, "4. Key choice". AJ_OK with *key set, or the reason there is none.
  */
 aj_reason_e aj_jwks_select(const aj_key_t **key, const aj_jwks_t *set, const aj_alg_t *alg,
                            const char *kid);

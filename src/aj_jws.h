@@ -1,6 +1,6 @@
 /*
  * aj_jws.h: compact JWS (RFC 7515) parsing and signature verification, with the
- * header rules of spec sections 5.2-5.5.
+ * header rules of docs/validation.md, sections 2 to 5.
  *
  * Order of work, cheapest and least trusting first: size, segment count, strict
  * base64url of all three segments, header JSON and rules, then (by the caller)

@@ -1,5 +1,5 @@
 /*
- * aj_tcache.h: the verified-token cache of spec section 7.
+ * aj_tcache.h: the verified-token cache (docs/validation.md, "The verified-token cache").
  *
  * Per process, bounded, least-recently-used, keyed by the SHA-256 of the token
  * (never the token). An entry holds the parsed payload, the thumbprint of the

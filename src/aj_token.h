@@ -1,6 +1,6 @@
 /*
  * aj_token.h: the whole check of one access token, from the Authorization
- * header to the claims: spec section 5 in one place, for the module and the CLI.
+ * header to the claims: docs/validation.md in one place, for the module and the CLI.
  */
 #ifndef AJ_TOKEN_H
 #define AJ_TOKEN_H

@@ -1,4 +1,4 @@
-"""Claim rules (SPEC 5.7) at a fixed clock (--now) and leeway (--skew), with tokens
+"""Claim rules (docs/validation.md section 7) at a fixed clock (--now) and leeway (--skew), with tokens
 minted by PyJWT so the claims are exactly what each case says."""
 
 import pytest

@@ -1,4 +1,4 @@
-"""Directive values (spec section 1): every wrong value stops `httpd -t` with a
+"""Directive values (docs/directives.md): every wrong value stops `httpd -t` with a
 message naming the directive; right values (including the edge ones) pass."""
 
 import re

@@ -1,4 +1,4 @@
-"""Auth0CORSPreflight (spec section 1): a genuine CORS preflight (OPTIONS with
+"""Auth0CORSPreflight (docs/directives.md): a genuine CORS preflight (OPTIONS with
 Origin and Access-Control-Request-Method) passes without a token and the demo
 handler answers it; any other OPTIONS needs a token; Off turns the pass off."""
 

@@ -1,4 +1,4 @@
-"""Configuration from .htaccess under AllowOverride AuthConfig (spec section 1):
+"""Configuration from .htaccess under AllowOverride AuthConfig (docs/directives.md):
 AuthType Auth0, the Auth0* directives and Require lines in .htaccess, inner
 scopes overriding outer ones, and what happens when overrides are not allowed."""
 

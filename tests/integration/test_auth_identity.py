@@ -1,4 +1,4 @@
-"""What a valid token gives the request (spec section 4): REMOTE_USER, AUTH_TYPE
+"""What a valid token gives the request (docs/directives.md, "What a valid token gives the request"): REMOTE_USER, AUTH_TYPE
 and AUTH0_* for a CGI (mod_cgid); X-Auth0-* request headers for a proxied
 loopback backend (mod_proxy_http); and no client-forged X-Auth0-* header ever."""
 
@@ -340,7 +340,7 @@ def test_backend_header_values_single_line(srv):
 
 
 def test_unprotected_proxy_untouched(srv):
-    """Outside AuthType Auth0 the module does not touch X-Auth0-* (spec section 4
+    """Outside AuthType Auth0 the module does not touch X-Auth0-* (docs/directives.md
     scopes the removal to where the module is on)."""
     r = srv.get("/unprotected/", headers=[("X-Auth0-Sub", "passes")])
     assert _hdrs(r).get("x-auth0-sub") == ["passes"]

@@ -1,5 +1,5 @@
 """Auth0's API-authorization quickstart conformance table, on the quickstart layout
-(issue 4; SPEC sections 2, 3 and 8), with tokens minted both by PyJWT and by our
+(docs/directives.md: "Require providers", "Responses", "SetHandler auth0-demo"), with tokens minted both by PyJWT and by our
 own `auth0-jwt mint`."""
 
 import pytest
@@ -101,7 +101,7 @@ def test_scope_table(srv, expect_log, how, scope, path, status):
 
 
 def test_scope_as_array(srv, expect_log):
-    """An array of strings is accepted for `scope` too (spec section 2)."""
+    """An array of strings is accepted for `scope` too (docs/directives.md, "Require auth0-scope")."""
     expect_log(r"AH01630")
     good = T.pyjwt(extra={"scope": ["write:messages", "read:messages"]})
     assert srv.get("/api/private-scoped", headers=T.bearer(good)).body == SCOPED_BODY

@@ -1,4 +1,4 @@
-"""Require auth0-scope / auth0-permission / auth0-claim (spec section 2), alone and
+"""Require auth0-scope / auth0-permission / auth0-claim (docs/directives.md, "Require providers"), alone and
 combined by Apache's RequireAll / RequireAny / RequireNone, with Auth0 custom
 claims named by URLs, arrays, and non-string claim values."""
 
@@ -194,7 +194,7 @@ def test_no_token_is_401_everywhere(srv, prefix):
 
 
 # A valid token denied by a provider other than ours (RequireNone, Require user):
-# still a 403, and spec section 3 says every error answer is JSON.
+# still a 403, and docs/directives.md ("Responses") says every error answer is JSON.
 OTHER_DENIALS = [
     ("none-blocked-claim", "/none", dict(scope=R, extra={ROLES: ["blocked"]})),
     ("none-banned-scope", "/none", dict(scope="banned " + R)),

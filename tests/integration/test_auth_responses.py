@@ -1,4 +1,4 @@
-"""The RFC 6750 answers of spec section 3: every header and body, AuthName,
+"""The RFC 6750 answers (docs/directives.md, "Responses"): every header and body, AuthName,
 ErrorDocument, never echoing request data, and the 401 description of each kind
 of bad token (expired, wrong aud/iss, alg not allowed, tampered, unknown kid...)."""
 

@@ -1,4 +1,4 @@
-"""The demo content handler, `SetHandler auth0-demo` (SPEC section 8)."""
+"""The demo content handler, `SetHandler auth0-demo` (docs/directives.md, "SetHandler auth0-demo")."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""Keys fetched over HTTPS (SPEC section 6): the basics, the request the fetcher
+"""Keys fetched over HTTPS (docs/keys.md): the basics, the request the fetcher
 sends, IP-literal and IPv6 hosts, the last good keys on disk across restarts.
 
 Every server here loads mod_socache_shmcb (the default Auth0Cache) and fetches

@@ -1,4 +1,4 @@
-"""Concurrency (SPEC sections 6 and 11): one refresh at a time per server.
+"""Concurrency (docs/keys.md, "Sharing between processes"): one refresh at a time per server.
 
 prefork runs 4 children (StartServers/MinSpareServers 4), event and worker 2.
 Fetches are counted on the JWKS host. "First requests" start from a server

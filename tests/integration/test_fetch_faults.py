@@ -1,4 +1,4 @@
-"""Faults of the JWKS host (SPEC section 6), each asserted: what the client sees,
+"""Faults of the JWKS host (docs/keys.md), each asserted: what the client sees,
 and the reason the log names.
 
 Two servers cover every fault at once, one <Location> (and one JWKS URL) per

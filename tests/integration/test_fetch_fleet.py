@@ -1,4 +1,4 @@
-"""A fleet (SPEC section 11): two httpd instances with `Auth0Cache redis:...` (and
+"""A fleet (docs/keys.md, "Running a fleet"): two httpd instances with `Auth0Cache redis:...` (and
 `memcache:...`) share one JWKS record, so one fetch serves both, and they share
 the forced-refresh cooldown.
 

@@ -1,4 +1,4 @@
-"""Key rotation (SPEC section 6): a new kid works on its first request; a key
+"""Key rotation (docs/keys.md): a new kid works on its first request; a key
 removed from the JWKS stops validating after the refresh that removed it, in
 every process (prefork: 4 children, event/worker: 2), the very same token
 strings included (nothing cached lets them through).
@@ -90,7 +90,7 @@ def test_removed_key_refused_after_ttl_refresh(httpd_factory, jwks, pki, signing
     jwks.set_jwks(jwks_of(B, filler=FILLER))  # A is removed at the source
     time.sleep(2.2)              # the keys every process holds are past their TTL
     # The request that finds the keys stale starts the refresh and is answered
-    # with the keys it has (spec 6: requests keep their keys while a refresh runs).
+    # with the keys it has (docs/keys.md: requests keep their keys while a refresh runs).
     r = srv.get("/api/private", headers=bearer(token_a))
     assert r.status in (200, 401), r.text
     srv.wait_log(r"fetched %d key\(s\) from %s" % (1 + FILLER, re.escape(jwks.url())))

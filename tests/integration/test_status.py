@@ -1,4 +1,4 @@
-"""The auth0-jwt-status handler (spec section 9): counts summed over every child
+"""The auth0-jwt-status handler (docs/status.md): counts summed over every child
 process, the keys of each source (after a rotation too), JSON and HTML, and
 access only for clients the administrator allows."""
 

@@ -227,7 +227,7 @@ def bearer(token):
 
 
 # --------------------------------------------------------------------------
-# What the RFC 6750 answers of spec section 3 look like
+# What the RFC 6750 answers look like (docs/directives.md, "Responses")
 # --------------------------------------------------------------------------
 
 D_SCOPE = "The token lacks a required scope"

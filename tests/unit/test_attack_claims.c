@@ -1,5 +1,5 @@
 /*
- * test_attack_claims.c: the registered claims (spec 5.7) at a fixed clock:
+ * test_attack_claims.c: the registered claims (docs/validation.md section 7) at a fixed clock:
  * exp, nbf and iat with skew (boundaries included), the exact issuer, and the
  * audience as a string or an array of strings.
  */

@@ -1,5 +1,5 @@
 /*
- * test_attack_format.c: the compact serialization (spec 5.2, 5.3, 5.6): the
+ * test_attack_format.c: the compact serialization (docs/validation.md sections 2, 3, 6): the
  * number of segments, strict base64url in each segment, the 16 KiB bound,
  * and the header and payload JSON rules (objects only, no duplicate members,
  * bounded depth, valid UTF-8).

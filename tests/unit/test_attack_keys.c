@@ -1,5 +1,5 @@
 /*
- * test_attack_keys.c: which key of a JWKS may verify a token (spec 5.4): use,
+ * test_attack_keys.c: which key of a JWKS may verify a token (docs/validation.md, section 4): use,
  * key_ops, the JWK's own alg, kty and crv, key sizes, duplicate kids, and the
  * choice without a kid. Each case is a JWKS document (parsed as one fetched
  * from a tenant would be) and a token signed by a real key.

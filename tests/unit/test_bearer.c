@@ -1,4 +1,4 @@
-/* test_bearer.c: the token out of an Authorization header (spec 5.1, RFC 6750 2.1). */
+/* test_bearer.c: the token out of an Authorization header (docs/validation.md section 1, RFC 6750 2.1). */
 #include <string.h>
 
 #include "unit.h"

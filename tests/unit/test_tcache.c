@@ -1,5 +1,5 @@
 /*
- * test_tcache.c: the verified-token cache (spec section 7). It must never hand
+ * test_tcache.c: the verified-token cache (docs/validation.md). It must never hand
  * out a token after its exp, must stay within its size (least recently used
  * out first), must key on the digest only, and forget on request.
  */
