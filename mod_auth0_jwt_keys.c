@@ -39,6 +39,7 @@
 #include "mod_auth0_jwt_file.h"
 #include "mod_auth0_jwt_keys.h"
 #include "mod_auth0_jwt_shared.h"
+#include "mod_auth0_jwt_shared_layout.h"
 
 #define WAIT_STEP apr_time_from_msec(20)
 /* Requests that may wait at once for a refresh of their source in this process

@@ -59,8 +59,4 @@ typedef struct {
 
 const apr_array_header_t *auth0_jwt_configured_sources(void);
 
-/* The last error loading a file source in this process (NULL: none), for the
- * status page. */
-const char *auth0_jwt_file_source_error(const char *ident, apr_pool_t *p);
-
 #endif

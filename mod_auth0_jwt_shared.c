@@ -42,6 +42,7 @@
 #include "aj_fetch.h"
 #include "mod_auth0_jwt_file.h"
 #include "mod_auth0_jwt_shared.h"
+#include "mod_auth0_jwt_shared_layout.h"
 
 #define MUTEX_TYPE  "auth0-jwt-cache"
 #define SLOTS       64

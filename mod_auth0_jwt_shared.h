@@ -1,36 +1,17 @@
 /*
  * mod_auth0_jwt_shared.h: what every process of one server, and every server
  * of a fleet, shares about fetched key sets (mod_auth0_jwt_shared.c). The
- * layouts below are those of shared memory and of socache records: only the
- * files that read or write them include this header (keys, status).
+ * layouts of its shared memory and socache records are in
+ * mod_auth0_jwt_shared_layout.h, for the files that read or write them.
  */
 #ifndef MOD_AUTH0_JWT_SHARED_H
 #define MOD_AUTH0_JWT_SHARED_H
 
 #include <httpd.h>
 
-/* One per key source, in shared memory: every process of the server sees it. */
-typedef struct {
-    volatile apr_uint64_t lease;      /* apr_time_t until which a refresh runs; 0: none */
-    volatile apr_uint32_t used;       /* 0 free, 1 being claimed, 2 in use */
-    volatile apr_uint32_t generation; /* bumped whenever a new key set is stored */
-    volatile apr_uint32_t fetch_ok;
-    volatile apr_uint32_t fetch_failed;
-    volatile apr_uint32_t unshared; /* bumped when a fetched set could not be stored */
-    unsigned char id[16];
-} auth0_jwt_slot;
-
-/* The socache record of one key source; body_len bytes of JWKS follow it. */
-typedef struct {
-    apr_uint32_t magic;
-    apr_uint32_t body_len;
-    apr_time_t fetched_at;   /* when the body was fetched; 0: never */
-    apr_time_t last_attempt; /* last fetch attempt */
-    apr_time_t last_forced;  /* last refresh forced by an unknown kid */
-    apr_uint32_t failures;   /* fetches failed since the last success */
-    apr_uint32_t err;        /* aj_fetch_err_e of the last failure */
-    char detail[200];        /* its description */
-} auth0_jwt_rec;
+/* The record layouts (mod_auth0_jwt_shared_layout.h), for the files that use them. */
+typedef struct auth0_jwt_slot auth0_jwt_slot;
+typedef struct auth0_jwt_rec auth0_jwt_rec;
 
 int auth0_jwt_shared_pre_config(apr_pool_t *pconf);
 int auth0_jwt_shared_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,

@@ -31,6 +31,7 @@
 #include "mod_auth0_jwt_keys.h"
 #include "mod_auth0_jwt_request.h"
 #include "mod_auth0_jwt_shared.h"
+#include "mod_auth0_jwt_shared_layout.h"
 #include "mod_auth0_jwt_status.h"
 
 #define USERDATA_KEY     "mod_auth0_jwt_counters"
@@ -271,12 +272,26 @@ static json_t *source_report(request_rec *r, const auth0_jwt_source_info *info)
     char *body;
 
     if (info->is_file) {
-        if (auth0_jwt_read_file(&body, &len, &mtime, r->pool, info->location, 1 << 20, 0) !=
-            APR_SUCCESS) {
+        json_t *keys;
+        apr_status_t rv =
+            auth0_jwt_read_file(&body, &len, &mtime, r->pool, info->location, 1 << 20, 0);
+        const char *why = NULL;
+        if (rv != APR_SUCCESS) {
             body = NULL;
+            why = rv == APR_EINVAL ? "not a regular file"
+                  : rv == APR_FROM_OS_ERROR(EFBIG)
+                      ? "larger than 1 MiB"
+                      : apr_psprintf(r->pool, "cannot read it: %pm", &rv);
         }
-        json_object_set_new(out, "keys", key_list_memo(r, info, mtime, body, len));
+        /* what a process that loads it now would find; those that loaded it
+         * before keep the keys they have */
+        keys = key_list_memo(r, info, mtime, body, len);
+        if (body && json_array_size(keys) == 0 && aj_jwks_parse(r->pool, body, len, &why)) {
+            why = "no usable key";
+        }
+        json_object_set_new(out, "keys", keys);
         json_object_set_new(out, "modified_at", iso_time(r->pool, mtime));
+        json_object_set_new(out, "last_error", why ? json_string(why) : json_null());
         return out;
     }
     rec = auth0_jwt_shared_get(r->server, info->ident, r->pool);

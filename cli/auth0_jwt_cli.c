@@ -179,6 +179,10 @@ static int cmd_keygen(apr_pool_t *p, int argc, char **argv)
         fprintf(stderr, "%s keygen: cannot create %s: %s\n", prog, out, strerror(errno));
         return EXIT_USAGE;
     }
+    /* keys/ and keys name the same folder: one slash between it and the files */
+    for (size_t n = strlen(out); n > 1 && out[n - 1] == '/'; n--) {
+        out = apr_pstrndup(p, out, n - 1);
+    }
     pkey = aj_key_generate(p, alg, 0);
     key = pkey ? aj_key_from_pkey(p, pkey, NULL, NULL) : NULL;
     if (key == NULL) {

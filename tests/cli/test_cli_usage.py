@@ -29,6 +29,16 @@ def token(kdir):
     return res.out.strip()
 
 
+def test_keygen_prints_paths_with_one_slash(tmp_path):
+    """`--out keys/` names the same folder as `--out keys`: the printed paths
+    are ready to copy (keys/private.pem, not keys//private.pem)."""
+    res = run("keygen", "--out", str(tmp_path / "k") + "//")
+    assert res.rc == 0, res
+    assert "private key %s/k/private.pem\n" % tmp_path in res.out, res.out
+    assert "key set %s/k/jwks.json\n" % tmp_path in res.out, res.out
+    assert "//" not in res.out, res.out
+
+
 def jwk_of(kdir):
     with open(kdir / "jwks.json", encoding="utf-8") as f:
         return json.load(f)["keys"][0]

@@ -171,3 +171,25 @@ def test_server_status_section(httpd_factory, jwks, pki, signing_keys):
     assert "Auth0JWTRefused: 1" in auto
     page = srv.get("/server-status").text
     assert "mod_auth0_jwt" in page and "tokens accepted: 3" in page
+
+
+def test_file_source_shows_its_error(httpd_factory):
+    """A key file that cannot be read (removed after start-up, say) shows why on
+    the status page; processes that loaded it keep their keys, new ones answer
+    503 (docs/troubleshooting.md, "503: no signing keys")."""
+    import os  # pylint: disable=import-outside-toplevel
+    import tokens as T  # pylint: disable=import-outside-toplevel
+    snippet = ("Auth0Issuer %s\nAuth0Audience %s\n<Location /api/>\n    SetHandler auth0-demo\n"
+               "    AuthType Auth0\n    Auth0JWKSFile conf/jwks.json\n    Require valid-user\n"
+               "</Location>\n" % (T.ISSUER, T.AUDIENCE)) + STATUS
+    srv = httpd_factory(snippet, files=T.server_files())
+    src = status(srv).json()["key_sources"][0]
+    assert src["kind"] == "file" and src["last_error"] is None and src["keys"], src
+    os.unlink(srv.path("conf", "jwks.json"))
+    src = status(srv).json()["key_sources"][0]
+    assert src["last_error"] == "cannot read it: No such file or directory", src
+    assert src["keys"] == [], src
+    with open(srv.path("conf", "jwks.json"), "w") as f:
+        f.write('{"keys": []}')
+    src = status(srv).json()["key_sources"][0]
+    assert src["last_error"] == "no usable key", src
