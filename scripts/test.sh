@@ -3,6 +3,7 @@
 #
 #   scripts/test.sh          the quick tier, for after every change (a few minutes):
 #                            unit tests, CLI tests (with the Wycheproof vectors), the
+#                            docs and code-structure checks (tests/docs), the
 #                            integration suite under the event MPM, and a replay of
 #                            the fuzz corpora and reproducers (no new fuzzing)
 #   scripts/test.sh --full   everything (what .ci/run calls): the quick tier, then the
@@ -175,6 +176,7 @@ export CK_VERBOSITY=normal
 # ---- the quick tier ------------------------------------------------------------
 suite unit "" ./tests/unit/unit_tests
 suite cli "" tests/cli/run.sh
+suite docs "" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/docs
 suite integration-event "" env AJ_MPMS=event tests/integration/run.sh -q -p no:cacheprovider
 suite fuzz-replay "clang" bash scripts/fuzz.sh --replay
 
