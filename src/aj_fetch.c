@@ -231,7 +231,9 @@ static int wait_io(fetch_t *f, int readable)
  * A name lookup on a thread of its own, so that the fetch can stop waiting at
  * its deadline. (Not getaddrinfo_a(): glibc's lookup threads stay idle after a
  * lookup, and a child forked then inherits a queue whose thread does not exist
- * in it, so its first lookup never runs.) The record is malloc()ed and counted:
+ * in it, so its first lookup never runs. For the same reason a lookup that
+ * ends in time is joined, so no thread of ours is left to be copied by a fork.)
+ * The record is malloc()ed and counted:
  * the waiter and the thread each hold a reference, and whichever lets go last
  * frees it, so a waiter that gave up leaves the thread nothing dangling.
  */
@@ -289,11 +291,9 @@ static void *lookup_run(void *arg)
     return NULL;
 }
 
-/* Start l's thread (detached, every signal blocked: they are the process's). */
-static int lookup_start(lookup_t *l)
+/* Start l's thread (joinable, every signal blocked: they are the process's). */
+static int lookup_start(lookup_t *l, pthread_t *tid)
 {
-    pthread_attr_t attr;
-    pthread_t tid;
     sigset_t all, old;
     int rc;
 
@@ -301,16 +301,10 @@ static int lookup_start(lookup_t *l)
         apr_atomic_dec32(&lookups_running);
         return -1;
     }
-    if (pthread_attr_init(&attr) != 0) {
-        apr_atomic_dec32(&lookups_running);
-        return -1;
-    }
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    rc = pthread_create(&tid, &attr, lookup_run, l);
+    rc = pthread_create(tid, NULL, lookup_run, l);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    pthread_attr_destroy(&attr);
     if (rc != 0) {
         apr_atomic_dec32(&lookups_running);
         return -1;
@@ -363,6 +357,7 @@ static apr_sockaddr_t *lookup_addresses(fetch_t *f, const struct addrinfo *ai, a
 static int resolve(fetch_t *f, const char *host, apr_port_t port, apr_sockaddr_t **sa)
 {
     lookup_t *l = lookup_make(host);
+    pthread_t tid;
     struct timespec until;
     apr_interval_time_t left = time_left(f);
     int rc = 0, err;
@@ -370,7 +365,7 @@ static int resolve(fetch_t *f, const char *host, apr_port_t port, apr_sockaddr_t
     if (l == NULL) {
         return fail(f, AJ_FETCH_ERR_RESOLVE, "out of memory resolving the host");
     }
-    if (left <= 0 || lookup_start(l) != 0) {
+    if (left <= 0 || lookup_start(l, &tid) != 0) {
         l->refs = 1; /* no thread holds it */
         lookup_release(l);
         return left <= 0 ? fail(f, AJ_FETCH_ERR_TIMEOUT, "deadline passed")
@@ -393,6 +388,7 @@ static int resolve(fetch_t *f, const char *host, apr_port_t port, apr_sockaddr_t
     }
     if (!l->done) {
         pthread_mutex_unlock(&l->lock);
+        pthread_detach(tid);
         lookup_release(l); /* the thread frees it when the lookup ends */
         return fail(f, AJ_FETCH_ERR_TIMEOUT,
                     apr_psprintf(f->pool, "deadline passed resolving %s", host));
@@ -400,6 +396,10 @@ static int resolve(fetch_t *f, const char *host, apr_port_t port, apr_sockaddr_t
     rc = l->rc;
     err = l->err;
     pthread_mutex_unlock(&l->lock);
+    /* Wait for the thread to be gone, not only done: a process that forks next
+     * (the parent after its start-up fetches) must not copy a thread half-way
+     * through its exit, holding the allocator's or the C library's locks. */
+    pthread_join(tid, NULL);
     if (rc != 0) {
         apr_status_t st = APR_FROM_OS_ERROR(err);
         lookup_release(l);
