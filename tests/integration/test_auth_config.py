@@ -145,6 +145,25 @@ def test_unwise_value_warns_but_passes(configtest, conf, name):
     assert name in out, out
 
 
+@pytest.mark.parametrize("where", ["server", "location", "vhost", "vhost-location"])
+def test_unwise_value_warned_wherever_it_is_set(httpd_factory, where):
+    """An unwise value is warned about once at start-up, in the server's error
+    log, wherever it is set: inside a <VirtualHost> it used to be lost (its log
+    level is not set yet while its directives are read)."""
+    line = "Auth0JWKSRefreshCooldown 2"
+    conf = {"server": line,
+            "location": "<Location /x/>\n    %s\n</Location>" % line,
+            "vhost": "<VirtualHost 127.0.0.1:${AJ_PORT}>\n    %s\n</VirtualHost>" % line,
+            "vhost-location": "<VirtualHost 127.0.0.1:${AJ_PORT}>\n  <Location /x/>\n"
+                              "    %s\n  </Location>\n</VirtualHost>" % line}[where]
+    warning = r"Auth0JWKSRefreshCooldown 2: a short cooldown .* honoured as set \(.*httpd.conf:\d+\)"
+    srv = httpd_factory(conf + "\n", allow_log=[warning])
+    found = [l for l in srv.log_lines(since_test=False) if re.search(warning, l)]
+    assert len(found) == 1, found
+    rc, out = srv.configtest()
+    assert rc == 0 and re.search(warning, out), out
+
+
 def test_values_take_effect_per_location(httpd_factory):
     """Inner scopes override outer ones directive by directive: one server, the
     audience set at server level and replaced in one <Location>."""
