@@ -26,16 +26,20 @@ static aj_reason_e json_reason(aj_json_err_e e, int header)
     return map[e][header ? 1 : 0];
 }
 
-/* typ (RFC 7515 4.1.9, RFC 9068 2.1): JWT or at+jwt, any case, optional application/. */
-static int typ_ok(const char *typ)
+/* typ (RFC 7515 4.1.9, RFC 9068 2.1): JWT or at+jwt, any case, optional
+ * application/; or exactly the one a caller requires (dpop+jwt). */
+static int typ_ok(const char *typ, const char *required)
 {
     if (strncasecmp(typ, "application/", 12) == 0) {
         typ += 12;
     }
+    if (required) {
+        return strcasecmp(typ, required) == 0;
+    }
     return strcasecmp(typ, "JWT") == 0 || strcasecmp(typ, "at+jwt") == 0;
 }
 
-static aj_reason_e check_header(aj_jws_t *jws, unsigned int allowed)
+static aj_reason_e check_header(aj_jws_t *jws, unsigned int allowed, const char *required_typ)
 {
     const json_t *alg = json_object_get(jws->header, "alg");
     const json_t *typ = json_object_get(jws->header, "typ");
@@ -55,7 +59,8 @@ static aj_reason_e check_header(aj_jws_t *jws, unsigned int allowed)
     if (json_object_get(jws->header, "crit")) {
         return AJ_R_CRIT;
     }
-    if (typ && (!json_is_string(typ) || !typ_ok(json_string_value(typ)))) {
+    if ((required_typ && typ == NULL) ||
+        (typ && (!json_is_string(typ) || !typ_ok(json_string_value(typ), required_typ)))) {
         return AJ_R_TYP_INVALID;
     }
     if (kid && !json_is_string(kid)) {
@@ -68,6 +73,12 @@ static aj_reason_e check_header(aj_jws_t *jws, unsigned int allowed)
 
 aj_reason_e aj_jws_parse(aj_jws_t *jws, apr_pool_t *p, const char *token, apr_size_t len,
                          unsigned int allowed)
+{
+    return aj_jws_parse_typ(jws, p, token, len, allowed, NULL);
+}
+
+aj_reason_e aj_jws_parse_typ(aj_jws_t *jws, apr_pool_t *p, const char *token, apr_size_t len,
+                             unsigned int allowed, const char *required_typ)
 {
     const char *dot1, *dot2, *sig_b64;
     apr_size_t hlen, plen, slen;
@@ -105,7 +116,7 @@ aj_reason_e aj_jws_parse(aj_jws_t *jws, apr_pool_t *p, const char *token, apr_si
     jws->sig = sig;
     jws->signing_input = token;
     jws->signing_input_len = (apr_size_t)(dot2 - token);
-    return check_header(jws, allowed);
+    return check_header(jws, allowed, required_typ);
 }
 
 /*

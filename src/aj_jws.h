@@ -37,6 +37,11 @@ typedef struct {
 aj_reason_e aj_jws_parse(aj_jws_t *jws, apr_pool_t *p, const char *token, apr_size_t len,
                          unsigned int allowed);
 
+/* The same for another kind of JWS: its typ must be present and equal
+ * required_typ (any case, optional "application/"), e.g. "dpop+jwt". */
+aj_reason_e aj_jws_parse_typ(aj_jws_t *jws, apr_pool_t *p, const char *token, apr_size_t len,
+                             unsigned int allowed, const char *required_typ);
+
 /* Check the signature with key (which must fit jws->alg): AJ_OK or why not. */
 aj_reason_e aj_jws_verify(const aj_jws_t *jws, const aj_key_t *key);
 

@@ -106,6 +106,40 @@ static const aj_reason_t reasons[AJ_R__COUNT] = {
       "The token lacks a required claim value"),
     R(AJ_R_ACCESS_DENIED, "access_denied", "the Require rules deny this valid token",
       "The token does not allow this request"),
+    R(AJ_R_DPOP_MISSING, "dpop_missing", "a DPoP token came without a DPoP proof, or a bearer "
+      "token where Auth0DPoP Required asks for DPoP", "A DPoP proof is required"),
+    R(AJ_R_DPOP_MULTIPLE, "dpop_multiple", "the request carries more than one DPoP proof",
+      "Exactly one DPoP proof is allowed"),
+    R(AJ_R_DPOP_MALFORMED, "dpop_malformed",
+      "the DPoP proof is not a compact JWS with JSON header and payload",
+      "The DPoP proof is malformed"),
+    R(AJ_R_DPOP_TYP, "dpop_typ", "the DPoP proof typ is not dpop+jwt",
+      "The DPoP proof type is not accepted"),
+    R(AJ_R_DPOP_ALG, "dpop_alg", "the DPoP proof alg is missing, none or not in "
+      "Auth0DPoPAlgorithms", "The DPoP proof algorithm is not accepted"),
+    R(AJ_R_DPOP_JWK, "dpop_jwk", "the DPoP proof jwk is missing, not a public key, or does not "
+      "fit its alg", "The DPoP proof key is not accepted"),
+    R(AJ_R_DPOP_SIGNATURE, "dpop_signature", "the DPoP proof signature does not verify",
+      "The DPoP proof signature is invalid"),
+    R(AJ_R_DPOP_JTI, "dpop_jti", "the DPoP proof has no usable jti",
+      "The DPoP proof has no identifier"),
+    R(AJ_R_DPOP_HTM, "dpop_htm", "the DPoP proof htm is not the request method",
+      "The DPoP proof is for another method"),
+    R(AJ_R_DPOP_HTU, "dpop_htu", "the DPoP proof htu is not the request URI",
+      "The DPoP proof is for another URI"),
+    R(AJ_R_DPOP_IAT, "dpop_iat", "the DPoP proof iat is missing or outside "
+      "Auth0DPoPProofLifetime", "The DPoP proof is too old or too new"),
+    R(AJ_R_DPOP_ATH, "dpop_ath", "the DPoP proof ath is not the hash of the access token",
+      "The DPoP proof is for another token"),
+    R(AJ_R_DPOP_REPLAY, "dpop_replay", "the DPoP proof jti was seen before",
+      "The DPoP proof was already used"),
+    R(AJ_R_DPOP_BINDING, "dpop_binding", "the token cnf.jkt is missing or is not the "
+      "thumbprint of the DPoP proof key", "The token is not bound to the DPoP proof key"),
+    R(AJ_R_DPOP_DOWNGRADE, "dpop_downgrade", "a DPoP-bound token (cnf.jkt) was sent as a bearer "
+      "token", "A DPoP-bound token must be sent with a DPoP proof"),
+    R(AJ_R_CERT_BINDING, "cert_binding", "the token cnf x5t#S256 is not the thumbprint of the TLS "
+      "client certificate (or there is none)",
+      "The token is not bound to the client certificate"),
 };
 
 static const aj_reason_t unknown = {AJ_R__COUNT, "unknown", "unknown reason",

@@ -69,6 +69,23 @@ typedef enum {
     AJ_R_INSUFFICIENT_PERMISSION,
     AJ_R_CLAIM_MISMATCH,
     AJ_R_ACCESS_DENIED,
+    /* sender-constrained tokens: the DPoP proof (RFC 9449), the certificate (RFC 8705) */
+    AJ_R_DPOP_MISSING,
+    AJ_R_DPOP_MULTIPLE,
+    AJ_R_DPOP_MALFORMED,
+    AJ_R_DPOP_TYP,
+    AJ_R_DPOP_ALG,
+    AJ_R_DPOP_JWK,
+    AJ_R_DPOP_SIGNATURE,
+    AJ_R_DPOP_JTI,
+    AJ_R_DPOP_HTM,
+    AJ_R_DPOP_HTU,
+    AJ_R_DPOP_IAT,
+    AJ_R_DPOP_ATH,
+    AJ_R_DPOP_REPLAY,
+    AJ_R_DPOP_BINDING,
+    AJ_R_DPOP_DOWNGRADE,
+    AJ_R_CERT_BINDING,
     AJ_R__COUNT
 } aj_reason_e;
 

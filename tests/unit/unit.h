@@ -115,5 +115,6 @@ Suite *suite_match(void);
 Suite *suite_reason(void);
 Suite *suite_tcache(void);
 Suite *suite_http(void);
+Suite *suite_dpop(void);
 
 #endif
