@@ -24,21 +24,19 @@
 #include "aj_jwk.h"
 #include "aj_sign.h"
 #include "aj_token.h"
+#include "cli.h"
 
-#define EXIT_INVALID 1
-#define EXIT_USAGE   2
-#define MAX_TTL      3153600000L /* 100 years */
+#define MAX_TTL 3153600000L /* 100 years */
 
-static const char *prog = "auth0-jwt";
+const char *prog = "auth0-jwt";
 
-static int usage_error(const char *cmd, const char *msg)
+int usage_error(const char *cmd, const char *msg)
 {
     fprintf(stderr, "%s %s: %s (try '%s %s --help')\n", prog, cmd, msg, prog, cmd);
     return EXIT_USAGE;
 }
 
-/* Read a whole file (or stdin for "-") into p. NULL with errno-style message on failure. */
-static char *read_all(apr_pool_t *p, const char *path, apr_size_t *len, apr_size_t max)
+char *read_all(apr_pool_t *p, const char *path, apr_size_t *len, apr_size_t max)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     char *buf;
@@ -83,8 +81,7 @@ static char *read_all(apr_pool_t *p, const char *path, apr_size_t *len, apr_size
     }
 }
 
-/* The token argument: literal text, or "-" for stdin; surrounding whitespace dropped. */
-static const char *token_arg(apr_pool_t *p, const char *arg, apr_size_t *len)
+const char *token_arg(apr_pool_t *p, const char *arg, apr_size_t *len)
 {
     char *t = (char *)arg;
     size_t n;
@@ -121,8 +118,7 @@ static int write_file(apr_pool_t *p, const char *path, const char *data, int mod
     return fclose(f) == 0 ? 0 : -1;
 }
 
-/* JSON text of j with jansson flags, copied into p. */
-static char *json_text(apr_pool_t *p, const json_t *j, size_t flags)
+char *json_text(apr_pool_t *p, const json_t *j, size_t flags)
 {
     char *s = json_dumps(j, flags), *copy = s ? apr_pstrdup(p, s) : NULL;
     free(s);
@@ -211,12 +207,15 @@ static const char mint_help[] =
     "usage: auth0-jwt mint (--key KEY.pem | --secret-file F --alg HS256) [--kid K] --iss URL\n"
     "                      --aud ID [--scope \"a b\"] [--permissions \"a b\"] [--sub S]\n"
     "                      [--ttl SECONDS] [--alg A] [--typ T] [--claim NAME=JSON]...\n"
+    "                      [--cnf-jkt-of KEY | --cnf-x5t-of CERT]\n"
     "  Prints a signed access token. iat is now, exp is now + ttl (default 3600).\n"
     "  --alg defaults from the key: RSA RS256, P-256 ES256, P-384 ES384, P-521 ES512,\n"
     "  Ed25519 EdDSA. --claim sets any claim to a JSON value (a bare word is taken as a\n"
-    "  string) and may override the ones above.\n";
+    "  string) and may override the ones above.\n"
+    "  --cnf-jkt-of KEY    bind the token to a DPoP key: cnf.jkt, its RFC 7638 thumbprint\n"
+    "  --cnf-x5t-of CERT   bind it to a client certificate: cnf[\"x5t#S256\"]\n";
 
-static const char *default_alg(EVP_PKEY *pkey)
+const char *default_alg(EVP_PKEY *pkey)
 {
     char group[32] = "";
 
@@ -267,8 +266,11 @@ static int cmd_mint(apr_pool_t *p, int argc, char **argv)
                                          {"alg", required_argument, NULL, 'A'},
                                          {"typ", required_argument, NULL, 'T'},
                                          {"claim", required_argument, NULL, 'c'},
+                                         {"cnf-jkt-of", required_argument, NULL, 'J'},
+                                         {"cnf-x5t-of", required_argument, NULL, 'X'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
+    const char *jkt_of = NULL, *x5t_of = NULL;
     const char *keyfile = NULL, *secretfile = NULL, *kid = NULL, *iss = NULL, *aud = NULL;
     const char *scope = NULL, *perms = NULL, *sub = "auth0|demo-user", *alg_name = NULL;
     const char *typ = "at+jwt";
@@ -317,6 +319,12 @@ static int cmd_mint(apr_pool_t *p, int argc, char **argv)
             break;
         case 'c':
             APR_ARRAY_PUSH(claims, const char *) = optarg;
+            break;
+        case 'J':
+            jkt_of = optarg;
+            break;
+        case 'X':
+            x5t_of = optarg;
             break;
         case 't':
             errno = 0;
@@ -383,6 +391,24 @@ static int cmd_mint(apr_pool_t *p, int argc, char **argv)
             json_array_append_new(arr, json_string(w));
         }
         json_object_set_new(payload, "permissions", arr);
+    }
+    if (jkt_of || x5t_of) { /* bound to a DPoP key or a client certificate */
+        json_t *cnf = json_object();
+        int is_cert = 0;
+        const char *tp;
+        json_object_set_new(payload, "cnf", cnf);
+        if (jkt_of) {
+            if ((tp = cli_thumbprint(p, jkt_of, &is_cert)) == NULL || is_cert) {
+                return usage_error("mint", "--cnf-jkt-of takes a key (PEM, JWK or one-key JWKS)");
+            }
+            json_object_set_new(cnf, "jkt", json_string(tp));
+        }
+        if (x5t_of) {
+            if ((tp = cli_thumbprint(p, x5t_of, &is_cert)) == NULL || !is_cert) {
+                return usage_error("mint", "--cnf-x5t-of takes a PEM certificate");
+            }
+            json_object_set_new(cnf, "x5t#S256", json_string(tp));
+        }
     }
     for (i = 0; i < claims->nelts; i++) {
         if (set_claim(payload, APR_ARRAY_IDX(claims, i, const char *)) != 0) {
@@ -622,13 +648,15 @@ static const struct {
     {"mint", cmd_mint, "sign an access token"},
     {"verify", cmd_verify, "check a token as the module does"},
     {"decode", cmd_decode, "show a token's header and payload, unverified"},
+    {"dpop", cmd_dpop, "make a DPoP proof for a request"},
+    {"thumbprint", cmd_thumbprint, "a key's RFC 7638 or a certificate's SHA-256 thumbprint"},
 };
 
 static int usage(FILE *out, int rc)
 {
     fprintf(out, "usage: %s COMMAND [options]   (%s COMMAND --help for more)\n", prog, prog);
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-        fprintf(out, "  %-7s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     }
     return rc;
 }

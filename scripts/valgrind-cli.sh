@@ -161,6 +161,17 @@ run decode-auth0-real 0 "$cli" decode "$(cat "$real_token")"
 run decode-malformed 1 "$cli" decode "no-dots-here"
 run decode-not-json 0 "$cli" decode "e30.bm90IGpzb24.x"
 
+# ---- DPoP and bound tokens --------------------------------------------------
+
+run dpop-proof 0 "$cli" dpop --key "$work/ec/private.pem" --method GET \
+    --url "https://api.example.com/api/private?q=1" --token "$es256"
+run dpop-usage-error 2 "$cli" dpop --key "$work/ec/private.pem" --method GET --url /relative
+run thumbprint-key 0 "$cli" thumbprint "$work/ec/private.pem"
+run thumbprint-jwks 0 "$cli" thumbprint "$work/ec/jwks.json"
+run thumbprint-junk 2 "$cli" thumbprint "$keys/hs.secret"
+run mint-cnf-jkt 0 "$cli" mint --key "$work/ec/private.pem" --kid vg-ec --cnf-jkt-of \
+    "$work/ec/private.pem" "${mint_common[@]}"
+
 # ---- unit tests in one process ---------------------------------------------
 
 export CK_FORK=no AJ_TOP_SRCDIR=$top
