@@ -18,12 +18,16 @@
 #include <http_core.h>
 #include <http_protocol.h>
 #include <http_request.h>
+#include <http_ssl.h>
 #include <mod_auth.h>
 #include <mod_core.h>
 #include <apr_strings.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "aj_b64.h"
+#include "aj_dpop.h"
 #include "aj_json.h"
 #include "aj_tcache.h"
 #include "mod_auth0_jwt_authz.h"
@@ -317,6 +321,24 @@ static void pass_identity(request_rec *r, const auth0_jwt_dir_conf *c, aj_token_
             apr_table_setn(r->headers_in, fields[i].header, header_safe(r->pool, v));
         }
     }
+    /* the scheme, and what a bound token is bound to (checked by check_binding) */
+    {
+        const char *jkt, *x5t;
+        if (mode & AUTH0_JWT_PASS_ENV) {
+            apr_table_setn(r->subprocess_env, "AUTH0_TOKEN_TYPE", "Bearer");
+        }
+        if (mode & AUTH0_JWT_PASS_HEADERS) {
+            apr_table_setn(r->headers_in, "X-Auth0-Token-Type", "Bearer");
+        }
+        if (aj_token_cnf(tok->payload, &jkt, &x5t) == AJ_OK && x5t) {
+            if (mode & AUTH0_JWT_PASS_ENV) {
+                apr_table_setn(r->subprocess_env, "AUTH0_CNF_X5T", x5t);
+            }
+            if (mode & AUTH0_JWT_PASS_HEADERS) {
+                apr_table_setn(r->headers_in, "X-Auth0-Cnf-X5t", header_safe(r->pool, x5t));
+            }
+        }
+    }
     claims = tok->claims ? tok->claims : aj_json_compact(r->pool, tok->payload);
     tok->claims = claims; /* kept with the cache entry */
     if (claims && (mode & AUTH0_JWT_PASS_ENV)) {
@@ -420,6 +442,56 @@ static aj_reason_e verify_signature(request_rec *r, const auth0_jwt_dir_conf *c,
     return rv;
 }
 
+/* The SHA-256 of the DER of the connection's TLS client certificate, into
+ * digest; 0 when r came without TLS or without a client certificate. */
+static int client_cert_sha256(request_rec *r, unsigned char digest[32])
+{
+    const char *pem;
+    BIO *bio;
+    X509 *cert;
+    unsigned int n = 0;
+
+    if (!ap_ssl_conn_is_ssl(r->connection) ||
+        (pem = ap_ssl_var_lookup(r->pool, r->server, r->connection, r, "SSL_CLIENT_CERT")) ==
+            NULL ||
+        *pem == '\0') {
+        return 0;
+    }
+    bio = BIO_new_mem_buf(pem, -1);
+    cert = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+    if (cert == NULL || X509_digest(cert, EVP_sha256(), digest, &n) != 1 || n != 32) {
+        n = 0;
+    }
+    X509_free(cert);
+    BIO_free(bio);
+    return n == 32;
+}
+
+/*
+ * A token bound by its cnf claim is honoured only with what it is bound to, on
+ * every request (a cached token too: the connection is this request's).
+ * A DPoP-bound token (cnf.jkt) never as a bearer token: no downgrade (RFC 9449
+ * section 7.1). A certificate-bound one (cnf["x5t#S256"], RFC 8705 section 3)
+ * only over TLS with that very client certificate.
+ */
+static aj_reason_e check_binding(request_rec *r, const json_t *payload)
+{
+    const char *jkt, *x5t;
+    unsigned char cert[32];
+    aj_reason_e rv = aj_token_cnf(payload, &jkt, &x5t);
+
+    if (rv != AJ_OK) {
+        return rv;
+    }
+    if (jkt) {
+        return AJ_R_DPOP_DOWNGRADE;
+    }
+    if (x5t && (!client_cert_sha256(r, cert) || !aj_thumbprint_equals(r->pool, x5t, cert))) {
+        return AJ_R_CERT_BINDING;
+    }
+    return AJ_OK;
+}
+
 /* Verify the request's token into st; sets r->user on success. */
 static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jwt_req *st)
 {
@@ -453,6 +525,9 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
         policy.audiences = c->audiences;
         policy.skew = auth0_jwt_skew(c);
         rv = aj_claims_check(st->token.payload, &policy, now);
+    }
+    if (rv == AJ_OK) {
+        rv = check_binding(r, st->token.payload);
     }
     user = rv == AJ_OK ? claim_text(r->pool, json_object_get(st->token.payload,
                                                              auth0_jwt_user_claim(c)))

@@ -257,7 +257,8 @@ def test_backend_sees_identity_headers(srv, how, mode):
     decoded = json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)))
     assert decoded == _payload(token)
     assert set(seen) == {"x-auth0-sub", "x-auth0-scope", "x-auth0-permissions",
-                         "x-auth0-claims"}
+                         "x-auth0-claims", "x-auth0-token-type"}
+    assert seen["x-auth0-token-type"] == ["Bearer"]
 
 
 def test_backend_no_optional_claims(srv):

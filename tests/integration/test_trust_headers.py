@@ -73,7 +73,8 @@ def _assert_no_forgery(env, mode):
     leaked = {k: v for k, v in env.items() if v in ("admin", "yes", "delete:everything")}
     assert not leaked, "forged identity reached the backend: %s" % leaked
     names = {k for k in env if k.startswith("HTTP_X_AUTH0_")}
-    expected = {"HTTP_X_AUTH0_SUB", "HTTP_X_AUTH0_SCOPE", "HTTP_X_AUTH0_CLAIMS"}
+    expected = {"HTTP_X_AUTH0_SUB", "HTTP_X_AUTH0_SCOPE", "HTTP_X_AUTH0_CLAIMS",
+                "HTTP_X_AUTH0_TOKEN_TYPE"}
     assert names == (expected if mode in ("headers", "both") else set()), names
     assert env.get("REMOTE_USER") == T.SUB
 
