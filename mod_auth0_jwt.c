@@ -33,7 +33,9 @@
 #include "mod_auth0_jwt_authz.h"
 #include "mod_auth0_jwt_config.h"
 #include "mod_auth0_jwt_demo.h"
+#include "mod_auth0_jwt_dpop.h"
 #include "mod_auth0_jwt_keys.h"
+#include "mod_auth0_jwt_replay.h"
 #include "mod_auth0_jwt_request.h"
 #include "mod_auth0_jwt_shared.h"
 #include "mod_auth0_jwt_status.h"
@@ -212,17 +214,22 @@ static const char *cookie_token(request_rec *r, const char *name, int *count)
  * AJ_R_NO_TOKEN, AJ_R_HEADER_SYNTAX, AJ_R_MULTIPLE_TOKENS.
  */
 static aj_reason_e find_token(request_rec *r, const auth0_jwt_dir_conf *c, const char **token,
-                              apr_size_t *len)
+                              apr_size_t *len, int *dpop)
 {
     int accept = auth0_jwt_accept(c), places = 0, n;
-    const char *t;
+    const char *t, *authz = apr_table_get(r->headers_in, "Authorization");
     apr_size_t l;
     aj_reason_e rv;
 
     *token = NULL;
     *len = 0;
+    *dpop = 0;
     if (accept & AUTH0_JWT_ACCEPT_HEADER) {
-        rv = aj_bearer_parse(&t, &l, apr_table_get(r->headers_in, "Authorization"));
+        rv = aj_bearer_parse(&t, &l, authz);
+        if (rv == AJ_R_NO_TOKEN && auth0_jwt_dpop(c) != AUTH0_JWT_DPOP_OFF) {
+            rv = aj_scheme_parse(&t, &l, authz, "DPoP"); /* RFC 9449 section 7.1 */
+            *dpop = rv != AJ_R_NO_TOKEN;
+        }
         if (rv == AJ_R_HEADER_SYNTAX) {
             return rv;
         }
@@ -294,7 +301,8 @@ static const char *header_safe(apr_pool_t *p, const char *s)
     return copy;
 }
 
-static void pass_identity(request_rec *r, const auth0_jwt_dir_conf *c, aj_token_t *tok)
+static void pass_identity(request_rec *r, const auth0_jwt_dir_conf *c, aj_token_t *tok,
+                          int st_dpop)
 {
     static const struct {
         const char *claim, *env, *header;
@@ -325,10 +333,10 @@ static void pass_identity(request_rec *r, const auth0_jwt_dir_conf *c, aj_token_
     {
         const char *jkt, *x5t;
         if (mode & AUTH0_JWT_PASS_ENV) {
-            apr_table_setn(r->subprocess_env, "AUTH0_TOKEN_TYPE", "Bearer");
+            apr_table_setn(r->subprocess_env, "AUTH0_TOKEN_TYPE", st_dpop ? "DPoP" : "Bearer");
         }
         if (mode & AUTH0_JWT_PASS_HEADERS) {
-            apr_table_setn(r->headers_in, "X-Auth0-Token-Type", "Bearer");
+            apr_table_setn(r->headers_in, "X-Auth0-Token-Type", st_dpop ? "DPoP" : "Bearer");
         }
         if (aj_token_cnf(tok->payload, &jkt, &x5t) == AJ_OK && x5t) {
             if (mode & AUTH0_JWT_PASS_ENV) {
@@ -336,6 +344,14 @@ static void pass_identity(request_rec *r, const auth0_jwt_dir_conf *c, aj_token_
             }
             if (mode & AUTH0_JWT_PASS_HEADERS) {
                 apr_table_setn(r->headers_in, "X-Auth0-Cnf-X5t", header_safe(r->pool, x5t));
+            }
+        }
+        if (jkt && st_dpop) {
+            if (mode & AUTH0_JWT_PASS_ENV) {
+                apr_table_setn(r->subprocess_env, "AUTH0_CNF_JKT", jkt);
+            }
+            if (mode & AUTH0_JWT_PASS_HEADERS) {
+                apr_table_setn(r->headers_in, "X-Auth0-Cnf-Jkt", header_safe(r->pool, jkt));
             }
         }
     }
@@ -470,20 +486,25 @@ static int client_cert_sha256(request_rec *r, unsigned char digest[32])
 /*
  * A token bound by its cnf claim is honoured only with what it is bound to, on
  * every request (a cached token too: the connection is this request's).
- * A DPoP-bound token (cnf.jkt) never as a bearer token: no downgrade (RFC 9449
- * section 7.1). A certificate-bound one (cnf["x5t#S256"], RFC 8705 section 3)
- * only over TLS with that very client certificate.
+ * A DPoP-bound token (cnf.jkt) only with a proof of its key, never as a bearer
+ * token: no downgrade (RFC 9449 section 7.1); a token sent with the DPoP
+ * scheme must be DPoP-bound. A certificate-bound one (cnf["x5t#S256"], RFC
+ * 8705 section 3) only over TLS with that very client certificate.
  */
-static aj_reason_e check_binding(request_rec *r, const json_t *payload)
+static aj_reason_e check_binding(request_rec *r, const auth0_jwt_dir_conf *c,
+                                 const auth0_jwt_req *st, const char *token, apr_size_t len)
 {
     const char *jkt, *x5t;
     unsigned char cert[32];
-    aj_reason_e rv = aj_token_cnf(payload, &jkt, &x5t);
+    aj_reason_e rv = aj_token_cnf(st->token.payload, &jkt, &x5t);
 
     if (rv != AJ_OK) {
         return rv;
     }
-    if (jkt) {
+    if (st->dpop && (rv = auth0_jwt_dpop_check(r, c, token, len, jkt)) != AJ_OK) {
+        return rv;
+    }
+    if (jkt && !st->dpop) {
         return AJ_R_DPOP_DOWNGRADE;
     }
     if (x5t && (!client_cert_sha256(r, cert) || !aj_thumbprint_equals(r->pool, x5t, cert))) {
@@ -504,7 +525,12 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
     int cacheable = 0;
     aj_reason_e rv;
 
-    rv = find_token(r, c, &token, &len);
+    st->dpop_mode = auth0_jwt_dpop(c);
+    st->dpop_algs = auth0_jwt_alg_names(r->pool, auth0_jwt_dpop_algs(c));
+    rv = find_token(r, c, &token, &len, &st->dpop);
+    if (rv == AJ_OK && !st->dpop && st->dpop_mode == AUTH0_JWT_DPOP_REQUIRED) {
+        rv = AJ_R_DPOP_MISSING; /* a bearer token where DPoP is required */
+    }
     if (rv != AJ_OK) {
         st->state = rv == AJ_R_NO_TOKEN ? AUTH0_JWT_STATE_NO_TOKEN : AUTH0_JWT_STATE_INVALID;
         st->reason = rv;
@@ -527,7 +553,7 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
         rv = aj_claims_check(st->token.payload, &policy, now);
     }
     if (rv == AJ_OK) {
-        rv = check_binding(r, st->token.payload);
+        rv = check_binding(r, c, st, token, len);
     }
     user = rv == AJ_OK ? claim_text(r->pool, json_object_get(st->token.payload,
                                                              auth0_jwt_user_claim(c)))
@@ -544,7 +570,7 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
     st->state = AUTH0_JWT_STATE_VALID;
     r->user = (char *)user;
     r->ap_auth_type = (char *)AUTH0_JWT_AUTH_TYPE;
-    pass_identity(r, c, &st->token);
+    pass_identity(r, c, &st->token, st->dpop);
     if (cacheable) {
         aj_tcache_put(token_cache, digest, st->token.payload, st->token.claims,
                       st->token.key->thumbprint, st->token.jws.alg, st->token.jws.kid,
@@ -690,7 +716,7 @@ static void insert_error_filter(request_rec *r)
 static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
     auth0_jwt_config_pre_config();
-    return auth0_jwt_shared_pre_config(pconf);
+    return auth0_jwt_shared_pre_config(pconf) == OK ? auth0_jwt_replay_pre_config(pconf) : !OK;
 }
 
 static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
@@ -702,6 +728,9 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
         return OK; /* the first, dry-run pass: nothing to set up yet */
     }
     rv = auth0_jwt_shared_post_config(pconf, ptemp, s, sc->cache);
+    if (rv == OK) {
+        rv = auth0_jwt_replay_post_config(pconf, ptemp, s, sc->cache);
+    }
     if (rv != OK) {
         return rv;
     }
@@ -729,6 +758,7 @@ static void child_init(apr_pool_t *p, server_rec *s)
         (unsigned int)auth0_jwt_token_cache_size(c);
 
     auth0_jwt_shared_child_init(p, s);
+    auth0_jwt_replay_child_init(p, s);
     auth0_jwt_keys_child_init(p, s);
     token_cache = aj_tcache_create(p, size);
     no_secrets = aj_jwks_make(p);

@@ -14,6 +14,7 @@
 #include <apr_strings.h>
 
 #include "aj_alg.h"
+#include "aj_dpop.h"
 #include "aj_fetch.h"
 #include "mod_auth0_jwt_config.h"
 #include "mod_auth0_jwt_file.h"
@@ -32,6 +33,10 @@
 #define DFLT_CORS        1                       /* Auth0CORSPreflight */
 #define DFLT_ALGS        AJ_ALGS_DEFAULT         /* Auth0Algorithms: RS256 */
 #define DFLT_HTACCESS_SOURCES 16                 /* Auth0HtaccessKeySources */
+#define DFLT_DPOP           AUTH0_JWT_DPOP_ALLOWED  /* Auth0DPoP: Allowed */
+#define DFLT_DPOP_ALGS      AJ_ALG_BIT(AJ_ALG_ES256)    /* Auth0DPoPAlgorithms: ES256 */
+#define DFLT_DPOP_LIFETIME  300                     /* Auth0DPoPProofLifetime */
+#define DFLT_DPOP_REPLAY    1                       /* Auth0DPoPReplay */
 #define HTACCESS_MAX_TIMEOUT     15 /* Auth0JWKSTimeout in an .htaccess, at most */
 
 void *auth0_jwt_create_dir_conf(apr_pool_t *p, char *dir)
@@ -40,6 +45,7 @@ void *auth0_jwt_create_dir_conf(apr_pool_t *p, char *dir)
 
     c->skew = c->cache_ttl = c->refresh_cooldown = c->max_stale = c->timeout = AUTH0_JWT_UNSET;
     c->token_cache_size = c->pass_claims = c->cors_preflight = c->auth_type_auth0 = AUTH0_JWT_UNSET;
+    c->dpop = c->dpop_lifetime = c->dpop_replay = AUTH0_JWT_UNSET;
     return c;
 }
 
@@ -68,6 +74,11 @@ void *auth0_jwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     PICK_INT(pass_claims);
     PICK_INT(cors_preflight);
     PICK_INT(auth_type_auth0);
+    PICK_INT(dpop);
+    PICK_INT(dpop_lifetime);
+    PICK_INT(dpop_replay);
+    PICK_PTR(dpop_url);
+    m->dpop_algs = add->dpop_algs ? add->dpop_algs : base->dpop_algs;
     m->htaccess_keys = add->htaccess_keys || base->htaccess_keys;
     m->algs = add->algs ? add->algs : base->algs;
     if (add->accept) {
@@ -150,6 +161,26 @@ int auth0_jwt_pass_claims(const auth0_jwt_dir_conf *c)
 int auth0_jwt_cors_preflight(const auth0_jwt_dir_conf *c)
 {
     return conf_int(c->cors_preflight, DFLT_CORS);
+}
+
+int auth0_jwt_dpop(const auth0_jwt_dir_conf *c)
+{
+    return conf_int(c->dpop, DFLT_DPOP);
+}
+
+unsigned int auth0_jwt_dpop_algs(const auth0_jwt_dir_conf *c)
+{
+    return c->dpop_algs ? c->dpop_algs : DFLT_DPOP_ALGS;
+}
+
+int auth0_jwt_dpop_lifetime(const auth0_jwt_dir_conf *c)
+{
+    return conf_int(c->dpop_lifetime, DFLT_DPOP_LIFETIME);
+}
+
+int auth0_jwt_dpop_replay(const auth0_jwt_dir_conf *c)
+{
+    return conf_int(c->dpop_replay, DFLT_DPOP_REPLAY);
 }
 
 const char *auth0_jwt_issuer(const auth0_jwt_dir_conf *c, apr_pool_t *p)
@@ -668,6 +699,10 @@ static const seconds_info timeout_info = {APR_OFFSETOF(auth0_jwt_dir_conf, timeo
                                           "requests without keys may wait this long", 1,
                                           HTACCESS_MAX_TIMEOUT};
 
+static const seconds_info dpop_lifetime_info = {
+    APR_OFFSETOF(auth0_jwt_dir_conf, dpop_lifetime), 1, 0, 3600,
+    "a proof this long-lived may be replayed elsewhere for that long", 0, 0};
+
 static const char *set_seconds(cmd_parms *cmd, void *dc, const char *arg)
 {
     const seconds_info *info = cmd->info;
@@ -815,6 +850,63 @@ static const char *set_cors(cmd_parms *cmd, void *dc, int on)
     return NULL;
 }
 
+static const char *set_dpop(cmd_parms *cmd, void *dc, const char *arg)
+{
+    static const char *const modes[] = {[AUTH0_JWT_DPOP_OFF] = "Off",
+                                        [AUTH0_JWT_DPOP_ALLOWED] = "Allowed",
+                                        [AUTH0_JWT_DPOP_REQUIRED] = "Required"};
+
+    for (int i = 0; i < 3; i++) {
+        if (strcasecmp(arg, modes[i]) == 0) {
+            ((auth0_jwt_dir_conf *)dc)->dpop = i;
+            return NULL;
+        }
+    }
+    return "Auth0DPoP takes Off, Allowed or Required";
+}
+
+static const char *set_dpop_algs(cmd_parms *cmd, void *dc, int argc, char *const argv[])
+{
+    unsigned int set = 0;
+
+    for (int i = 0; i < argc; i++) {
+        if (aj_alg_set_add(&set, argv[i]) != 0 || (set & AJ_ALGS_HMAC)) {
+            return apr_psprintf(cmd->pool,
+                                "Auth0DPoPAlgorithms: '%s' is not accepted; use ES256 ES384 "
+                                "ES512 EdDSA PS256 PS384 PS512 RS256 RS384 RS512 (a proof is "
+                                "signed with the client's own key pair, never a shared secret)",
+                                argv[i]);
+        }
+    }
+    if (set == 0) {
+        return "Auth0DPoPAlgorithms takes one or more algorithm names, such as ES256";
+    }
+    ((auth0_jwt_dir_conf *)dc)->dpop_algs = set;
+    return NULL;
+}
+
+static const char *set_dpop_replay(cmd_parms *cmd, void *dc, int on)
+{
+    ((auth0_jwt_dir_conf *)dc)->dpop_replay = on;
+    return NULL;
+}
+
+/* The public origin: scheme://host[:port], nothing after it but an optional "/". */
+static const char *set_dpop_url(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const char *sep = strstr(arg, "://"), *after = sep ? sep + 3 : NULL, *norm;
+    size_t n = after ? strcspn(after, "/?#") : 0;
+
+    if (after == NULL || (after[n] != '\0' && strcmp(after + n, "/") != 0) ||
+        (norm = aj_dpop_htu(cmd->temp_pool, arg)) == NULL) {
+        return "Auth0DPoPURL takes the public origin of this server: scheme://host[:port], "
+               "such as https://api.example.com (no path)";
+    }
+    ((auth0_jwt_dir_conf *)dc)->dpop_url =
+        apr_pstrndup(cmd->pool, norm, strlen(norm) - 1); /* without the path's "/" */
+    return NULL;
+}
+
 /*
  * AuthType belongs to mod_authn_core. We only note whether a scope turns us on
  * (to fetch its keys at start-up) and decline, so that core still handles it.
@@ -859,6 +951,13 @@ const command_rec auth0_jwt_cmds[] = {
     DIR_CMD(TAKE1, "Auth0PassClaims", set_pass_claims, "none, env, headers or both"),
     AP_INIT_FLAG("Auth0CORSPreflight", set_cors, NULL, OR_AUTHCFG | RSRC_CONF,
                  "let CORS preflight requests pass without a token"),
+    DIR_CMD(TAKE1, "Auth0DPoP", set_dpop, "Off, Allowed or Required: DPoP-bound tokens"),
+    DIR_CMD(TAKE_ARGV, "Auth0DPoPAlgorithms", set_dpop_algs, "algorithms allowed for DPoP proofs"),
+    SECONDS_CMD("Auth0DPoPProofLifetime", dpop_lifetime_info,
+                "seconds a DPoP proof's iat may lie in the past"),
+    AP_INIT_FLAG("Auth0DPoPReplay", set_dpop_replay, NULL, OR_AUTHCFG | RSRC_CONF,
+                 "accept each DPoP proof once (On) or let replays through (Off)"),
+    DIR_CMD(TAKE1, "Auth0DPoPURL", set_dpop_url, "public origin for DPoP htu: scheme://host[:port]"),
     AP_INIT_TAKE1("AuthType", note_auth_type, NULL, OR_AUTHCFG,
                   "noted by mod_auth0_jwt, handled by mod_authn_core"),
     {NULL},

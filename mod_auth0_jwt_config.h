@@ -20,6 +20,7 @@ enum {
     AUTH0_JWT_PASS_BOTH = 3
 };
 enum { AUTH0_JWT_ACCEPT_HEADER = 1, AUTH0_JWT_ACCEPT_QUERY = 2, AUTH0_JWT_ACCEPT_COOKIE = 4 };
+enum { AUTH0_JWT_DPOP_OFF = 0, AUTH0_JWT_DPOP_ALLOWED = 1, AUTH0_JWT_DPOP_REQUIRED = 2 };
 
 /* Per-directory settings; every field may be unset (NULL, 0 or AUTH0_JWT_UNSET)
  * and then inherits from the enclosing scope, directive by directive. */
@@ -44,7 +45,12 @@ typedef struct {
     const char *user_claim;
     int pass_claims;
     int cors_preflight;
-    int auth_type_auth0; /* this scope said AuthType Auth0 (1) or another (0) */
+    int dpop;              /* AUTH0_JWT_DPOP_* */
+    unsigned int dpop_algs; /* AJ_ALG_BIT()s for proofs; 0 = unset */
+    int dpop_lifetime;
+    int dpop_replay;
+    const char *dpop_url; /* scheme://host[:port], normalized; NULL: from the request */
+    int auth_type_auth0;  /* this scope said AuthType Auth0 (1) or another (0) */
     int htaccess_keys;   /* an .htaccess here or above set what decides the key source */
 } auth0_jwt_dir_conf;
 
@@ -91,5 +97,9 @@ int auth0_jwt_accept(const auth0_jwt_dir_conf *c);           /* AUTH0_JWT_ACCEPT
 const char *auth0_jwt_user_claim(const auth0_jwt_dir_conf *c);
 int auth0_jwt_pass_claims(const auth0_jwt_dir_conf *c); /* AUTH0_JWT_PASS_* */
 int auth0_jwt_cors_preflight(const auth0_jwt_dir_conf *c);
+int auth0_jwt_dpop(const auth0_jwt_dir_conf *c);                /* AUTH0_JWT_DPOP_* */
+unsigned int auth0_jwt_dpop_algs(const auth0_jwt_dir_conf *c);  /* AJ_ALG_BIT()s */
+int auth0_jwt_dpop_lifetime(const auth0_jwt_dir_conf *c);       /* seconds */
+int auth0_jwt_dpop_replay(const auth0_jwt_dir_conf *c);         /* on (1) or off (0) */
 
 #endif

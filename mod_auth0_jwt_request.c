@@ -15,6 +15,7 @@
 #include <util_filter.h>
 #include <apr_strings.h>
 
+#include "mod_auth0_jwt_config.h"
 #include "mod_auth0_jwt_request.h"
 
 #define DEFAULT_REALM    "api" /* the challenge's realm when AuthName is not set */
@@ -68,26 +69,46 @@ aj_reason_e auth0_jwt_forbidden_reason(const auth0_jwt_req *st)
     return st->denial != AJ_OK && !st->granted ? st->denial : AJ_R_ACCESS_DENIED;
 }
 
+/* Whether why is about the DPoP proof itself (error="invalid_dpop_proof"). */
+static int proof_reason(aj_reason_e why)
+{
+    return why >= AJ_R_DPOP_MISSING && why <= AJ_R_DPOP_REPLAY;
+}
+
+/* The challenge of one scheme: "Bearer realm=..." or "DPoP realm=..., algs=...". */
+static const char *challenge_for(request_rec *r, const auth0_jwt_req *st, int dpop,
+                                 const char *realm, const char *params)
+{
+    return dpop ? apr_psprintf(r->pool, "DPoP realm=\"%s\"%s, algs=\"%s\"", realm, params,
+                               st->dpop_algs ? st->dpop_algs : "ES256")
+                : apr_psprintf(r->pool, "Bearer realm=\"%s\"%s", realm, params);
+}
+
 const char *auth0_jwt_error_answer(request_rec *r, const auth0_jwt_req *st, int status,
                                    const char **challenge)
 {
     const char *realm =
         ap_escape_quotes(r->pool, ap_auth_name(r) ? ap_auth_name(r) : DEFAULT_REALM);
     aj_reason_e why;
-    const char *scope = "";
+    const char *scope = "", *error, *params;
+    /* answer in the scheme the client used; DPoP where only DPoP is accepted */
+    int dpop = st->dpop || st->dpop_mode == AUTH0_JWT_DPOP_REQUIRED;
 
     *challenge = NULL;
     if (status == HTTP_UNAUTHORIZED && st->state == AUTH0_JWT_STATE_NO_TOKEN) {
-        *challenge = apr_psprintf(r->pool, "Bearer realm=\"%s\"", realm);
+        *challenge = st->dpop_mode == AUTH0_JWT_DPOP_ALLOWED /* both schemes */
+                         ? apr_pstrcat(r->pool, challenge_for(r, st, 0, realm, ""), ", ",
+                                       challenge_for(r, st, 1, realm, ""), NULL)
+                         : challenge_for(r, st, dpop, realm, "");
         return "{\"error\":\"missing_token\",\"error_description\":\"No bearer token\"}";
     }
     if (status == HTTP_UNAUTHORIZED && st->state == AUTH0_JWT_STATE_INVALID) {
         why = st->reason;
-        *challenge = apr_psprintf(r->pool,
-                                  "Bearer realm=\"%s\", error=\"invalid_token\", "
-                                  "error_description=\"%s\"",
-                                  realm, aj_reason_description(why));
-        return apr_psprintf(r->pool, "{\"error\":\"invalid_token\",\"error_description\":\"%s\"}",
+        error = proof_reason(why) ? "invalid_dpop_proof" : "invalid_token";
+        params = apr_psprintf(r->pool, ", error=\"%s\", error_description=\"%s\"", error,
+                              aj_reason_description(why));
+        *challenge = challenge_for(r, st, dpop || why == AJ_R_DPOP_DOWNGRADE, realm, params);
+        return apr_psprintf(r->pool, "{\"error\":\"%s\",\"error_description\":\"%s\"}", error,
                             aj_reason_description(why));
     }
     if (st->authorized) {
@@ -99,10 +120,10 @@ const char *auth0_jwt_error_answer(request_rec *r, const auth0_jwt_req *st, int 
             scope = apr_psprintf(r->pool, ", scope=\"%s\"",
                                  ap_escape_quotes(r->pool, st->required_scope));
         }
-        *challenge = apr_psprintf(r->pool,
-                                  "Bearer realm=\"%s\", error=\"insufficient_scope\", "
-                                  "error_description=\"%s\"%s",
-                                  realm, aj_reason_description(why), scope);
+        params = apr_psprintf(r->pool,
+                              ", error=\"insufficient_scope\", error_description=\"%s\"%s",
+                              aj_reason_description(why), scope);
+        *challenge = challenge_for(r, st, st->dpop, realm, params);
         return apr_psprintf(r->pool,
                             "{\"error\":\"insufficient_scope\",\"error_description\":\"%s\"}",
                             aj_reason_description(why));

@@ -35,6 +35,9 @@ typedef struct {
     aj_reason_e denial;         /* AJ_OK, or why the first auth0-* provider denied */
     int granted;                /* an auth0-* line under <RequireNone> matched (so it denies) */
     int challenged;             /* error headers set early (see auth0_jwt_challenge) */
+    int dpop;                   /* the token came with the DPoP scheme */
+    int dpop_mode;              /* the scope's Auth0DPoP (AUTH0_JWT_DPOP_*, 0 = Off) */
+    const char *dpop_algs;      /* its Auth0DPoPAlgorithms, space-separated */
 } auth0_jwt_req;
 
 /* Whether AuthType Auth0 is on for r. */

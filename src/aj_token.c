@@ -35,7 +35,14 @@ static int is_ws(char c)
 
 aj_reason_e aj_bearer_parse(const char **token, apr_size_t *len, const char *value)
 {
+    return aj_scheme_parse(token, len, value, "Bearer");
+}
+
+aj_reason_e aj_scheme_parse(const char **token, apr_size_t *len, const char *value,
+                            const char *scheme)
+{
     const char *s = value, *start;
+    apr_size_t n = strlen(scheme);
 
     *token = NULL;
     *len = 0;
@@ -48,10 +55,10 @@ aj_reason_e aj_bearer_parse(const char **token, apr_size_t *len, const char *val
     if (*s == '\0') {
         return AJ_R_NO_TOKEN;
     }
-    if (strncasecmp(s, "Bearer", 6) != 0 || (s[6] != '\0' && !is_ws(s[6]))) {
+    if (strncasecmp(s, scheme, n) != 0 || (s[n] != '\0' && !is_ws(s[n]))) {
         return AJ_R_NO_TOKEN; /* another scheme: not ours to judge */
     }
-    s += 6;
+    s += n;
     if (*s == '\t') {
         return AJ_R_HEADER_SYNTAX; /* RFC 6750: the separator is SP */
     }

@@ -31,6 +31,10 @@ typedef struct {
  */
 aj_reason_e aj_bearer_parse(const char **token, apr_size_t *len, const char *value);
 
+/* The same for another scheme of the same syntax (RFC 9449 section 7.1: "DPoP"). */
+aj_reason_e aj_scheme_parse(const char **token, apr_size_t *len, const char *value,
+                            const char *scheme);
+
 /*
  * Sections 5.2-5.5 only: parse, choose the key (HMAC keys from secrets when it is
  * not NULL), verify the signature. The payload is left as the bytes that were

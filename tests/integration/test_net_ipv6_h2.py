@@ -119,7 +119,7 @@ def test_h2c_no_token_401_challenge_and_json(h2srv):
     (signature changed) gets 401 invalid_token with its description."""
     r = _h2(h2srv, "/api/private")
     assert r.status == 401, r
-    assert r.all("www-authenticate") == ['Bearer realm="api"'], r.headers
+    assert r.all("www-authenticate") == [T.no_token_challenge()], r.headers
     assert r.header("cache-control") == "no-store"
     assert r.header("content-type") == "application/json"
     assert r.json() == {"error": "missing_token", "error_description": "No bearer token"}

@@ -246,10 +246,16 @@ def _error_common(r, status):
     return body
 
 
+def no_token_challenge(realm="api", algs="ES256"):
+    """The challenge of a 401 without a token where both schemes are accepted
+    (Auth0DPoP Allowed, the default): Bearer and DPoP (RFC 9449 section 7.1)."""
+    return 'Bearer realm="%s", DPoP realm="%s", algs="%s"' % (realm, realm, algs)
+
+
 def assert_no_token(r, realm="api"):
     """401 without an `error` attribute (RFC 6750 3.1)."""
     body = _error_common(r, 401)
-    assert r.header("WWW-Authenticate") == 'Bearer realm="%s"' % realm
+    assert r.header("WWW-Authenticate") == no_token_challenge(realm)
     assert body["error_description"] == "No bearer token", body
     assert body["error"] and body["error"] != "invalid_token", body
     return body

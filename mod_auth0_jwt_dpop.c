@@ -1,0 +1,128 @@
+/*
+ * mod_auth0_jwt_dpop.c: the DPoP proof of a request (RFC 9449): one DPoP
+ * header, checked by src/aj_dpop.c against this request's method and URI, the
+ * access token (ath), the token's key binding (cnf.jkt), and, last, the replay
+ * store, so that a proof refused for another reason is not spent.
+ */
+#include <string.h>
+
+#include "mod_auth0_jwt_private.h"
+
+#include <http_core.h>
+#include <http_protocol.h>
+#include <apr_strings.h>
+#include <openssl/evp.h>
+
+#include "aj_dpop.h"
+#include "mod_auth0_jwt_dpop.h"
+#include "mod_auth0_jwt_replay.h"
+
+const char *auth0_jwt_alg_names(apr_pool_t *p, unsigned int algs)
+{
+    const char *out = "";
+
+    for (int i = 0; i < AJ_ALG__COUNT; i++) {
+        if (algs & AJ_ALG_BIT(i)) {
+            out = apr_pstrcat(p, out, *out ? " " : "", aj_alg_by_id((aj_alg_id_e)i)->name, NULL);
+        }
+    }
+    return out;
+}
+
+typedef struct {
+    const char *first;
+    int count;
+} proofs_t;
+
+static int count_proof(void *data, const char *key, const char *value)
+{
+    proofs_t *proofs = data;
+
+    if (proofs->count++ == 0) {
+        proofs->first = value;
+    }
+    return 1;
+}
+
+/*
+ * The URI the client meant: the request as it came in (not a subrequest or an
+ * internal redirect), from Auth0DPoPURL's origin when set (behind a proxy that
+ * ends TLS), else as this server names itself (ap_construct_url).
+ */
+static const char *request_htu(request_rec *r, const auth0_jwt_dir_conf *c)
+{
+    const char *path;
+
+    while (r->prev) {
+        r = r->prev;
+    }
+    while (r->main) {
+        r = r->main;
+    }
+    path = r->parsed_uri.path ? r->parsed_uri.path : "/";
+    return aj_dpop_htu(r->pool, c->dpop_url ? apr_pstrcat(r->pool, c->dpop_url, path, NULL)
+                                            : ap_construct_url(r->pool, path, r));
+}
+
+static const char *request_method(request_rec *r)
+{
+    while (r->prev) {
+        r = r->prev;
+    }
+    while (r->main) {
+        r = r->main;
+    }
+    return r->method;
+}
+
+aj_reason_e auth0_jwt_dpop_check(request_rec *r, const auth0_jwt_dir_conf *c, const char *token,
+                                 apr_size_t len, const char *jkt)
+{
+    proofs_t proofs = {NULL, 0};
+    aj_dpop_check_t check;
+    aj_dpop_proof_t proof;
+    unsigned char id[EVP_MAX_MD_SIZE];
+    unsigned int idlen = 0;
+    EVP_MD_CTX *md;
+    aj_reason_e rv;
+    int first, ok;
+
+    apr_table_do(count_proof, &proofs, r->headers_in, "DPoP", NULL);
+    if (proofs.count == 0) {
+        return AJ_R_DPOP_MISSING;
+    }
+    if (proofs.count > 1 || strchr(proofs.first, ',')) {
+        return AJ_R_DPOP_MULTIPLE; /* two fields, or two values folded into one */
+    }
+    check.algs = auth0_jwt_dpop_algs(c);
+    check.method = request_method(r);
+    check.htu = request_htu(r, c);
+    check.token = token;
+    check.token_len = len;
+    check.now = (double)apr_time_now() / APR_USEC_PER_SEC;
+    check.lifetime = auth0_jwt_dpop_lifetime(c);
+    check.skew = auth0_jwt_skew(c);
+    rv = aj_dpop_verify(&proof, r->pool, proofs.first, strlen(proofs.first), &check);
+    if (rv != AJ_OK) {
+        return rv;
+    }
+    if (jkt == NULL || !aj_thumbprint_equals(r->pool, jkt, proof.jkt)) {
+        return AJ_R_DPOP_BINDING;
+    }
+    if (!auth0_jwt_dpop_replay(c)) {
+        return AJ_OK;
+    }
+    /* the proof's identity: its key and its jti */
+    md = EVP_MD_CTX_new();
+    ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) &&
+         EVP_DigestUpdate(md, proof.jkt, sizeof(proof.jkt)) &&
+         EVP_DigestUpdate(md, proof.jti, strlen(proof.jti)) &&
+         EVP_DigestFinal_ex(md, id, &idlen) && idlen == 32;
+    EVP_MD_CTX_free(md);
+    if (!ok) {
+        return AJ_R_DPOP_REPLAY; /* cannot record it: not taken */
+    }
+    first = auth0_jwt_replay_first(
+        r, id, apr_time_from_sec((apr_time_t)proof.iat + check.lifetime + 2 * check.skew + 1));
+    return first == 1 ? AJ_OK : AJ_R_DPOP_REPLAY;
+}

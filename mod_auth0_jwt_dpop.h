@@ -1,0 +1,26 @@
+/*
+ * mod_auth0_jwt_dpop.h: DPoP on the request path (mod_auth0_jwt_dpop.c): the
+ * proof of a request whose token came with the DPoP scheme (RFC 9449 section
+ * 7), checked against the request, the token and the replay store.
+ */
+#ifndef MOD_AUTH0_JWT_DPOP_H
+#define MOD_AUTH0_JWT_DPOP_H
+
+#include <httpd.h>
+#include <jansson.h>
+
+#include "aj_reason.h"
+#include "mod_auth0_jwt_config.h"
+
+/*
+ * The proof of r (exactly one DPoP header) for the access token token, whose
+ * cnf.jkt is jkt (NULL when it has none): AJ_OK, or the AJ_R_DPOP_* reason.
+ * On AJ_OK the proof has been recorded in the replay store (Auth0DPoPReplay).
+ */
+aj_reason_e auth0_jwt_dpop_check(request_rec *r, const auth0_jwt_dir_conf *c, const char *token,
+                                 apr_size_t len, const char *jkt);
+
+/* The space-separated names of a set of AJ_ALG_BIT()s ("ES256 EdDSA"), for the challenge. */
+const char *auth0_jwt_alg_names(apr_pool_t *p, unsigned int algs);
+
+#endif
