@@ -84,6 +84,10 @@ if [ -z "$tenant" ]; then
     if [ ! -f "$state/keys/private.pem" ]; then
         "$cli" keygen --out "$state/keys" --kid demo-key >/dev/null
     fi
+    # the client's own key pair, for DPoP (RFC 9449)
+    if [ ! -f "$state/client/private.pem" ]; then
+        "$cli" keygen --out "$state/client" --alg ES256 >/dev/null
+    fi
     mkdir -p "$state/jwks-root/.well-known" "$state/tls"
     chmod 755 "$state/jwks-root" "$state/jwks-root/.well-known"
     install -m 644 "$state/keys/jwks.json" "$state/jwks-root/.well-known/jwks.json"
@@ -162,6 +166,9 @@ echo "mod_auth0_jwt demo on $base (MPM $mpm). Ctrl-C stops it."
 if [ -z "$tenant" ]; then
     mint() { "$cli" mint --key "$state/keys/private.pem" --kid demo-key \
         --iss "https://$domain/" --aud "$audience" "$@"; }
+    token_dpop=$(mint --scope "read:messages" --cnf-jkt-of "$state/client/private.pem")
+    proof() { "$cli" dpop --key "$state/client/private.pem" --method GET --url "$1" \
+        --token "$token_dpop"; }
     cat <<EOF
 Offline tenant: keys served at https://$domain/.well-known/jwks.json (CA $state/tls/ca.pem).
 Tokens minted with the demo key (valid for one hour), paste into another terminal:
@@ -185,6 +192,16 @@ curl -i -H "Authorization: Bearer \$TOKEN_SCOPED" $base/api/private-scoped
 curl -i -H "Authorization: Bearer \$TOKEN_EXPIRED" $base/api/private
 # expect 401: a token with bytes appended
 curl -i -H "Authorization: Bearer \${TOKEN_SCOPED}x" $base/api/private
+
+A DPoP-bound token (RFC 9449): bound to the client key $state/client/private.pem.
+Each proof is good for one request, for 5 minutes:
+TOKEN_DPOP='$token_dpop'
+PROOF='$(proof "$base/api/private-scoped")'
+# expect 200: private-scoped with the DPoP token and its proof
+curl -i -H "Authorization: DPoP \$TOKEN_DPOP" -H "DPoP: \$PROOF" $base/api/private-scoped
+# expect 401: the same token as a bearer token (no downgrade)
+curl -i -H "Authorization: Bearer \$TOKEN_DPOP" $base/api/private-scoped
+A new proof: PROOF=\$($cli dpop --key $state/client/private.pem --method GET --url $base/api/private-scoped --token \$TOKEN_DPOP)
 
 More tokens: $cli mint --key $state/keys/private.pem --kid demo-key --iss https://$domain/ --aud $audience --scope "read:messages"
 EOF

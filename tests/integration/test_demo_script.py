@@ -88,7 +88,7 @@ def test_demo_prints_labelled_curl_lines(demo):
 def test_demo_answers_as_labelled(demo):
     text, port = demo
     env = dict(os.environ)
-    for name, value in re.findall(r"^(TOKEN_[A-Z]+)='([^']+)'$", text, re.M):
+    for name, value in re.findall(r"^(TOKEN_[A-Z]+|PROOF)='([^']+)'$", text, re.M):
         env[name] = value
     results = []
     for expected, cmd in labelled_lines(text):
