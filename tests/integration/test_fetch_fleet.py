@@ -269,3 +269,30 @@ def test_fire_at_both(httpd_factory, backend, jwks, pki, signing_keys, expect_lo
             srv.proc.wait(timeout=10)
     assert results.count(200) == 200, {s: results.count(s) for s in set(results)}
     assert 1 <= jwks.count <= 2, "%d fetches for 2 servers" % jwks.count
+
+
+def test_dpop_proof_replayed_to_another_fleet_member(httpd_factory, backend):
+    """Attack: a captured DPoP request replayed to another server of the fleet.
+    The replay store lives in the Auth0Cache provider, so the second server
+    knows the proof was taken (docs/directives.md, "Auth0DPoPReplay")."""
+    import tokens as T  # pylint: disable=import-outside-toplevel
+    from test_dpop import Client, dpop, token_for  # pylint: disable=import-outside-toplevel
+    alice = Client()
+    members = []
+    for label in ("a", "b"):
+        snippet = "Auth0Cache %s\n%s%s" % (backend.cache, T.AUTH0, T.QUICKSTART)
+        members.append(httpd_factory(snippet, name="dpop-fleet-%s-%s" % (backend.name, label),
+                                     files=T.server_files(), modules=[backend.module]))
+    a, b = members
+    token = token_for(alice)
+    # the same path, and a public origin both members check htu against
+    snippet_url = "https://api.example.com/api/private"
+    for srv in (a, b):
+        srv.graceful_restart("Auth0DPoPURL https://api.example.com\n" + srv.snippet)
+    proof = alice.proof(snippet_url, token)
+    assert a.get("/api/private", headers=dpop(token, proof)).status == 200
+    r = b.get("/api/private", headers=dpop(token, proof))
+    assert r.status == 401, r.text
+    assert r.json()["error_description"] == "The DPoP proof was already used"
+    fresh = alice.proof(snippet_url, token)
+    assert b.get("/api/private", headers=dpop(token, fresh)).status == 200
