@@ -195,10 +195,19 @@ class LogError(AssertionError):
     pass
 
 
+# httpd's own notes that a busy moment used every worker (the machine that runs
+# the tests is loaded, not the module wrong): never a failure by themselves
+_CAPACITY = re.compile(r"AH10159: server is within MinSpareThreads of MaxRequestWorkers|"
+                       r"AH00484: server reached MaxRequestWorkers|"
+                       r"AH00286: server reached MaxRequestWorkers")
+
+
 def bad_log_lines(lines, allow=()):
     """The lines among `lines` that fail a test, given allowance regexes."""
     bad = []
     for line in lines:
+        if _CAPACITY.search(line):
+            continue
         m = _LOG_HEAD.match(line)
         if m:
             flagged = m.group(2) in _BAD_LEVELS or bool(_BAD_WORDS.search(line))
