@@ -366,13 +366,41 @@ def require_seeds():
         write("require", name, value)
 
 
+def dpop_seeds(cli):
+    """Proofs made by our CLI (for the fixed request of fuzz_dpop.c, and for
+    others), with the odd forms of URIs htu normalization must handle."""
+    url = "https://api.example.com/api/private"
+    for name, key, args in (
+            ("es256", "ec.pem", ["--method", "GET", "--url", url, "--token", "a.b.c",
+                                 "--iat", "1700000000"]),
+            ("ed25519", "ed25519.pem", ["--method", "GET", "--url", url, "--token", "a.b.c",
+                                        "--iat", "1700000000"]),
+            ("rsa-other-url", "rsa.pem", ["--method", "POST", "--url",
+                                          "http://[::1]:8443/a/../b?q#f", "--iat", "1"]),
+    ):
+        out = subprocess.run([cli, "dpop", "--key", os.path.join(KEYS, key)] + args,
+                             capture_output=True, text=True, check=True)
+        write("dpop", name, out.stdout.strip())
+    uris = {
+        "uri-plain": url,
+        "uri-case-port": "HTTPS://API.Example.COM:443/api/./x/../private?x=1#f",
+        "uri-escapes": "http://h/%7e%2F%41%zz",
+        "uri-ipv6": "https://[::1]:0443/",
+        "uri-userinfo": "https://user@h/",
+        "uri-dots": "http://h/../../a/./b/..",
+        "uri-empty": "",
+    }
+    for name, value in uris.items():
+        write("dpop", name, value)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cli", default=os.path.join(TOP, "auth0-jwt"))
     args = ap.parse_args()
     if not os.access(args.cli, os.X_OK):
         sys.exit("make-corpus.py: %s not found (run make first)" % args.cli)
-    for t in ("token", "jwks", "http", "bearer", "require"):
+    for t in ("token", "jwks", "http", "bearer", "require", "dpop"):
         shutil.rmtree(os.path.join(CORPUS, t), ignore_errors=True)
     real = open(os.path.join(REAL, "token.jwt")).read().strip()
     with tempfile.TemporaryDirectory() as tmp:
@@ -381,6 +409,7 @@ def main():
     http_seeds()
     bearer_seeds(real)
     require_seeds()
+    dpop_seeds(args.cli)
     for t in sorted(os.listdir(CORPUS)):
         print("%-8s %3d seeds" % (t, len(os.listdir(os.path.join(CORPUS, t)))))
 
