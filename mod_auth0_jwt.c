@@ -28,6 +28,7 @@
 
 #include "aj_b64.h"
 #include "aj_dpop.h"
+#include "aj_fetch.h"
 #include "aj_json.h"
 #include "aj_tcache.h"
 #include "mod_auth0_jwt_authz.h"
@@ -757,6 +758,7 @@ static void child_init(apr_pool_t *p, server_rec *s)
     unsigned int size =
         (unsigned int)auth0_jwt_token_cache_size(c);
 
+    aj_fetch_after_fork(); /* before any fetch of this child */
     auth0_jwt_shared_child_init(p, s);
     auth0_jwt_replay_child_init(p, s);
     auth0_jwt_keys_child_init(p, s);

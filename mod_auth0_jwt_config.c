@@ -426,6 +426,16 @@ static int reporting_pass(void)
            ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG;
 }
 
+/* Whether section path outer covers inner as httpd matches them: up to a "/"
+ * (<Location /api> covers /api and /api/x, never /apix). */
+static int path_prefix(const char *outer, const char *inner)
+{
+    size_t n = strlen(outer);
+
+    return strncmp(outer, inner, n) == 0 &&
+           (n == 0 || outer[n - 1] == '/' || inner[n] == '/' || inner[n] == '\0');
+}
+
 /*
  * The settings a section of kind ("Location" or "Directory") ends up with as
  * far as the configuration alone tells: the server's defaults, then every
@@ -443,7 +453,7 @@ static const auth0_jwt_dir_conf *section_conf(apr_pool_t *p, ap_conf_vector_t *d
         const core_dir_config *cd = ap_get_core_module_config(sections[j]);
         auth0_jwt_dir_conf *sec = ap_get_module_config(sections[j], &auth0_jwt_module);
         if (sec && (j == i || (cd->r == NULL && me->r == NULL && cd->d && me->d &&
-                               strncmp(cd->d, me->d, strlen(cd->d)) == 0))) {
+                               path_prefix(cd->d, me->d)))) {
             c = auth0_jwt_merge_dir_conf(p, c, sec);
         }
     }
@@ -701,7 +711,7 @@ static const seconds_info timeout_info = {APR_OFFSETOF(auth0_jwt_dir_conf, timeo
 
 static const seconds_info dpop_lifetime_info = {
     APR_OFFSETOF(auth0_jwt_dir_conf, dpop_lifetime), 1, 0, 3600,
-    "a proof this long-lived may be replayed elsewhere for that long", 0, 0};
+    "a proof this long-lived may be replayed elsewhere for that long", 0, 3600};
 
 static const char *set_seconds(cmd_parms *cmd, void *dc, const char *arg)
 {

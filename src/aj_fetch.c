@@ -3,11 +3,12 @@
  *
  * The socket is non-blocking once connected; every wait is an apr_poll() for
  * the time left before the deadline, so a stalled peer or proxy can never hold
- * a fetch past opts->timeout. Name resolution is inside the deadline too: on
- * glibc it runs through getaddrinfo_a() and is waited for with gai_suspend().
+ * a fetch past opts->timeout. Name resolution is inside the deadline too: it
+ * runs on a thread of its own, waited for until the deadline (resolve()).
  */
 #include <arpa/inet.h>
 #include <string.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -242,6 +243,8 @@ typedef struct lookup {
     pthread_cond_t cond;
     int refs, done, rc, err;
     struct addrinfo *result;
+    struct lookup *next_stuck; /* in the stuck list while abandoned and running */
+    int stuck;                 /* guarded by stuck_lock */
     char name[];
 } lookup_t;
 
@@ -250,6 +253,72 @@ typedef struct lookup {
  * own timeout); past this bound a fetch fails at once instead of adding one. */
 #define MAX_LOOKUPS 32
 static apr_uint32_t lookups_running;
+
+/* The abandoned lookups still running, by host: one per host at most, so one
+ * host whose name server is silent holds one thread, never the whole bound. */
+static pthread_mutex_t stuck_lock = PTHREAD_MUTEX_INITIALIZER;
+static lookup_t *stuck;
+
+void aj_fetch_after_fork(void)
+{
+    /* the threads counted here, and the lookups listed as stuck, were the
+     * parent's: none of them exists in this process */
+    apr_atomic_set32(&lookups_running, 0);
+    stuck = NULL;
+    pthread_mutex_init(&stuck_lock, NULL);
+}
+
+static int stuck_on(const char *host)
+{
+    int found = 0;
+
+    pthread_mutex_lock(&stuck_lock);
+    for (lookup_t *l = stuck; l && !found; l = l->next_stuck) {
+        found = strcasecmp(l->name, host) == 0;
+    }
+    pthread_mutex_unlock(&stuck_lock);
+    return found;
+}
+
+static void stuck_add(lookup_t *l)
+{
+    pthread_mutex_lock(&stuck_lock);
+    l->stuck = 1;
+    l->next_stuck = stuck;
+    stuck = l;
+    pthread_mutex_unlock(&stuck_lock);
+}
+
+static void stuck_remove(lookup_t *l)
+{
+    pthread_mutex_lock(&stuck_lock);
+    if (l->stuck) {
+        for (lookup_t **pp = &stuck; *pp; pp = &(*pp)->next_stuck) {
+            if (*pp == l) {
+                *pp = l->next_stuck;
+                break;
+            }
+        }
+        l->stuck = 0;
+    }
+    pthread_mutex_unlock(&stuck_lock);
+}
+
+/*
+ * Keep this code mapped for as long as the process lives. A thread left
+ * running past its deadline returns into this file when glibc gives up; an
+ * httpd restart unloads and reloads the module meanwhile, so without this the
+ * thread would return into unmapped memory and take the root parent down.
+ */
+static void pin_code(void)
+{
+    static int pinned;
+    Dl_info info;
+
+    if (!pinned && dladdr((void *)&pin_code, &info) && info.dli_fname) {
+        pinned = dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE) != NULL;
+    }
+}
 
 static void lookup_release(lookup_t *l)
 {
@@ -286,6 +355,7 @@ static void *lookup_run(void *arg)
     l->done = 1;
     pthread_cond_signal(&l->cond);
     pthread_mutex_unlock(&l->lock);
+    stuck_remove(l);
     lookup_release(l);
     apr_atomic_dec32(&lookups_running);
     return NULL;
@@ -365,6 +435,12 @@ static int resolve(fetch_t *f, const char *host, apr_port_t port, apr_sockaddr_t
     if (l == NULL) {
         return fail(f, AJ_FETCH_ERR_RESOLVE, "out of memory resolving the host");
     }
+    if (stuck_on(host)) {
+        l->refs = 1; /* no thread holds it */
+        lookup_release(l);
+        return fail(f, AJ_FETCH_ERR_TIMEOUT,
+                    apr_psprintf(f->pool, "an earlier lookup of %s has not ended", host));
+    }
     if (left <= 0 || lookup_start(l, &tid) != 0) {
         l->refs = 1; /* no thread holds it */
         lookup_release(l);
@@ -387,7 +463,11 @@ static int resolve(fetch_t *f, const char *host, apr_port_t port, apr_sockaddr_t
         rc = pthread_cond_timedwait(&l->cond, &l->lock, &until);
     }
     if (!l->done) {
+        /* listed while l->lock is held, so before the thread can end: it
+         * takes itself off the list once done */
+        stuck_add(l);
         pthread_mutex_unlock(&l->lock);
+        pin_code();
         pthread_detach(tid);
         lookup_release(l); /* the thread frees it when the lookup ends */
         return fail(f, AJ_FETCH_ERR_TIMEOUT,

@@ -61,4 +61,8 @@ int aj_fetch_url_host(apr_pool_t *p, const char *url, const char **host, apr_por
 /* A short name for an error code ("timeout", "cert", ...). */
 const char *aj_fetch_err_name(aj_fetch_err_e err);
 
+/* In a process just forked (httpd's child_init): forget the name lookups the
+ * parent had running, whose threads do not exist here. */
+void aj_fetch_after_fork(void);
+
 #endif

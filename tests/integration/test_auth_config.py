@@ -243,3 +243,15 @@ def test_incomplete_scope_in_a_virtual_host_is_reported(httpd_factory):
     lines = srv.log_lines(since_test=False)
     assert sum(1 for line in lines if re.search(report, line)) == 1, lines
     assert not any("<Location /a/x/>" in line for line in lines), lines
+
+
+def test_incomplete_scope_report_matches_paths_as_httpd_does(httpd_factory):
+    """<Location /a> covers /a and /a/x, never /ab: a <Location /ab> without an
+    audience must be reported even though <Location /a> sets one."""
+    snippet = ("<Location /a>\n    Auth0Audience https://api.example\n</Location>\n"
+               "<Location /ab>\n    AuthType Auth0\n    %s\n    Require valid-user\n"
+               "</Location>\n" % KEYS)
+    report = r"<Location /ab> \(main server\) has AuthType Auth0 but no Auth0Audience"
+    srv = httpd_factory(snippet, files=T.server_files(), allow_log=[report])
+    lines = srv.log_lines(since_test=False)
+    assert sum(1 for line in lines if re.search(report, line)) == 1, lines

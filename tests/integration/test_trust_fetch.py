@@ -147,3 +147,88 @@ def test_name_resolution_is_inside_the_fetch_deadline(httpd_factory, pki, signin
         assert r.status == 503, r.text
         assert waited < 5, "a request waited %.1f s for a 2 s deadline" % waited
         assert srv.get("/good/api/private", headers=bearer(token)).status == 200
+
+
+def _silent_wrapper(tmp_path, timeout):
+    """Like silent_resolver, with the resolver's own timeout given."""
+    import socket  # pylint: disable=import-outside-toplevel
+    import shutil  # pylint: disable=import-outside-toplevel
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("needs root and unshare(1): a name server on port 53 in a mount namespace")
+    for last in range(97, 117):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            sock.bind(("127.0.0.%d" % last, 53))
+            break
+        except OSError:
+            sock.close()
+    else:
+        pytest.fail("no free loopback address for a silent name server")
+    conf = tmp_path / "resolv.conf"
+    conf.write_text("nameserver 127.0.0.%d\noptions timeout:%d attempts:1\n" % (last, timeout))
+    os.chmod(tmp_path, 0o755)
+    os.chmod(conf, 0o644)
+    return sock, ["unshare", "-m", "sh", "-c", 'mount --bind "$0" /etc/resolv.conf && exec "$@"',
+                  str(conf)]
+
+
+def test_restart_while_a_lookup_outlives_its_deadline(httpd_factory, pki, signing_keys,
+                                                      tmp_path):
+    """Attack (or bad luck): the key host's name server is silent at start-up,
+    and the administrator reloads with one more LoadModule before glibc gives
+    up on the lookup. The lookup's thread then returned into the unloaded
+    module and the root parent died (SIGSEGV). The module now stays mapped
+    while such a thread runs."""
+    import signal  # pylint: disable=import-outside-toplevel
+    import time  # pylint: disable=import-outside-toplevel
+    from jwks_server import bearer, location  # pylint: disable=import-outside-toplevel
+    sock, wrapper = _silent_wrapper(tmp_path, 6)
+    try:
+        with JwksServer(pki, jwks_of(signing_keys["A"])) as good:
+            conf = (location("/silent/", pki.ca_file, uri="https://%s:%d/jwks.json"
+                             % (SILENT_NAME, good.port), issuer=good.issuer, timeout=1)
+                    + location("/good/", pki.ca_file, domain=good.domain))
+            srv = httpd_factory(conf, wrapper=wrapper,
+                                allow_log=[r"cannot (fetch|refresh) the keys of https://keys",
+                                           r"no signing keys available", r"AH00\d+",
+                                           r"honoured as set"])
+            t0 = time.monotonic()
+            srv.modules = ["dav", "cache", "lua", "http2"]  # the module moves in memory
+            srv.write_config()
+            srv.proc.send_signal(signal.SIGUSR1)
+            time.sleep(max(0.0, 8 - (time.monotonic() - t0)))  # past the resolver's 6 s
+            assert srv.proc.poll() is None, "the root parent died: %s" % srv.proc.returncode
+            token = signing_keys["A"].mint(good.issuer)
+            assert srv.get("/good/api/private", headers=bearer(token)).status == 200
+    finally:
+        sock.close()
+
+
+def test_one_silent_host_holds_one_lookup(httpd_factory, pki, signing_keys, tmp_path):
+    """Attack: an .htaccess author whose allowed key host has a name server that
+    never answers drives refreshes (unknown kids, a 1 s cooldown): each used
+    to leave one more lookup thread behind until the process had none left for
+    any key host. While a lookup of a host runs, fetches from that host now
+    fail at once instead of starting another."""
+    import time  # pylint: disable=import-outside-toplevel
+    from jwks_server import bearer, location, mpm_lines  # pylint: disable=import-outside-toplevel
+    sock, wrapper = _silent_wrapper(tmp_path, 20)
+    try:
+        with JwksServer(pki, jwks_of(signing_keys["A"])) as good:
+            conf = (mpm_lines(ajtest.current_mpm(), 1, threads=4)
+                    + location("/silent/", pki.ca_file, uri="https://%s:%d/jwks.json"
+                               % (SILENT_NAME, good.port), issuer=good.issuer, timeout=1))
+            srv = httpd_factory(conf, wrapper=wrapper,
+                                allow_log=[r"cannot (fetch|refresh) the keys of https://keys",
+                                           r"no signing keys available", r"honoured as set",
+                                           r"AH00\d+"])
+            token = signing_keys["A"].mint(good.issuer)
+            for _ in range(4):
+                assert srv.get("/silent/api/private", headers=bearer(token)).status == 503
+                time.sleep(1.1)  # past the cooldown: another refresh
+            lines = srv.log_lines()
+            assert any("an earlier lookup of %s has not ended" % SILENT_NAME in line
+                       for line in lines), lines
+            assert not any("no lookup thread" in line for line in lines), lines
+    finally:
+        sock.close()
