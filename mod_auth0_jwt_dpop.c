@@ -16,6 +16,7 @@
 #include "aj_dpop.h"
 #include "mod_auth0_jwt_dpop.h"
 #include "mod_auth0_jwt_replay.h"
+#include "mod_auth0_jwt_request.h"
 
 const char *auth0_jwt_alg_names(apr_pool_t *p, unsigned int algs)
 {
@@ -44,35 +45,49 @@ static int count_proof(void *data, const char *key, const char *value)
     return 1;
 }
 
+/* The request as it came from the client: not a subrequest, not an internal
+ * redirect, nor any mix of the two. */
+static request_rec *initial_request(request_rec *r)
+{
+    while (r->prev || r->main) {
+        r = r->prev ? r->prev : r->main;
+    }
+    return r;
+}
+
 /*
- * The URI the client meant: the request as it came in (not a subrequest or an
- * internal redirect), from Auth0DPoPURL's origin when set (behind a proxy that
- * ends TLS), else as this server names itself (ap_construct_url).
+ * The URI the client meant, by this server's own name: Auth0DPoPURL's origin
+ * when set (behind a proxy that ends TLS), else this virtual host's scheme,
+ * ServerName and port. Never the Host header or an absolute-form request
+ * target (a client names any host there, so a proof made for another server
+ * would pass). The path is the request's as it came in.
  */
 static const char *request_htu(request_rec *r, const auth0_jwt_dir_conf *c)
 {
-    const char *path;
+    const char *path, *scheme, *origin;
+    apr_port_t port;
 
-    while (r->prev) {
-        r = r->prev;
-    }
-    while (r->main) {
-        r = r->main;
-    }
+    r = initial_request(r);
     path = r->parsed_uri.path ? r->parsed_uri.path : "/";
-    return aj_dpop_htu(r->pool, c->dpop_url ? apr_pstrcat(r->pool, c->dpop_url, path, NULL)
-                                            : ap_construct_url(r->pool, path, r));
+    if (c->dpop_url) {
+        origin = c->dpop_url;
+    } else {
+        scheme = ap_http_scheme(r);
+        port = r->server->port ? r->server->port
+                               : (r->connection->local_addr ? r->connection->local_addr->port : 0);
+        origin = apr_psprintf(r->pool, "%s://%s:%u", scheme,
+                              strchr(r->server->server_hostname, ':')
+                                  ? apr_pstrcat(r->pool, "[", r->server->server_hostname, "]",
+                                                NULL)
+                                  : r->server->server_hostname,
+                              (unsigned)port);
+    }
+    return aj_dpop_htu(r->pool, apr_pstrcat(r->pool, origin, path, NULL));
 }
 
 static const char *request_method(request_rec *r)
 {
-    while (r->prev) {
-        r = r->prev;
-    }
-    while (r->main) {
-        r = r->main;
-    }
-    return r->method;
+    return initial_request(r)->method;
 }
 
 aj_reason_e auth0_jwt_dpop_check(request_rec *r, const auth0_jwt_dir_conf *c, const char *token,
@@ -84,6 +99,7 @@ aj_reason_e auth0_jwt_dpop_check(request_rec *r, const auth0_jwt_dir_conf *c, co
     unsigned char id[EVP_MAX_MD_SIZE];
     unsigned int idlen = 0;
     EVP_MD_CTX *md;
+    auth0_jwt_req *ist;
     aj_reason_e rv;
     int first, ok;
 
@@ -122,7 +138,18 @@ aj_reason_e auth0_jwt_dpop_check(request_rec *r, const auth0_jwt_dir_conf *c, co
     if (!ok) {
         return AJ_R_DPOP_REPLAY; /* cannot record it: not taken */
     }
+    /* the same proof met again in the chain of one client request (an
+     * ErrorDocument, a rewrite into another scope) is that request's, not a
+     * replay */
+    ist = auth0_jwt_req_get(initial_request(r));
+    if (ist->dpop_spent && memcmp(ist->dpop_spent, id, 32) == 0) {
+        return AJ_OK;
+    }
     first = auth0_jwt_replay_first(
         r, id, apr_time_from_sec((apr_time_t)proof.iat + check.lifetime + 2 * check.skew + 1));
-    return first == 1 ? AJ_OK : AJ_R_DPOP_REPLAY;
+    if (first == 1) {
+        ist->dpop_spent = apr_pmemdup(initial_request(r)->pool, id, 32);
+        return AJ_OK;
+    }
+    return AJ_R_DPOP_REPLAY;
 }

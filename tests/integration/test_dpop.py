@@ -96,6 +96,11 @@ SNIPPET = T.AUTH0 + T.CGI_BIN + T.QUICKSTART + """
     Auth0DPoPURL https://api.example.com
     Require valid-user
 </Location>
+<Location /doc/>
+    AuthType Auth0
+    Require valid-user
+    ErrorDocument 404 /api/private
+</Location>
 <Location /noreplay/>
     SetHandler auth0-demo
     AuthType Auth0
@@ -316,3 +321,39 @@ def test_refusals_are_logged_by_reason(srv):
     srv.begin_test()
     assert srv.get("/api/private", headers=dpop(token, None)).status == 401
     assert any("refused dpop_missing" in line for line in srv.log_lines()), srv.log_lines()
+
+
+def test_origin_is_the_servers_own_name(srv):
+    """Attack: a proof captured at another server (its htu names that server)
+    sent here with a matching Host header, or as an absolute-form request
+    target. The origin of htu is this server's ServerName and port, never what
+    the client names."""
+    import http.client  # pylint: disable=import-outside-toplevel
+    token = token_for(ALICE)
+    for host, target in (("victim.example", "/api/private"),
+                         ("127.0.0.1:%d" % srv.port, "http://other.example:8443/api/private")):
+        url = ("http://victim.example/api/private" if target.startswith("/") else target)
+        proof = ALICE.proof(url, token)
+        conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
+        try:
+            conn.putrequest("GET", target, skip_host=True)
+            conn.putheader("Host", host)
+            conn.putheader("Authorization", "DPoP " + token)
+            conn.putheader("DPoP", proof)
+            conn.endheaders()
+            resp = conn.getresponse()
+            body = resp.read()
+        finally:
+            conn.close()
+        assert resp.status == 401, (host, target, resp.status, body)
+        assert b"The DPoP proof is for another URI" in body, body
+
+
+def test_errordocument_in_another_scope_does_not_spend_the_proof_twice(srv):
+    """An ErrorDocument served from another protected scope checks the request
+    again; the proof the client sent once is that request's, not a replay."""
+    ajtest.expect_log(r"AH00\d+")
+    token = token_for(ALICE)
+    r = srv.get("/doc/nothing", headers=dpop(token, ALICE.proof(htu(srv, "/doc/nothing"), token)))
+    # the ErrorDocument's own handler sets the status it answers with
+    assert "Hello from a private endpoint" in r.text, (r.status, r.text)
