@@ -161,6 +161,7 @@ printf 'application/json json\ntext/plain txt\n' >"$state/conf/mime.types"
 "$httpd" -d "$state" -f "$conf" -t 2>&1 | grep -v '^Syntax OK$' || true
 
 base="http://127.0.0.1:$port"
+named="http://localhost:$port" # the demo virtual host's ServerName: what a DPoP proof names
 echo
 echo "mod_auth0_jwt demo on $base (MPM $mpm). Ctrl-C stops it."
 if [ -z "$tenant" ]; then
@@ -196,12 +197,12 @@ curl -i -H "Authorization: Bearer \${TOKEN_SCOPED}x" $base/api/private
 A DPoP-bound token (RFC 9449): bound to the client key $state/client/private.pem.
 Each proof is good for one request, for 5 minutes:
 TOKEN_DPOP='$token_dpop'
-PROOF='$(proof "$base/api/private-scoped")'
-# expect 200: private-scoped with the DPoP token and its proof
-curl -i -H "Authorization: DPoP \$TOKEN_DPOP" -H "DPoP: \$PROOF" $base/api/private-scoped
+PROOF='$(proof "$named/api/private-scoped")'
+# expect 200: private-scoped with the DPoP token and its proof (htu names the ServerName)
+curl -i -H "Authorization: DPoP \$TOKEN_DPOP" -H "DPoP: \$PROOF" $named/api/private-scoped
 # expect 401: the same token as a bearer token (no downgrade)
 curl -i -H "Authorization: Bearer \$TOKEN_DPOP" $base/api/private-scoped
-A new proof: PROOF=\$($cli dpop --key $state/client/private.pem --method GET --url $base/api/private-scoped --token \$TOKEN_DPOP)
+A new proof: PROOF=\$($cli dpop --key $state/client/private.pem --method GET --url $named/api/private-scoped --token \$TOKEN_DPOP)
 
 More tokens: $cli mint --key $state/keys/private.pem --kid demo-key --iss https://$domain/ --aud $audience --scope "read:messages"
 EOF
