@@ -123,7 +123,7 @@ def test_shared_memory_layout_only_where_used():
             c, includes, uses)
 
 
-CITATION = re.compile(r"\b(?:spec(?:ification)? (?:section|§)\s*\d|SPEC\.md|\.\./shared)",
+CITATION = re.compile(r"\bspec(?:ification)? (?:section|§)\s*\d|\bSPEC\.md|\.\./shared",
                       re.IGNORECASE)
 
 
