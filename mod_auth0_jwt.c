@@ -527,7 +527,7 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
     aj_reason_e rv;
 
     st->dpop_mode = auth0_jwt_dpop(c);
-    st->dpop_algs = auth0_jwt_alg_names(r->pool, auth0_jwt_dpop_algs(c));
+    st->dpop_algs = auth0_jwt_dpop_algs(c);
     rv = find_token(r, c, &token, &len, &st->dpop);
     if (rv == AJ_OK && !st->dpop && st->dpop_mode == AUTH0_JWT_DPOP_REQUIRED) {
         rv = AJ_R_DPOP_MISSING; /* a bearer token where DPoP is required */

@@ -18,18 +18,6 @@
 #include "mod_auth0_jwt_replay.h"
 #include "mod_auth0_jwt_request.h"
 
-const char *auth0_jwt_alg_names(apr_pool_t *p, unsigned int algs)
-{
-    const char *out = "";
-
-    for (int i = 0; i < AJ_ALG__COUNT; i++) {
-        if (algs & AJ_ALG_BIT(i)) {
-            out = apr_pstrcat(p, out, *out ? " " : "", aj_alg_by_id((aj_alg_id_e)i)->name, NULL);
-        }
-    }
-    return out;
-}
-
 typedef struct {
     const char *first;
     int count;

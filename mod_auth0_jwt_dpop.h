@@ -20,7 +20,4 @@
 aj_reason_e auth0_jwt_dpop_check(request_rec *r, const auth0_jwt_dir_conf *c, const char *token,
                                  apr_size_t len, const char *jkt);
 
-/* The space-separated names of a set of AJ_ALG_BIT()s ("ES256 EdDSA"), for the challenge. */
-const char *auth0_jwt_alg_names(apr_pool_t *p, unsigned int algs);
-
 #endif

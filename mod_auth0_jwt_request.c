@@ -15,6 +15,7 @@
 #include <util_filter.h>
 #include <apr_strings.h>
 
+#include "aj_alg.h"
 #include "mod_auth0_jwt_config.h"
 #include "mod_auth0_jwt_request.h"
 
@@ -80,7 +81,7 @@ static const char *challenge_for(request_rec *r, const auth0_jwt_req *st, int dp
                                  const char *realm, const char *params)
 {
     return dpop ? apr_psprintf(r->pool, "DPoP realm=\"%s\"%s, algs=\"%s\"", realm, params,
-                               st->dpop_algs ? st->dpop_algs : "ES256")
+                               st->dpop_algs ? aj_alg_names(r->pool, st->dpop_algs) : "ES256")
                 : apr_psprintf(r->pool, "Bearer realm=\"%s\"%s", realm, params);
 }
 

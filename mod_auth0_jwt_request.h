@@ -37,7 +37,7 @@ typedef struct {
     int challenged;             /* error headers set early (see auth0_jwt_challenge) */
     int dpop;                   /* the token came with the DPoP scheme */
     int dpop_mode;              /* the scope's Auth0DPoP (AUTH0_JWT_DPOP_*, 0 = Off) */
-    const char *dpop_algs;      /* its Auth0DPoPAlgorithms, space-separated */
+    unsigned int dpop_algs;     /* its Auth0DPoPAlgorithms (AJ_ALG_BIT()s) */
     unsigned char *dpop_spent;  /* the initial request: the id of the proof it spent */
 } auth0_jwt_req;
 

@@ -5,6 +5,8 @@
 
 #include <openssl/crypto.h>
 
+#include <apr_strings.h>
+
 #include "aj_alg.h"
 
 static const aj_alg_t algs[AJ_ALG__COUNT] = {
@@ -72,4 +74,16 @@ const char *aj_kty_name(aj_kty_e kty)
 {
     static const char *const names[] = {"none", "RSA", "EC", "OKP", "oct"};
     return ((int)kty >= 0 && kty <= AJ_KTY_OCT) ? names[kty] : "none";
+}
+
+char *aj_alg_names(apr_pool_t *p, unsigned int set)
+{
+    char *out = "";
+
+    for (int i = 0; i < AJ_ALG__COUNT; i++) {
+        if (set & AJ_ALG_BIT(i)) {
+            out = apr_pstrcat(p, out, *out ? " " : "", aj_alg_by_id((aj_alg_id_e)i)->name, NULL);
+        }
+    }
+    return out;
 }

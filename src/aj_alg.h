@@ -59,6 +59,9 @@ const EVP_MD *aj_alg_md(const aj_alg_t *alg);
  */
 int aj_alg_set_add(unsigned int *set, const char *name);
 
+/* The space-separated names of a set of AJ_ALG_BIT()s ("ES256 EdDSA"), in p. */
+char *aj_alg_names(apr_pool_t *p, unsigned int set);
+
 /* Key type names as JWK spells them ("RSA", "EC", "OKP", "oct"). */
 const char *aj_kty_name(aj_kty_e kty);
 
