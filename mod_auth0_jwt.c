@@ -563,7 +563,8 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
         rv = AJ_R_USER_CLAIM;
     }
     if (rv != AJ_OK) {
-        st->state = AUTH0_JWT_STATE_INVALID;
+        /* a replay store that cannot take the proof is the server's trouble: 503 */
+        st->state = rv == AJ_R_DPOP_STORE ? AUTH0_JWT_STATE_UNAVAILABLE : AUTH0_JWT_STATE_INVALID;
         st->reason = rv;
         return; /* logged and counted by check_authn, or by fixups if let through */
     }
@@ -717,7 +718,8 @@ static void insert_error_filter(request_rec *r)
 static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
     auth0_jwt_config_pre_config();
-    return auth0_jwt_shared_pre_config(pconf) == OK ? auth0_jwt_replay_pre_config(pconf) : !OK;
+    auth0_jwt_replay_pre_config();
+    return auth0_jwt_shared_pre_config(pconf);
 }
 
 static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
@@ -730,7 +732,8 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
     }
     rv = auth0_jwt_shared_post_config(pconf, ptemp, s, sc->cache);
     if (rv == OK) {
-        rv = auth0_jwt_replay_post_config(pconf, ptemp, s, sc->cache);
+        rv = auth0_jwt_replay_post_config(pconf, ptemp, s, sc->cache,
+                                          auth0_jwt_replay_capacity(sc));
     }
     if (rv != OK) {
         return rv;
@@ -760,7 +763,6 @@ static void child_init(apr_pool_t *p, server_rec *s)
 
     aj_fetch_after_fork(); /* before any fetch of this child */
     auth0_jwt_shared_child_init(p, s);
-    auth0_jwt_replay_child_init(p, s);
     auth0_jwt_keys_child_init(p, s);
     token_cache = aj_tcache_create(p, size);
     no_secrets = aj_jwks_make(p);

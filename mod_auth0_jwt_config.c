@@ -16,6 +16,7 @@
 #include "aj_alg.h"
 #include "aj_dpop.h"
 #include "aj_fetch.h"
+#include "aj_replay.h"
 #include "mod_auth0_jwt_config.h"
 #include "mod_auth0_jwt_file.h"
 
@@ -37,6 +38,7 @@
 #define DFLT_DPOP_ALGS      AJ_ALG_BIT(AJ_ALG_ES256)    /* Auth0DPoPAlgorithms: ES256 */
 #define DFLT_DPOP_LIFETIME  300                     /* Auth0DPoPProofLifetime */
 #define DFLT_DPOP_REPLAY    1                       /* Auth0DPoPReplay */
+#define DFLT_REPLAY_CAPACITY 524288 /* Auth0DPoPReplayCapacity (8 bytes each) */
 #define HTACCESS_MAX_TIMEOUT     15 /* Auth0JWKSTimeout in an .htaccess, at most */
 
 void *auth0_jwt_create_dir_conf(apr_pool_t *p, char *dir)
@@ -100,6 +102,7 @@ void *auth0_jwt_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
 {
     auth0_jwt_srv_conf *base = basev, *add = addv, *m = apr_pcalloc(p, sizeof(*m));
     m->cache = add->cache ? add->cache : base->cache;
+    m->replay_capacity = add->replay_capacity ? add->replay_capacity : base->replay_capacity;
     return m;
 }
 
@@ -176,6 +179,11 @@ unsigned int auth0_jwt_dpop_algs(const auth0_jwt_dir_conf *c)
 int auth0_jwt_dpop_lifetime(const auth0_jwt_dir_conf *c)
 {
     return conf_int(c->dpop_lifetime, DFLT_DPOP_LIFETIME);
+}
+
+unsigned int auth0_jwt_replay_capacity(const auth0_jwt_srv_conf *sc)
+{
+    return sc->replay_capacity ? sc->replay_capacity : DFLT_REPLAY_CAPACITY;
 }
 
 int auth0_jwt_dpop_replay(const auth0_jwt_dir_conf *c)
@@ -901,6 +909,24 @@ static const char *set_dpop_replay(cmd_parms *cmd, void *dc, int on)
     return NULL;
 }
 
+static const char *set_replay_capacity(cmd_parms *cmd, void *dc, const char *arg)
+{
+    auth0_jwt_srv_conf *sc = ap_get_module_config(cmd->server->module_config, &auth0_jwt_module);
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    char *end;
+    long v = strtol(arg, &end, 10);
+
+    if (err) {
+        return err;
+    }
+    if (*arg == '\0' || *end != '\0' || v < (long)AJ_REPLAY_MIN || v > (long)AJ_REPLAY_MAX) {
+        return apr_psprintf(cmd->pool, "Auth0DPoPReplayCapacity takes a number of proofs from "
+                            "%u to %u", AJ_REPLAY_MIN, AJ_REPLAY_MAX);
+    }
+    sc->replay_capacity = (unsigned int)v;
+    return NULL;
+}
+
 /* The public origin: scheme://host[:port], nothing after it but an optional "/". */
 static const char *set_dpop_url(cmd_parms *cmd, void *dc, const char *arg)
 {
@@ -965,6 +991,8 @@ const command_rec auth0_jwt_cmds[] = {
     DIR_CMD(TAKE_ARGV, "Auth0DPoPAlgorithms", set_dpop_algs, "algorithms allowed for DPoP proofs"),
     SECONDS_CMD("Auth0DPoPProofLifetime", dpop_lifetime_info,
                 "seconds a DPoP proof's iat may lie in the past"),
+    AP_INIT_TAKE1("Auth0DPoPReplayCapacity", set_replay_capacity, NULL, RSRC_CONF,
+                  "DPoP proofs the replay store holds within their lifetime (server-wide)"),
     AP_INIT_FLAG("Auth0DPoPReplay", set_dpop_replay, NULL, OR_AUTHCFG | RSRC_CONF,
                  "accept each DPoP proof once (On) or let replays through (Off)"),
     DIR_CMD(TAKE1, "Auth0DPoPURL", set_dpop_url, "public origin for DPoP htu: scheme://host[:port]"),

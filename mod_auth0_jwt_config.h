@@ -56,6 +56,7 @@ typedef struct {
 
 typedef struct {
     const char *cache; /* Auth0Cache provider[:args] */
+    unsigned int replay_capacity; /* Auth0DPoPReplayCapacity; 0 = unset */
 } auth0_jwt_srv_conf;
 
 extern const command_rec auth0_jwt_cmds[];
@@ -101,5 +102,6 @@ int auth0_jwt_dpop(const auth0_jwt_dir_conf *c);                /* AUTH0_JWT_DPO
 unsigned int auth0_jwt_dpop_algs(const auth0_jwt_dir_conf *c);  /* AJ_ALG_BIT()s */
 int auth0_jwt_dpop_lifetime(const auth0_jwt_dir_conf *c);       /* seconds */
 int auth0_jwt_dpop_replay(const auth0_jwt_dir_conf *c);         /* on (1) or off (0) */
+unsigned int auth0_jwt_replay_capacity(const auth0_jwt_srv_conf *sc); /* proofs */
 
 #endif

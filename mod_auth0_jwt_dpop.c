@@ -124,7 +124,7 @@ aj_reason_e auth0_jwt_dpop_check(request_rec *r, const auth0_jwt_dir_conf *c, co
          EVP_DigestFinal_ex(md, id, &idlen) && idlen == 32;
     EVP_MD_CTX_free(md);
     if (!ok) {
-        return AJ_R_DPOP_REPLAY; /* cannot record it: not taken */
+        return AJ_R_DPOP_STORE; /* cannot record it: not taken */
     }
     /* the same proof met again in the chain of one client request (an
      * ErrorDocument, a rewrite into another scope) is that request's, not a
@@ -139,5 +139,5 @@ aj_reason_e auth0_jwt_dpop_check(request_rec *r, const auth0_jwt_dir_conf *c, co
         ist->dpop_spent = apr_pmemdup(initial_request(r)->pool, id, 32);
         return AJ_OK;
     }
-    return AJ_R_DPOP_REPLAY;
+    return first == 0 ? AJ_R_DPOP_REPLAY : AJ_R_DPOP_STORE;
 }

@@ -1,12 +1,16 @@
 /*
- * mod_auth0_jwt_replay.c: the DPoP replay store. A socache instance of its own
- * (so that a flood of proofs can never push the key sets out of theirs): by
- * default a small shmcb in the runtime directory, or the Auth0Cache provider
- * (redis, memcache) so that a fleet shares it. Looking a proof up and
- * recording it happen under one global mutex: two processes can never both
- * take the same proof. Across the servers of a fleet the provider has no
- * "add if absent", so two servers answering the same proof within the same
- * few milliseconds could both take it (docs/security.md).
+ * mod_auth0_jwt_replay.c: the DPoP replay store. Every process of the server
+ * takes proofs from one table in shared memory (src/aj_replay.c): no lock, and
+ * a live entry is never pushed out, so a full table refuses new proofs (503)
+ * rather than forgetting spent ones. The table belongs to the root parent's
+ * process pool: a graceful restart keeps it, and the proofs spent before it.
+ *
+ * With Auth0Cache redis or memcache, a proof that the table takes is then
+ * looked up and recorded in that socache too, so that the servers of a fleet
+ * share what they have seen. The table already lets only one process of a
+ * server through per proof; across servers, the socache interface has no "add
+ * if absent", so two servers answering the same proof within the same few
+ * milliseconds could both take it (docs/security.md).
  */
 #include <string.h>
 
@@ -14,30 +18,28 @@
 
 #include <ap_provider.h>
 #include <ap_socache.h>
-#include <util_mutex.h>
+#include <apr_shm.h>
 #include <apr_strings.h>
 
+#include "aj_replay.h"
 #include "mod_auth0_jwt_replay.h"
 
-#define MUTEX_TYPE "auth0-jwt-dpop"
-/* 16 MiB (pages never written cost no memory): about 200,000 proofs, so at the
- * default 300 s lifetime some 650 proofs a second before the oldest are
- * dropped early (docs/directives.md, Auth0DPoPReplay) */
-#define SHMCB_SIZE "(16777216)"
+#define USERDATA_KEY "auth0_jwt_replay_table"
+#define FULL_LOG_EVERY apr_time_from_sec(60) /* per process */
 
-static ap_socache_provider_t *provider;
+static aj_replay_table_t *table;
+static ap_socache_provider_t *provider; /* the fleet's socache, or NULL */
 static ap_socache_instance_t *store;
-static apr_global_mutex_t *mutex;
-static int warned;
+static int fleet_missing; /* Auth0Cache names a provider that is not loaded */
+static apr_time_t full_logged;
 
-int auth0_jwt_replay_pre_config(apr_pool_t *pconf)
+void auth0_jwt_replay_pre_config(void)
 {
+    table = NULL;
     provider = NULL;
     store = NULL;
-    mutex = NULL;
-    warned = 0;
-    return ap_mutex_register(pconf, MUTEX_TYPE, NULL, APR_LOCK_DEFAULT, 0) == APR_SUCCESS ? OK
-                                                                                          : !OK;
+    fleet_missing = 0;
+    full_logged = 0;
 }
 
 static apr_status_t replay_cleanup(void *data)
@@ -47,15 +49,49 @@ static apr_status_t replay_cleanup(void *data)
     }
     store = NULL;
     provider = NULL;
-    mutex = NULL;
     return APR_SUCCESS;
 }
 
-int auth0_jwt_replay_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
-                                 const char *spec)
+/* The table of the root parent's process pool: kept from the previous
+ * generation when there is one, else made. */
+static int table_post_config(server_rec *s, apr_uint32_t capacity)
+{
+    apr_pool_t *proc = s->process->pool;
+    apr_size_t size = aj_replay_size(capacity);
+    apr_shm_t *shm = NULL;
+    apr_status_t rv;
+
+    apr_pool_userdata_get((void **)&shm, USERDATA_KEY, proc);
+    if (shm && (table = aj_replay_attach(apr_shm_baseaddr_get(shm), apr_shm_size_get(shm)))) {
+        if (apr_shm_size_get(shm) != size) {
+            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                         "Auth0DPoPReplayCapacity %u takes effect at the next full restart; "
+                         "until then the replay store keeps its %u proofs and those it has seen",
+                         (unsigned)capacity, (unsigned)aj_replay_capacity(table));
+        }
+        return OK;
+    }
+    rv = apr_shm_create(&shm, size, NULL, proc);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                     "no shared memory for the DPoP replay store (%" APR_SIZE_T_FMT " bytes)",
+                     size);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    table = aj_replay_init(apr_shm_baseaddr_get(shm), apr_shm_size_get(shm));
+    if (table == NULL) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    apr_pool_userdata_set(shm, USERDATA_KEY, apr_pool_cleanup_null, proc);
+    return OK;
+}
+
+/* The fleet's socache (Auth0Cache redis:..., memcache:...), if any. */
+static int fleet_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
+                             const char *spec)
 {
     struct ap_socache_hints hints = {64, 16, apr_time_from_sec(300)};
-    char *name = apr_pstrdup(ptemp, spec ? spec : "shmcb"), *colon;
+    char *name = apr_pstrdup(ptemp, spec), *colon;
     const char *args = NULL, *err;
     apr_status_t rv;
 
@@ -63,74 +99,105 @@ int auth0_jwt_replay_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_re
         *colon = '\0';
         args = colon + 1;
     }
-    if (strcmp(name, "shmcb") == 0) { /* never the key sets' own file */
-        args = apr_pstrcat(ptemp, ap_runtime_dir_relative(ptemp, "auth0_jwt_dpop"), SHMCB_SIZE,
-                           NULL);
+    if (strcmp(name, "shmcb") == 0) {
+        return OK; /* one server: the table is the whole store */
     }
     provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name, AP_SOCACHE_PROVIDER_VERSION);
     if (provider == NULL) {
-        return OK; /* said by the key-set cache; DPoP proofs are refused (dpop_replay) */
+        fleet_missing = 1; /* said by the key-set cache; DPoP proofs get 503 (dpop_store) */
+        return OK;
     }
     apr_pool_cleanup_register(pconf, s, replay_cleanup, apr_pool_cleanup_null);
     err = provider->create(&store, args, ptemp, pconf);
-    if (err == NULL) {
-        rv = provider->init(store, "auth0-jwt-dpop", &hints, s, pconf);
-        if (rv != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "the DPoP replay store (%s) cannot start",
-                         name);
-            store = NULL;
-            return HTTP_INTERNAL_SERVER_ERROR;
-        }
-    } else {
+    if (err != NULL) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "the DPoP replay store (%s): %s", name, err);
         store = NULL;
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    rv = ap_global_mutex_create(&mutex, NULL, MUTEX_TYPE, NULL, s, pconf, 0);
+    rv = provider->init(store, "auth0-jwt-dpop", &hints, s, pconf);
     if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "cannot create the %s mutex", MUTEX_TYPE);
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "the DPoP replay store (%s) cannot start",
+                     name);
+        store = NULL;
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     return OK;
 }
 
-void auth0_jwt_replay_child_init(apr_pool_t *p, server_rec *s)
+int auth0_jwt_replay_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
+                                 const char *spec, unsigned int capacity)
 {
-    if (mutex &&
-        apr_global_mutex_child_init(&mutex, apr_global_mutex_lockfile(mutex), p) != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "cannot attach to the %s mutex", MUTEX_TYPE);
-        mutex = NULL;
+    int rv = table_post_config(s, (apr_uint32_t)capacity);
+
+    return rv == OK && spec ? fleet_post_config(pconf, ptemp, s, spec) : rv;
+}
+
+/* A full table is logged at most once a minute per process. */
+static void log_full(request_rec *r)
+{
+    apr_time_t now = apr_time_now();
+
+    if (full_logged == 0 || now - full_logged >= FULL_LOG_EVERY) {
+        full_logged = now;
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "the DPoP replay store is full (%u proofs within their lifetime): DPoP "
+                      "requests get 503 until proofs expire; raise Auth0DPoPReplayCapacity or "
+                      "shorten Auth0DPoPProofLifetime",
+                      (unsigned)aj_replay_capacity(table));
     }
 }
 
-int auth0_jwt_replay_first(request_rec *r, const unsigned char id[32], apr_time_t expiry)
+/* The fleet's socache: 1 (first), 0 (seen), -1 (cannot ask). */
+static int fleet_first(request_rec *r, const unsigned char id[32], apr_time_t expiry)
 {
     unsigned char seen[1];
     unsigned int len = sizeof(seen);
     apr_status_t rv;
-    int first;
 
-    if (store == NULL || mutex == NULL) {
-        if (!warned) {
-            warned = 1;
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                          "Auth0DPoPReplay On needs a shared cache (load mod_socache_shmcb, or "
-                          "set Auth0Cache): DPoP proofs are refused");
-        }
+    if (fleet_missing || (provider && store == NULL)) {
         return -1;
     }
-    if (apr_global_mutex_lock(mutex) != APR_SUCCESS) {
-        return -1;
+    if (provider == NULL) {
+        return 1;
     }
     rv = provider->retrieve(store, r->server, id, 32, seen, &len, r->pool);
-    first = rv == APR_NOTFOUND ? 1 : rv == APR_SUCCESS ? 0 : -1; /* an error: not taken */
-    if (first == 1) {
-        seen[0] = 1;
-        rv = provider->store(store, r->server, id, 32, expiry, seen, 1, r->pool);
-        if (rv != APR_SUCCESS) {
-            first = -1; /* not recorded: it could be replayed, so it is not taken */
-        }
+    if (rv == APR_SUCCESS) {
+        return 0;
     }
-    apr_global_mutex_unlock(mutex);
-    return first;
+    if (rv != APR_NOTFOUND) {
+        return -1; /* an error: not taken */
+    }
+    seen[0] = 1;
+    return provider->store(store, r->server, id, 32, expiry, seen, 1, r->pool) == APR_SUCCESS
+               ? 1
+               : -1; /* not recorded: it could be replayed, so it is not taken */
+}
+
+int auth0_jwt_replay_first(request_rec *r, const unsigned char id[32], apr_time_t expiry)
+{
+    apr_uint32_t now = (apr_uint32_t)apr_time_sec(apr_time_now());
+    apr_uint32_t until = (apr_uint32_t)apr_time_sec(expiry + APR_USEC_PER_SEC - 1);
+
+    if (table == NULL) {
+        return -1;
+    }
+    switch (aj_replay_take(table, id, until, now)) {
+    case AJ_REPLAY_FIRST:
+        return fleet_first(r, id, expiry);
+    case AJ_REPLAY_SEEN:
+        return 0;
+    default:
+        log_full(r);
+        return -1;
+    }
+}
+
+int auth0_jwt_replay_usage(unsigned int *capacity, unsigned int *live)
+{
+    if (table == NULL) {
+        return 0;
+    }
+    *capacity = aj_replay_capacity(table);
+    *live = aj_replay_live(table, (apr_uint32_t)apr_time_sec(apr_time_now()));
+    return 1;
 }

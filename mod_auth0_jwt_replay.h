@@ -8,16 +8,20 @@
 
 #include <httpd.h>
 
-int auth0_jwt_replay_pre_config(apr_pool_t *pconf);
+void auth0_jwt_replay_pre_config(void);
+/* spec: the Auth0Cache provider[:args] (NULL: shmcb); capacity: proofs. */
 int auth0_jwt_replay_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
-                                 const char *spec);
-void auth0_jwt_replay_child_init(apr_pool_t *p, server_rec *s);
+                                 const char *spec, unsigned int capacity);
 
 /*
  * Whether the proof named by id (a digest of its key thumbprint and jti) is
  * seen for the first time: 1 (it is now recorded until expiry), 0 (seen
- * before: a replay), -1 (no store to ask: the caller refuses).
+ * before: a replay), -1 (the store cannot take it: full, or its socache
+ * cannot be asked; the caller refuses with 503).
  */
 int auth0_jwt_replay_first(request_rec *r, const unsigned char id[32], apr_time_t expiry);
+
+/* The table's size and live proofs, for the status page; 0 when there is none. */
+int auth0_jwt_replay_usage(unsigned int *capacity, unsigned int *live);
 
 #endif

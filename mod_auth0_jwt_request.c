@@ -132,6 +132,11 @@ const char *auth0_jwt_error_answer(request_rec *r, const auth0_jwt_req *st, int 
     if (status == HTTP_FORBIDDEN) { /* denied before any token mattered (Require ip ...) */
         return "{\"error\":\"access_denied\",\"error_description\":\"Access is denied\"}";
     }
+    if (status == HTTP_SERVICE_UNAVAILABLE && st->state == AUTH0_JWT_STATE_UNAVAILABLE &&
+        st->reason == AJ_R_DPOP_STORE) {
+        return "{\"error\":\"temporarily_unavailable\","
+               "\"error_description\":\"DPoP proofs cannot be checked right now\"}";
+    }
     if (status == HTTP_SERVICE_UNAVAILABLE && st->state == AUTH0_JWT_STATE_UNAVAILABLE) {
         return "{\"error\":\"temporarily_unavailable\","
                "\"error_description\":\"No signing keys are available yet\"}";

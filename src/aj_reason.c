@@ -140,6 +140,8 @@ static const aj_reason_t reasons[AJ_R__COUNT] = {
     R(AJ_R_CERT_BINDING, "cert_binding", "the token cnf x5t#S256 is not the thumbprint of the TLS "
       "client certificate (or there is none)",
       "The token is not bound to the client certificate"),
+    R(AJ_R_DPOP_STORE, "dpop_store", "the DPoP replay store cannot record the proof (full, or "
+      "its socache cannot be reached)", "DPoP proofs cannot be checked right now"),
 };
 
 static const aj_reason_t unknown = {AJ_R__COUNT, "unknown", "unknown reason",

@@ -86,6 +86,7 @@ typedef enum {
     AJ_R_DPOP_BINDING,
     AJ_R_DPOP_DOWNGRADE,
     AJ_R_CERT_BINDING,
+    AJ_R_DPOP_STORE, /* the replay store cannot take the proof: 503 */
     AJ_R__COUNT
 } aj_reason_e;
 

@@ -116,5 +116,6 @@ Suite *suite_reason(void);
 Suite *suite_tcache(void);
 Suite *suite_http(void);
 Suite *suite_dpop(void);
+Suite *suite_replay(void);
 
 #endif

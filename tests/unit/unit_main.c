@@ -219,6 +219,7 @@ int main(void)
     srunner_add_suite(sr, suite_tcache());
     srunner_add_suite(sr, suite_http());
     srunner_add_suite(sr, suite_dpop());
+    srunner_add_suite(sr, suite_replay());
     srunner_run_all(sr, CK_ENV);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

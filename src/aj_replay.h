@@ -1,0 +1,50 @@
+/*
+ * aj_replay.h: the spent DPoP proofs of one server, in a fixed table that all
+ * its processes share (shared memory made by the caller). Each proof is taken
+ * once: no lock, only atomic compare-and-swap on 64-bit slots, so a process
+ * that dies half-way leaves nothing held.
+ *
+ * A live entry is never pushed out by a newer one. When both places a proof
+ * may go are full of live entries, the proof is not taken (AJ_REPLAY_FULL):
+ * the caller refuses it. A full table therefore refuses new proofs until old
+ * ones expire; it never lets a spent proof through.
+ */
+#ifndef AJ_REPLAY_H
+#define AJ_REPLAY_H
+
+#include <apr.h>
+
+typedef struct aj_replay_table aj_replay_table_t;
+
+typedef enum {
+    AJ_REPLAY_FIRST = 1, /* not seen before: now recorded until its expiry */
+    AJ_REPLAY_SEEN = 0,  /* seen before, and still live: a replay */
+    AJ_REPLAY_FULL = -1  /* no room: not recorded, so not taken */
+} aj_replay_e;
+
+#define AJ_REPLAY_MIN 64u        /* proofs: the smallest table */
+#define AJ_REPLAY_MAX 67108864u  /* proofs: the largest (2 GiB of memory) */
+
+/* The bytes of a table for capacity proofs (rounded up to whole buckets). */
+apr_size_t aj_replay_size(apr_uint32_t capacity);
+
+/* Format mem (size bytes, from aj_replay_size()) as an empty table. */
+aj_replay_table_t *aj_replay_init(void *mem, apr_size_t size);
+
+/* The table already in mem, or NULL when mem holds no table of this size and layout. */
+aj_replay_table_t *aj_replay_attach(void *mem, apr_size_t size);
+
+/*
+ * Take the proof named by id (32 bytes, a digest of its key and jti), live
+ * until expires (seconds since the epoch, rounded up). now: seconds since the
+ * epoch. Two processes taking the same proof at the same time never both get
+ * AJ_REPLAY_FIRST (both may get AJ_REPLAY_SEEN).
+ */
+aj_replay_e aj_replay_take(aj_replay_table_t *t, const unsigned char id[32], apr_uint32_t expires,
+                           apr_uint32_t now);
+
+/* How many proofs the table holds at most, and how many are live at now. */
+apr_uint32_t aj_replay_capacity(const aj_replay_table_t *t);
+apr_uint32_t aj_replay_live(aj_replay_table_t *t, apr_uint32_t now);
+
+#endif
