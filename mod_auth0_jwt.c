@@ -30,6 +30,7 @@
 #include "aj_dpop.h"
 #include "aj_fetch.h"
 #include "aj_json.h"
+#include "aj_pkey_memo.h"
 #include "aj_tcache.h"
 #include "mod_auth0_jwt_authz.h"
 #include "mod_auth0_jwt_config.h"
@@ -762,6 +763,7 @@ static void child_init(apr_pool_t *p, server_rec *s)
         (unsigned int)auth0_jwt_token_cache_size(c);
 
     aj_fetch_after_fork(); /* before any fetch of this child */
+    aj_pkey_memo_after_fork();
     auth0_jwt_shared_child_init(p, s);
     auth0_jwt_keys_child_init(p, s);
     token_cache = aj_tcache_create(p, size);

@@ -75,10 +75,10 @@ for tool in "$CC" apr-1-config pkg-config od; do
 done
 
 # The sources each target needs (aj_token.c pulls in the whole verify chain).
-verify_src="aj_reason aj_b64 aj_json aj_alg aj_jwk aj_jws aj_claims aj_token"
+verify_src="aj_reason aj_b64 aj_json aj_alg aj_jwk aj_pkey_memo aj_jws aj_claims aj_token"
 declare -A target_src=(
     [token]="$verify_src aj_sign"
-    [jwks]="aj_reason aj_b64 aj_json aj_alg aj_jwk"
+    [jwks]="aj_reason aj_b64 aj_json aj_alg aj_jwk aj_pkey_memo"
     [http]="aj_http"
     [bearer]="$verify_src"
     [require]="aj_require"

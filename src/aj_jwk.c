@@ -13,6 +13,7 @@
 #include "aj_b64.h"
 #include "aj_json.h"
 #include "aj_jwk.h"
+#include "aj_pkey_memo.h"
 
 static apr_status_t pkey_cleanup(void *data)
 {
@@ -82,10 +83,19 @@ static EVP_PKEY *pkey_from_params(const char *type, OSSL_PARAM_BLD *bld)
 static EVP_PKEY *rsa_pkey(const unsigned char *n, apr_size_t nlen, const unsigned char *e,
                           apr_size_t elen)
 {
-    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-    BIGNUM *bn = BN_bin2bn(n, (int)nlen, NULL), *be = BN_bin2bn(e, (int)elen, NULL);
-    EVP_PKEY *pkey = NULL;
+    const unsigned char *parts[2] = {n, e};
+    const size_t lens[2] = {nlen, elen};
+    unsigned char digest[32];
+    OSSL_PARAM_BLD *bld;
+    BIGNUM *bn, *be;
+    EVP_PKEY *pkey = aj_pkey_memo_get(digest, "RSA", parts, lens, 2);
 
+    if (pkey) {
+        return pkey;
+    }
+    bld = OSSL_PARAM_BLD_new();
+    bn = BN_bin2bn(n, (int)nlen, NULL);
+    be = BN_bin2bn(e, (int)elen, NULL);
     if (bld && bn && be && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn) &&
         OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be)) {
         pkey = pkey_from_params("RSA", bld);
@@ -93,6 +103,7 @@ static EVP_PKEY *rsa_pkey(const unsigned char *n, apr_size_t nlen, const unsigne
     BN_free(bn);
     BN_free(be);
     OSSL_PARAM_BLD_free(bld);
+    aj_pkey_memo_put(digest, pkey);
     return pkey;
 }
 
@@ -100,14 +111,20 @@ static EVP_PKEY *rsa_pkey(const unsigned char *n, apr_size_t nlen, const unsigne
 static EVP_PKEY *ec_pkey(int curve, const unsigned char *x, const unsigned char *y)
 {
     apr_size_t size = curves[curve].size;
-    unsigned char point[1 + 2 * 66];
-    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-    EVP_PKEY *pkey = NULL;
+    unsigned char point[1 + 2 * 66], digest[32];
+    const unsigned char *parts[2] = {(const unsigned char *)curves[curve].ossl_name, point};
+    size_t lens[2] = {strlen(curves[curve].ossl_name), 1 + 2 * size};
+    OSSL_PARAM_BLD *bld;
+    EVP_PKEY *pkey;
     EVP_PKEY_CTX *check;
 
     point[0] = 0x04; /* uncompressed */
     memcpy(point + 1, x, size);
     memcpy(point + 1 + size, y, size);
+    if ((pkey = aj_pkey_memo_get(digest, "EC", parts, lens, 2)) != NULL) {
+        return pkey; /* these numbers passed the checks below before */
+    }
+    bld = OSSL_PARAM_BLD_new();
     if (bld &&
         OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, curves[curve].ossl_name,
                                         0) &&
@@ -123,6 +140,7 @@ static EVP_PKEY *ec_pkey(int curve, const unsigned char *x, const unsigned char 
         }
         EVP_PKEY_CTX_free(check);
     }
+    aj_pkey_memo_put(digest, pkey);
     return pkey;
 }
 

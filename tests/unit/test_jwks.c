@@ -209,6 +209,43 @@ START_TEST(jwks_off_curve_each_curve)
 }
 END_TEST
 
+/*
+ * The per-process key memo (aj_pkey_memo.c): the same public numbers give the
+ * same OpenSSL key without building it again, but never lend a key's checks to
+ * other numbers, nor its JWK's other members (use, alg) to another JWK. An
+ * off-curve point is refused every time, however often it comes.
+ */
+START_TEST(jwks_memo_same_numbers_same_key)
+{
+    static const unit_key_e keys[] = {UK_RSA, UK_EC256, UK_EC384, UK_EC521};
+
+    for (size_t i = 0; i < UNIT_N(keys); i++) {
+        json_t *jwk = unit_jwk_json(keys[i], "k"), *other = unit_jwk_json(UK_EC256_OTHER, "k");
+        const char *why = NULL;
+        aj_key_t *a = aj_jwk_parse(unit_pool, jwk, &why), *b, *c;
+
+        ck_assert_ptr_nonnull(a);
+        json_object_set_new(jwk, "use", json_string("enc"));
+        b = aj_jwk_parse(unit_pool, jwk, &why);
+        ck_assert_ptr_nonnull(b);
+        ck_assert_ptr_eq(a->pkey, b->pkey); /* built once */
+        ck_assert_int_eq(a->unusable, AJ_OK);
+        ck_assert_int_eq(b->unusable, AJ_R_KEY_USE); /* this JWK's own members still count */
+        ck_assert_mem_eq(a->thumbprint, b->thumbprint, 32);
+        c = aj_jwk_parse(unit_pool, other, &why);
+        ck_assert_ptr_nonnull(c);
+        ck_assert_ptr_ne(c->pkey, a->pkey);
+    }
+    for (int round = 0; round < 3; round++) {
+        json_t *jwk = unit_jwk_json(UK_EC256, "k");
+        const char *why = NULL;
+        json_object_set_new(jwk, "y", json_string(altered(UK_EC256, "y", 0)));
+        ck_assert_ptr_null(aj_jwk_parse(unit_pool, jwk, &why));
+        ck_assert_str_eq(why, "EC point is not on the curve");
+    }
+}
+END_TEST
+
 static const struct {
     const char *doc;
     const char *why;
@@ -369,6 +406,7 @@ Suite *suite_jwks(void)
     tcase_add_checked_fixture(tc, unit_pool_setup, unit_pool_teardown);
     tcase_add_test(tc, jwks_bad_keys_are_skipped);
     tcase_add_test(tc, jwks_off_curve_each_curve);
+    tcase_add_test(tc, jwks_memo_same_numbers_same_key);
     tcase_add_loop_test(tc, jwks_document_refused, 0, (int)UNIT_N(documents));
     tcase_add_test(tc, jwks_document_deep);
     tcase_add_test(tc, jwks_empty_set);
