@@ -21,6 +21,12 @@
  * repeated BENCH_VERIFY_REPS times (default 3), interleaved; the table gives
  * medians and the cost ratio raw ops / our ops (1.00 = as cheap as the raw
  * primitive, 1.30 = 30 % dearer). Arguments, when given, pick algorithms.
+ * DPoP: a proof (ES256, the default Auth0DPoPAlgorithms) as a client sends it,
+ * its public key in its header. full = aj_dpop_verify (parse, the header's key,
+ * signature, jti/htm/htu/iat/ath), the request pool cleared after each; sig
+ * and raw as above on the proof. The key is built from the header each time,
+ * as on the request path (and found in the per-process key memo).
+ *
  * For a profiler (perf, callgrind): BENCH_VERIFY_ONLY=full, sig or raw runs
  * that loop alone, once, for BENCH_VERIFY_SECONDS, and prints its rate.
  *
@@ -43,6 +49,7 @@
 #include <openssl/rsa.h>
 
 #include "aj_alg.h"
+#include "aj_dpop.h"
 #include "aj_jwk.h"
 #include "aj_jws.h"
 #include "aj_sign.h"
@@ -60,6 +67,8 @@ typedef struct {
     const unsigned char *sig; /* raw loop: the signature OpenSSL takes (DER for ECDSA) */
     size_t sig_len;
     apr_pool_t *req; /* cleared after each full-path verification */
+    int dpop;        /* token is a DPoP proof, checked against dpop_check */
+    aj_dpop_check_t dpop_check;
 } bench_case;
 
 static double now_sec(void)
@@ -91,8 +100,11 @@ static double env_double(const char *name, double dflt, double lo, double hi)
 static int op_full(bench_case *bc)
 {
     aj_token_t tok;
-    aj_reason_e r = aj_token_verify_signature(&tok, bc->req, bc->token, bc->token_len,
-                                              AJ_ALG_BIT(bc->alg->id), bc->set);
+    aj_dpop_proof_t proof;
+    aj_reason_e r = bc->dpop ? aj_dpop_verify(&proof, bc->req, bc->token, bc->token_len,
+                                              &bc->dpop_check)
+                             : aj_token_verify_signature(&tok, bc->req, bc->token, bc->token_len,
+                                                         AJ_ALG_BIT(bc->alg->id), bc->set);
     apr_pool_clear(bc->req);
     return r == AJ_OK;
 }
@@ -242,6 +254,52 @@ static int setup(bench_case *bc, apr_pool_t *p, const aj_alg_t *alg)
     return apr_pool_create(&bc->req, p) == APR_SUCCESS;
 }
 
+/* A DPoP proof for GET http://127.0.0.1:8080/api/private and an access token. */
+static int setup_dpop(bench_case *bc, apr_pool_t *p)
+{
+    const aj_alg_t *alg = aj_alg_by_id(AJ_ALG_ES256);
+    const char *token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJiZW5jaCJ9.c2lnbmF0dXJl";
+    const char *url = "http://127.0.0.1:8080/api/private";
+    EVP_PKEY *pkey = aj_key_generate(p, alg, 0);
+    aj_key_t *key = pkey ? aj_key_from_pkey(p, pkey, NULL, NULL) : NULL;
+    char *jwk, *header, *payload;
+    long now = (long)time(NULL);
+
+    memset(bc, 0, sizeof(*bc));
+    if (key == NULL || (jwk = json_dumps(aj_key_to_jwk(p, key), JSON_COMPACT)) == NULL) {
+        return 0;
+    }
+    header = apr_psprintf(p, "{\"typ\":\"dpop+jwt\",\"alg\":\"ES256\",\"jwk\":%s}", jwk);
+    free(jwk);
+    payload = apr_psprintf(p,
+                           "{\"jti\":\"4e1c2b7a-9f0d-4a51-8c1e-2d0b6f3a7e95\",\"htm\":\"GET\","
+                           "\"htu\":\"%s\",\"iat\":%ld,\"ath\":\"%s\"}",
+                           url, now, aj_dpop_ath(p, token, strlen(token)));
+    bc->alg = alg;
+    bc->key = key;
+    bc->dpop = 1;
+    bc->dpop_check.algs = AJ_ALG_BIT(AJ_ALG_ES256);
+    bc->dpop_check.method = "GET";
+    bc->dpop_check.htu = aj_dpop_htu(p, url);
+    bc->dpop_check.token = token;
+    bc->dpop_check.token_len = strlen(token);
+    bc->dpop_check.now = (double)now;
+    bc->dpop_check.lifetime = 3600; /* the benchmark may run long */
+    bc->dpop_check.skew = 5;
+    bc->token = aj_jws_sign(p, alg, pkey, NULL, 0, header, payload);
+    if (bc->token == NULL) {
+        return 0;
+    }
+    bc->token_len = strlen(bc->token);
+    if (aj_jws_parse_typ(&bc->jws, p, bc->token, bc->token_len, AJ_ALG_BIT(alg->id),
+                         "dpop+jwt") != AJ_OK) {
+        return 0;
+    }
+    bc->sig = bc->jws.sig;
+    bc->sig_len = bc->jws.sig_len;
+    return ecdsa_to_der(bc, p) && apr_pool_create(&bc->req, p) == APR_SUCCESS;
+}
+
 static const char *key_label(const aj_alg_t *alg)
 {
     switch (alg->kty) {
@@ -258,7 +316,8 @@ static const char *key_label(const aj_alg_t *alg)
 
 int main(int argc, const char *const *argv)
 {
-    static const char *const default_algs[] = {"RS256", "PS256", "ES256", "EdDSA", "HS256"};
+    static const char *const default_algs[] = {"RS256", "PS256", "ES256", "EdDSA", "HS256",
+                                               "DPoP"};
     const char *const *names = argc > 1 ? argv + 1 : default_algs;
     int n_algs = argc > 1 ? argc - 1 : (int)(sizeof(default_algs) / sizeof(default_algs[0]));
     double seconds = env_double("BENCH_VERIFY_SECONDS", 1.0, 0.01, 3600);
@@ -283,11 +342,12 @@ int main(int argc, const char *const *argv)
     fflush(stdout);
 
     for (int a = 0; a < n_algs; a++) {
-        const aj_alg_t *alg = aj_alg_by_name(names[a]);
+        int dpop = strcmp(names[a], "DPoP") == 0;
+        const aj_alg_t *alg = dpop ? aj_alg_by_id(AJ_ALG_ES256) : aj_alg_by_name(names[a]);
         double full[MAX_REPS], sig[MAX_REPS], raw[MAX_REPS], mf, ms, mr;
         bench_case bc;
 
-        if (alg == NULL || !setup(&bc, p, alg)) {
+        if (alg == NULL || !(dpop ? setup_dpop(&bc, p) : setup(&bc, p, alg))) {
             fprintf(stderr, "bench_verify: cannot set up %s\n", names[a]);
             failed = 1;
             continue;
@@ -318,7 +378,8 @@ int main(int argc, const char *const *argv)
         mf = median(full, reps);
         ms = median(sig, reps);
         mr = median(raw, reps);
-        printf("| %s | %s | %zu | %.0f | %.0f | %.0f | %.2f | %.2f |\n", alg->name, key_label(alg),
+        printf("| %s | %s | %zu | %.0f | %.0f | %.0f | %.2f | %.2f |\n",
+               dpop ? "DPoP proof (ES256)" : alg->name, key_label(alg),
                (size_t)bc.token_len, mf, ms, mr, mr / mf, mr / ms);
         fflush(stdout);
     }
