@@ -7,6 +7,7 @@
 #include "aj_reason.h"
 
 #define R(code, name, log, desc) [code] = {code, name, log, desc}
+#define AJ_JWE_FAILED "The token cannot be decrypted"
 
 static const aj_reason_t reasons[AJ_R__COUNT] = {
     R(AJ_OK, "ok", "token accepted", "The token is valid"),
@@ -142,6 +143,27 @@ static const aj_reason_t reasons[AJ_R__COUNT] = {
       "The token is not bound to the client certificate"),
     R(AJ_R_DPOP_STORE, "dpop_store", "the DPoP replay store cannot record the proof (full, or "
       "its socache cannot be reached)", "DPoP proofs cannot be checked right now"),
+    /* one client description for every decryption failure: no oracle */
+    R(AJ_R_JWE_MALFORMED, "jwe_malformed", "the encrypted token is not a compact JWE with a JSON "
+      "header and base64url parts of the right sizes", AJ_JWE_FAILED),
+    R(AJ_R_JWE_ALG, "jwe_alg", "the encrypted token's alg is not RSA-OAEP, RSA-OAEP-256, "
+      "RSA-OAEP-384 or RSA-OAEP-512", AJ_JWE_FAILED),
+    R(AJ_R_JWE_ENC, "jwe_enc", "the encrypted token's enc is not AES-GCM or AES-CBC-HMAC-SHA2",
+      AJ_JWE_FAILED),
+    R(AJ_R_JWE_HEADER, "jwe_header", "the encrypted token's header has zip, crit, or a cty other "
+      "than JWT", AJ_JWE_FAILED),
+    R(AJ_R_JWE_KEY, "jwe_key", "no Auth0DecryptionKeyFile key has the encrypted token's kid (or "
+      "it names none and there are several)", AJ_JWE_FAILED),
+    R(AJ_R_JWE_UNWRAP, "jwe_unwrap", "the encrypted token's content key does not decrypt with "
+      "the decryption key", AJ_JWE_FAILED),
+    R(AJ_R_JWE_TAG, "jwe_tag", "the encrypted token's authentication tag does not match its "
+      "header, IV and ciphertext", AJ_JWE_FAILED),
+    R(AJ_R_JWE_NESTED, "jwe_nested", "the encrypted token does not hold a compact JWS (another "
+      "JWE, or something else)", AJ_JWE_FAILED),
+    R(AJ_R_JWE_NOT_ACCEPTED, "jwe_not_accepted", "an encrypted token where Auth0TokenEncryption "
+      "is Off", "Encrypted tokens are not accepted"),
+    R(AJ_R_JWE_REQUIRED, "jwe_required", "a token that is not encrypted where "
+      "Auth0TokenEncryption is Required", "The token must be encrypted"),
 };
 
 static const aj_reason_t unknown = {AJ_R__COUNT, "unknown", "unknown reason",

@@ -87,6 +87,17 @@ typedef enum {
     AJ_R_DPOP_DOWNGRADE,
     AJ_R_CERT_BINDING,
     AJ_R_DPOP_STORE, /* the replay store cannot take the proof: 503 */
+    /* encrypted tokens (JWE, RFC 7516): every decryption failure answers alike */
+    AJ_R_JWE_MALFORMED,
+    AJ_R_JWE_ALG,
+    AJ_R_JWE_ENC,
+    AJ_R_JWE_HEADER,
+    AJ_R_JWE_KEY,
+    AJ_R_JWE_UNWRAP,
+    AJ_R_JWE_TAG,
+    AJ_R_JWE_NESTED,
+    AJ_R_JWE_NOT_ACCEPTED,
+    AJ_R_JWE_REQUIRED,
     AJ_R__COUNT
 } aj_reason_e;
 

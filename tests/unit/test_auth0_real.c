@@ -24,50 +24,10 @@
 #define REAL_KID      "MJEenCzYAP_m5TgvpAPya"
 #define REAL_KID2     "at8QtR6iDf7Cct4M75uyQ"
 
-/* The whole file, or NULL when it cannot be read. */
-static char *slurp(const char *path, apr_size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long size;
-
-    if (f == NULL) {
-        return NULL;
-    }
-    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return NULL;
-    }
-    buf = apr_palloc(unit_pool, (apr_size_t)size + 1);
-    *len = fread(buf, 1, (size_t)size, f);
-    buf[*len] = '\0';
-    fclose(f);
-    return buf;
-}
-
-/*
- * A file of tests/fixtures/auth0-real/ in the source tree: found from
- * AJ_TOP_SRCDIR (set by make check), else from the current directory upwards.
- */
+/* A file of tests/fixtures/auth0-real/. */
 static char *fixture(const char *name, apr_size_t *len)
 {
-    const char *top = getenv("AJ_TOP_SRCDIR");
-    const char *tries[] = {
-        top ? apr_pstrcat(unit_pool, top, "/tests/fixtures/auth0-real", NULL) : NULL,
-        "tests/fixtures/auth0-real",
-        "../tests/fixtures/auth0-real",
-        "../../tests/fixtures/auth0-real",
-    };
-    char *text;
-
-    for (size_t i = 0; i < UNIT_N(tries); i++) {
-        if (tries[i] && (text = slurp(apr_pstrcat(unit_pool, tries[i], "/", name, NULL), len))) {
-            return text;
-        }
-    }
-    ck_abort_msg("fixture tests/fixtures/auth0-real/%s not found (AJ_TOP_SRCDIR=%s)", name,
-                 top ? top : "unset");
-    return NULL;
+    return unit_source_file(apr_pstrcat(unit_pool, "tests/fixtures/auth0-real/", name, NULL), len);
 }
 
 static const char *real_token(void)

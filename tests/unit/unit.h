@@ -23,6 +23,13 @@ extern apr_pool_t *unit_pool;
 void unit_pool_setup(void);
 void unit_pool_teardown(void);
 
+/*
+ * A file of the source tree (path relative to its top), read whole into
+ * unit_pool, NUL-terminated: found from AJ_TOP_SRCDIR (set by make check),
+ * else from the current directory upwards. Aborts the test when missing.
+ */
+char *unit_source_file(const char *path, apr_size_t *len);
+
 /* Assert a reason code, naming both sides on failure. */
 #define ck_assert_reason(got, want, why)                                                           \
     do {                                                                                           \
@@ -117,5 +124,6 @@ Suite *suite_tcache(void);
 Suite *suite_http(void);
 Suite *suite_dpop(void);
 Suite *suite_replay(void);
+Suite *suite_jwe(void);
 
 #endif

@@ -1,5 +1,6 @@
 /* unit_main.c: runs every unit suite; exit status 0 only when all pass. */
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,44 @@ void unit_pool_teardown(void)
 {
     apr_pool_destroy(unit_pool);
     unit_pool = NULL;
+}
+
+/* ---- files of the source tree --------------------------------------------- */
+
+/* The whole file, or NULL when it cannot be read. */
+static char *slurp(const char *path, apr_size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    long size;
+
+    if (f == NULL) {
+        return NULL;
+    }
+    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        return NULL;
+    }
+    buf = apr_palloc(unit_pool, (apr_size_t)size + 1);
+    *len = fread(buf, 1, (size_t)size, f);
+    buf[*len] = '\0';
+    fclose(f);
+    return buf;
+}
+
+char *unit_source_file(const char *path, apr_size_t *len)
+{
+    const char *top = getenv("AJ_TOP_SRCDIR");
+    const char *tries[] = {top, ".", "..", "../.."};
+    char *text;
+
+    for (size_t i = 0; i < UNIT_N(tries); i++) {
+        if (tries[i] && (text = slurp(apr_pstrcat(unit_pool, tries[i], "/", path, NULL), len))) {
+            return text;
+        }
+    }
+    ck_abort_msg("%s not found in the source tree (AJ_TOP_SRCDIR=%s)", path, top ? top : "unset");
+    return NULL;
 }
 
 /* ---- keys made once ------------------------------------------------------ */
@@ -220,6 +259,7 @@ int main(void)
     srunner_add_suite(sr, suite_http());
     srunner_add_suite(sr, suite_dpop());
     srunner_add_suite(sr, suite_replay());
+    srunner_add_suite(sr, suite_jwe());
     srunner_run_all(sr, CK_ENV);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
