@@ -37,6 +37,7 @@
 #include "mod_auth0_jwt_demo.h"
 #include "mod_auth0_jwt_dpop.h"
 #include "mod_auth0_jwt_keys.h"
+#include "mod_auth0_jwt_jwe.h"
 #include "mod_auth0_jwt_replay.h"
 #include "mod_auth0_jwt_request.h"
 #include "mod_auth0_jwt_shared.h"
@@ -413,9 +414,11 @@ static int cache_hit(request_rec *r, const unsigned char *digest, unsigned int a
     return 1;
 }
 
-/* Signature work for the token, through the cache when this scope uses it. */
+/* Signature work for the token, through the cache when this scope uses it. A
+ * JWE token is cached as it came (a hit skips decryption too), under a key
+ * bound to this server's decryption keys. */
 static aj_reason_e verify_signature(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jwt_req *st,
-                                    const char *token, apr_size_t len, unsigned int algs,
+                                    const char *token, apr_size_t len, int jwe, unsigned int algs,
                                     unsigned char *digest, int *cacheable)
 {
     const char *why = NULL;
@@ -439,7 +442,8 @@ static aj_reason_e verify_signature(request_rec *r, const auth0_jwt_dir_conf *c,
     }
     secrets = c->secrets ? c->secrets : no_secrets;
     if (*cacheable) {
-        *cacheable = aj_tcache_digest(digest, token, len);
+        *cacheable = aj_tcache_digest(digest, token, len) &&
+                     (!jwe || auth0_jwt_jwe_cache_key(r, digest));
     }
     if (*cacheable) {
         if (cache_hit(r, digest, algs, keys, secrets, &st->token)) {
@@ -448,6 +452,9 @@ static aj_reason_e verify_signature(request_rec *r, const auth0_jwt_dir_conf *c,
             return AJ_OK;
         }
         auth0_jwt_count_cache(0, aj_tcache_entries(token_cache));
+    }
+    if (jwe && (rv = auth0_jwt_jwe_decrypt(r, token, len, &token, &len)) != AJ_OK) {
+        return rv;
     }
     rv = aj_token_verify_signature_ex(&st->token, r->pool, token, len, algs, keys, secrets);
     if (rv == AJ_R_KID_UNKNOWN && keys) {
@@ -524,7 +531,7 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
     unsigned int algs = auth0_jwt_algs(c);
     double now = (double)apr_time_now() / APR_USEC_PER_SEC;
     unsigned char digest[32];
-    int cacheable = 0;
+    int cacheable = 0, jwe = 0;
     aj_reason_e rv;
 
     st->dpop_mode = auth0_jwt_dpop(c);
@@ -533,6 +540,9 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
     if (rv == AJ_OK && !st->dpop && st->dpop_mode == AUTH0_JWT_DPOP_REQUIRED) {
         rv = AJ_R_DPOP_MISSING; /* a bearer token where DPoP is required */
     }
+    if (rv == AJ_OK) {
+        rv = auth0_jwt_jwe_rule(r, c, token, len, &jwe);
+    }
     if (rv != AJ_OK) {
         st->state = rv == AJ_R_NO_TOKEN ? AUTH0_JWT_STATE_NO_TOKEN : AUTH0_JWT_STATE_INVALID;
         st->reason = rv;
@@ -540,7 +550,7 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
     }
     st->raw = token;
     st->raw_len = len;
-    rv = verify_signature(r, c, st, token, len, algs, digest, &cacheable);
+    rv = verify_signature(r, c, st, token, len, jwe, algs, digest, &cacheable);
     if (rv == AJ_R_NO_KEYS) {
         if (st->state != AUTH0_JWT_STATE_MISCONFIGURED) { /* (too many .htaccess sources: 500) */
             st->state = AUTH0_JWT_STATE_UNAVAILABLE;
@@ -752,7 +762,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
 static int check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
     auth0_jwt_config_check(ptemp, s);
-    return OK;
+    return auth0_jwt_jwe_check_files(ptemp, s);
 }
 
 static void child_init(apr_pool_t *p, server_rec *s)

@@ -12,10 +12,12 @@
 #include <apr_file_io.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
+#include <openssl/x509.h>
 
 #include "aj_alg.h"
 #include "aj_dpop.h"
 #include "aj_fetch.h"
+#include "aj_jwe.h"
 #include "aj_replay.h"
 #include "mod_auth0_jwt_config.h"
 #include "mod_auth0_jwt_file.h"
@@ -47,7 +49,7 @@ void *auth0_jwt_create_dir_conf(apr_pool_t *p, char *dir)
 
     c->skew = c->cache_ttl = c->refresh_cooldown = c->max_stale = c->timeout = AUTH0_JWT_UNSET;
     c->token_cache_size = c->pass_claims = c->cors_preflight = c->auth_type_auth0 = AUTH0_JWT_UNSET;
-    c->dpop = c->dpop_lifetime = c->dpop_replay = AUTH0_JWT_UNSET;
+    c->dpop = c->dpop_lifetime = c->dpop_replay = c->token_encryption = AUTH0_JWT_UNSET;
     return c;
 }
 
@@ -79,6 +81,7 @@ void *auth0_jwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     PICK_INT(dpop);
     PICK_INT(dpop_lifetime);
     PICK_INT(dpop_replay);
+    PICK_INT(token_encryption);
     PICK_PTR(dpop_url);
     m->dpop_algs = add->dpop_algs ? add->dpop_algs : base->dpop_algs;
     m->htaccess_keys = add->htaccess_keys || base->htaccess_keys;
@@ -103,6 +106,16 @@ void *auth0_jwt_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     auth0_jwt_srv_conf *base = basev, *add = addv, *m = apr_pcalloc(p, sizeof(*m));
     m->cache = add->cache ? add->cache : base->cache;
     m->replay_capacity = add->replay_capacity ? add->replay_capacity : base->replay_capacity;
+    /* a virtual host's decryption keys replace the main server's, never add to them */
+    if (add->jwe_keys) {
+        m->jwe_keys = add->jwe_keys;
+        m->jwe_key_files = add->jwe_key_files;
+        memcpy(m->jwe_keys_id, add->jwe_keys_id, sizeof(m->jwe_keys_id));
+    } else {
+        m->jwe_keys = base->jwe_keys;
+        m->jwe_key_files = base->jwe_key_files;
+        memcpy(m->jwe_keys_id, base->jwe_keys_id, sizeof(m->jwe_keys_id));
+    }
     return m;
 }
 
@@ -179,6 +192,14 @@ unsigned int auth0_jwt_dpop_algs(const auth0_jwt_dir_conf *c)
 int auth0_jwt_dpop_lifetime(const auth0_jwt_dir_conf *c)
 {
     return conf_int(c->dpop_lifetime, DFLT_DPOP_LIFETIME);
+}
+
+int auth0_jwt_token_encryption(const auth0_jwt_dir_conf *c, const auth0_jwt_srv_conf *sc)
+{
+    if (c->token_encryption != AUTH0_JWT_UNSET) {
+        return c->token_encryption;
+    }
+    return sc->jwe_keys && sc->jwe_keys->nelts > 0 ? AUTH0_JWT_JWE_ALLOWED : AUTH0_JWT_JWE_OFF;
 }
 
 unsigned int auth0_jwt_replay_capacity(const auth0_jwt_srv_conf *sc)
@@ -883,6 +904,81 @@ static const char *set_dpop(cmd_parms *cmd, void *dc, const char *arg)
     return "Auth0DPoP takes Off, Allowed or Required";
 }
 
+static const char *set_token_encryption(cmd_parms *cmd, void *dc, const char *arg)
+{
+    static const char *const modes[] = {[AUTH0_JWT_JWE_OFF] = "Off",
+                                        [AUTH0_JWT_JWE_ALLOWED] = "Allowed",
+                                        [AUTH0_JWT_JWE_REQUIRED] = "Required"};
+
+    for (int i = 0; i < 3; i++) {
+        if (strcasecmp(arg, modes[i]) == 0) {
+            ((auth0_jwt_dir_conf *)dc)->token_encryption = i;
+            return NULL;
+        }
+    }
+    return "Auth0TokenEncryption takes Off, Allowed or Required";
+}
+
+/* The key set's identity: each key's public half (DER) and kid, in order. */
+static int add_to_keys_id(unsigned char id[32], EVP_PKEY *pkey, const char *kid)
+{
+    unsigned char *der = NULL;
+    int der_len = i2d_PUBKEY(pkey, &der);
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    unsigned int n = 0;
+    int ok = der_len > 0 && md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) &&
+             EVP_DigestUpdate(md, id, 32) && EVP_DigestUpdate(md, der, (size_t)der_len) &&
+             EVP_DigestUpdate(md, kid ? kid : "", kid ? strlen(kid) + 1 : 0) &&
+             EVP_DigestFinal_ex(md, id, &n) && n == 32;
+
+    EVP_MD_CTX_free(md);
+    OPENSSL_free(der);
+    return ok;
+}
+
+/* Read by the root parent while it reads the configuration; the text is wiped
+ * at once, the key lives in the configuration pool (children inherit it). */
+static const char *set_decryption_key(cmd_parms *cmd, void *dc, const char *file,
+                                      const char *kid)
+{
+    auth0_jwt_srv_conf *sc = ap_get_module_config(cmd->server->module_config, &auth0_jwt_module);
+    const char *path, *err, *why;
+    char *data;
+    apr_size_t len;
+    EVP_PKEY *pkey;
+    aj_jwe_key_t *key;
+
+    err = read_config_file(cmd, file, &path, &data, &len, 65536);
+    if (err) {
+        return err;
+    }
+    pkey = aj_jwe_read_key(cmd->pool, data, len, &why);
+    OPENSSL_cleanse(data, len);
+    if (pkey == NULL) {
+        return apr_psprintf(cmd->pool, "Auth0DecryptionKeyFile: %s: %s", path, why);
+    }
+    if (sc->jwe_keys == NULL) {
+        sc->jwe_keys = apr_array_make(cmd->pool, 2, sizeof(aj_jwe_key_t));
+        sc->jwe_key_files = apr_array_make(cmd->pool, 2, sizeof(const char *));
+    }
+    for (int i = 0; i < sc->jwe_keys->nelts; i++) {
+        const char *other = APR_ARRAY_IDX(sc->jwe_keys, i, aj_jwe_key_t).kid;
+        if ((kid == NULL) == (other == NULL) && (kid == NULL || strcmp(kid, other) == 0)) {
+            return apr_psprintf(cmd->pool, "Auth0DecryptionKeyFile: %s: another key of this "
+                                "server has %s%s%s", path, kid ? "the kid '" : "no kid",
+                                kid ? kid : "", kid ? "'" : "");
+        }
+    }
+    key = apr_array_push(sc->jwe_keys);
+    key->kid = kid ? apr_pstrdup(cmd->pool, kid) : NULL;
+    key->pkey = pkey;
+    APR_ARRAY_PUSH(sc->jwe_key_files, const char *) = path;
+    if (!add_to_keys_id(sc->jwe_keys_id, pkey, kid)) {
+        return "Auth0DecryptionKeyFile: cannot fingerprint the key";
+    }
+    return NULL;
+}
+
 static const char *set_dpop_algs(cmd_parms *cmd, void *dc, int argc, char *const argv[])
 {
     unsigned int set = 0;
@@ -996,6 +1092,10 @@ const command_rec auth0_jwt_cmds[] = {
     AP_INIT_FLAG("Auth0DPoPReplay", set_dpop_replay, NULL, OR_AUTHCFG | RSRC_CONF,
                  "accept each DPoP proof once (On) or let replays through (Off)"),
     DIR_CMD(TAKE1, "Auth0DPoPURL", set_dpop_url, "public origin for DPoP htu: scheme://host[:port]"),
+    AP_INIT_TAKE12("Auth0DecryptionKeyFile", set_decryption_key, NULL, RSRC_CONF,
+                   "RSA private key (PEM) that encrypted tokens are decrypted with, and its kid"),
+    DIR_CMD(TAKE1, "Auth0TokenEncryption", set_token_encryption,
+            "Off, Allowed or Required: encrypted (JWE) tokens"),
     AP_INIT_TAKE1("AuthType", note_auth_type, NULL, OR_AUTHCFG,
                   "noted by mod_auth0_jwt, handled by mod_authn_core"),
     {NULL},

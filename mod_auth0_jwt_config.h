@@ -21,6 +21,7 @@ enum {
 };
 enum { AUTH0_JWT_ACCEPT_HEADER = 1, AUTH0_JWT_ACCEPT_QUERY = 2, AUTH0_JWT_ACCEPT_COOKIE = 4 };
 enum { AUTH0_JWT_DPOP_OFF = 0, AUTH0_JWT_DPOP_ALLOWED = 1, AUTH0_JWT_DPOP_REQUIRED = 2 };
+enum { AUTH0_JWT_JWE_OFF = 0, AUTH0_JWT_JWE_ALLOWED = 1, AUTH0_JWT_JWE_REQUIRED = 2 };
 
 /* Per-directory settings; every field may be unset (NULL, 0 or AUTH0_JWT_UNSET)
  * and then inherits from the enclosing scope, directive by directive. */
@@ -50,6 +51,7 @@ typedef struct {
     int dpop_lifetime;
     int dpop_replay;
     const char *dpop_url; /* scheme://host[:port], normalized; NULL: from the request */
+    int token_encryption; /* AUTH0_JWT_JWE_* */
     int auth_type_auth0;  /* this scope said AuthType Auth0 (1) or another (0) */
     int htaccess_keys;   /* an .htaccess here or above set what decides the key source */
 } auth0_jwt_dir_conf;
@@ -57,6 +59,9 @@ typedef struct {
 typedef struct {
     const char *cache; /* Auth0Cache provider[:args] */
     unsigned int replay_capacity; /* Auth0DPoPReplayCapacity; 0 = unset */
+    apr_array_header_t *jwe_keys;      /* aj_jwe_key_t: Auth0DecryptionKeyFile; NULL = unset */
+    apr_array_header_t *jwe_key_files; /* const char *: their paths, checked at start-up */
+    unsigned char jwe_keys_id[32];     /* SHA-256 over the keys' public halves and kids */
 } auth0_jwt_srv_conf;
 
 extern const command_rec auth0_jwt_cmds[];
@@ -103,5 +108,7 @@ unsigned int auth0_jwt_dpop_algs(const auth0_jwt_dir_conf *c);  /* AJ_ALG_BIT()s
 int auth0_jwt_dpop_lifetime(const auth0_jwt_dir_conf *c);       /* seconds */
 int auth0_jwt_dpop_replay(const auth0_jwt_dir_conf *c);         /* on (1) or off (0) */
 unsigned int auth0_jwt_replay_capacity(const auth0_jwt_srv_conf *sc); /* proofs */
+/* AUTH0_JWT_JWE_*: by default Allowed when the server has a decryption key, else Off */
+int auth0_jwt_token_encryption(const auth0_jwt_dir_conf *c, const auth0_jwt_srv_conf *sc);
 
 #endif

@@ -21,6 +21,7 @@
 #include "aj_b64.h"
 #include "aj_fetch.h"
 #include "aj_json.h"
+#include "aj_jwe.h"
 #include "aj_jwk.h"
 #include "aj_sign.h"
 #include "aj_token.h"
@@ -444,7 +445,9 @@ static const char verify_help[] =
     "  --now             the clock, in seconds since the epoch (default: now)\n"
     "  --skew            clock leeway in seconds (default 5)\n"
     "  --signature-only  check format, header, key and signature only;\n"
-    "                    the payload may be any bytes and is printed as signed\n";
+    "                    the payload may be any bytes and is printed as signed\n"
+    "  --decryption-key  RSA private key (PEM) to decrypt an encrypted (JWE) token\n"
+    "                    with first; the signed token inside is then checked\n";
 
 static int cmd_verify(apr_pool_t *p, int argc, char **argv)
 {
@@ -460,8 +463,10 @@ static int cmd_verify(apr_pool_t *p, int argc, char **argv)
                                          {"domain", required_argument, NULL, 'd'},
                                          {"ca-file", required_argument, NULL, 'c'},
                                          {"proxy", required_argument, NULL, 'x'},
+                                         {"decryption-key", required_argument, NULL, 'D'},
                                          {NULL, 0, NULL, 0}};
     const char *jwks_file = NULL, *jwks_uri = NULL, *domain = NULL, *why = NULL, *token;
+    const char *decryption_key = NULL;
     aj_fetch_opts_t fetch = {NULL, NULL, NULL, apr_time_from_sec(10), 0};
     aj_fetch_result_t fetched;
     apr_array_header_t *audiences = apr_array_make(p, 2, sizeof(const char *));
@@ -500,6 +505,9 @@ static int cmd_verify(apr_pool_t *p, int argc, char **argv)
             break;
         case 'S':
             signature_only = 1;
+            break;
+        case 'D':
+            decryption_key = optarg;
             break;
         case 'A':
             if (aj_alg_set_add(&algs, optarg) != 0) {
@@ -572,6 +580,22 @@ static int cmd_verify(apr_pool_t *p, int argc, char **argv)
         fprintf(stderr, "%s verify: cannot read the token\n", prog);
         return EXIT_USAGE;
     }
+    if (aj_jwe_is_compact(token, len)) {
+        if (decryption_key == NULL) {
+            fprintf(stderr, "invalid: %s: %s (give --decryption-key)\n",
+                    aj_reason_name(AJ_R_JWE_NOT_ACCEPTED), aj_reason(AJ_R_JWE_NOT_ACCEPTED)->log);
+            return EXIT_INVALID;
+        }
+        r = cli_jwe_decrypt(p, decryption_key, NULL, token, len, &token, &len, &why);
+        if (r == AJ_R__COUNT) {
+            fprintf(stderr, "%s verify: %s: %s\n", prog, decryption_key, why);
+            return EXIT_USAGE;
+        }
+        if (r != AJ_OK) {
+            fprintf(stderr, "invalid: %s: %s\n", aj_reason_name(r), aj_reason(r)->log);
+            return EXIT_INVALID;
+        }
+    }
     algs = algs ? algs : AJ_ALGS_DEFAULT;
     r = signature_only ? aj_token_verify_jws(&tok, p, token, len, algs, set, NULL)
                        : aj_token_verify(&tok, p, token, len, algs, set, &policy, now);
@@ -623,6 +647,14 @@ static int cmd_decode(apr_pool_t *p, int argc, char **argv)
         return usage_error("decode", "takes one TOKEN (or - for stdin) and no options");
     }
     token = token_arg(p, argv[1], &len);
+    if (token && aj_jwe_is_compact(token, len)) { /* only the header is in the clear */
+        dot1 = memchr(token, '.', len);
+        out = aj_json_pool_own(p, json_pack("{s:b,s:b,s:o}", "verified", 0, "encrypted", 1,
+                                            "header",
+                                            decode_segment(p, token, (apr_size_t)(dot1 - token))));
+        puts(json_text(p, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER));
+        return 0;
+    }
     dot1 = token ? memchr(token, '.', len) : NULL;
     dot2 = dot1 ? memchr(dot1 + 1, '.', len - (apr_size_t)(dot1 + 1 - token)) : NULL;
     if (dot2 == NULL) {
@@ -649,6 +681,7 @@ static const struct {
     {"verify", cmd_verify, "check a token as the module does"},
     {"decode", cmd_decode, "show a token's header and payload, unverified"},
     {"dpop", cmd_dpop, "make a DPoP proof for a request"},
+    {"encrypt", cmd_encrypt, "encrypt a token to an API's RSA key (JWE)"},
     {"thumbprint", cmd_thumbprint, "a key's RFC 7638 or a certificate's SHA-256 thumbprint"},
 };
 

@@ -202,15 +202,23 @@ done:
 
 /* ---- decryption ----------------------------------------------------------------- */
 
+/* The key a header's kid names; else the only key, when the header names none
+ * or that key has no kid of its own (it was configured without one). */
 static const aj_jwe_key_t *choose_key(const apr_array_header_t *keys, const char *kid)
 {
-    for (int i = 0; keys && i < keys->nelts; i++) {
+    const aj_jwe_key_t *only;
+
+    if (keys == NULL || keys->nelts == 0) {
+        return NULL;
+    }
+    for (int i = 0; kid && i < keys->nelts; i++) {
         const aj_jwe_key_t *k = &APR_ARRAY_IDX(keys, i, aj_jwe_key_t);
-        if (kid ? k->kid && strcmp(k->kid, kid) == 0 : keys->nelts == 1) {
+        if (k->kid && strcmp(k->kid, kid) == 0) {
             return k;
         }
     }
-    return NULL;
+    only = &APR_ARRAY_IDX(keys, 0, aj_jwe_key_t);
+    return keys->nelts == 1 && (kid == NULL || only->kid == NULL) ? only : NULL;
 }
 
 aj_reason_e aj_jwe_open(const unsigned char **plain, apr_size_t *plain_len, json_t **header,

@@ -38,8 +38,9 @@ typedef struct {
 int aj_jwe_is_compact(const char *token, apr_size_t len);
 
 /*
- * Decrypt a compact JWE with one of keys (aj_jwe_key_t: the one named by the
- * header's kid, or the only one when the header names none). On AJ_OK *plain
+ * Decrypt a compact JWE with one of keys (aj_jwe_key_t: the one the header's
+ * kid names; else the only one, when the header names none or that key was
+ * given without a kid). On AJ_OK *plain
  * (NUL-terminated, owned by p) is the inner compact JWS. header, when not
  * NULL, receives the parsed protected header (owned by p) as soon as it is
  * read, also on later failures. Reasons: AJ_R_JWE_MALFORMED, _ALG, _ENC, _ZIP,

@@ -267,6 +267,10 @@ START_TEST(jwe_key_choice)
                      AJ_R_JWE_UNWRAP, "another key under the right kid");
     ck_assert_reason(aj_jwe_decrypt(&jws, &len, NULL, unit_pool, named, strlen(named), NULL),
                      AJ_R_JWE_KEY, "no keys at all");
+    /* one key given without a kid takes a token whatever kid it names */
+    ck_assert_reason(aj_jwe_decrypt(&jws, &len, NULL, unit_pool, named, strlen(named),
+                                    one_key(mine, NULL)),
+                     AJ_OK, "the only key, without a kid");
 }
 END_TEST
 

@@ -1,0 +1,39 @@
+/*
+ * mod_auth0_jwt_jwe.h: encrypted tokens on the request path and at start-up
+ * (mod_auth0_jwt_jwe.c): which scopes take them (Auth0TokenEncryption), their
+ * decryption with the server's Auth0DecryptionKeyFile keys (src/aj_jwe.c), and
+ * the checks on the key files.
+ */
+#ifndef MOD_AUTH0_JWT_JWE_H
+#define MOD_AUTH0_JWT_JWE_H
+
+#include <httpd.h>
+
+#include "aj_reason.h"
+#include "mod_auth0_jwt_config.h"
+
+/*
+ * Whether this scope takes token as it came: AJ_OK (and *jwe: 1 for a compact
+ * JWE, 0 for anything else), AJ_R_JWE_NOT_ACCEPTED (a JWE where encryption is
+ * Off) or AJ_R_JWE_REQUIRED (no JWE where it is Required).
+ */
+aj_reason_e auth0_jwt_jwe_rule(request_rec *r, const auth0_jwt_dir_conf *c, const char *token,
+                               apr_size_t len, int *jwe);
+
+/* The signed token inside the JWE token, decrypted with r's server's keys:
+ * AJ_OK and *inner (owned by r->pool), or the AJ_R_JWE_* reason. */
+aj_reason_e auth0_jwt_jwe_decrypt(request_rec *r, const char *token, apr_size_t len,
+                                  const char **inner, apr_size_t *inner_len);
+
+/*
+ * Make a token-cache key for a JWE token scope-bound: mix r's server's key set
+ * identity into digest, so that a token decrypted in one virtual host is never
+ * a cache hit in another that has other keys (or none). 0 on failure.
+ */
+int auth0_jwt_jwe_cache_key(request_rec *r, unsigned char digest[32]);
+
+/* At start-up and in configtest: refuse key files that the server user could
+ * read or replace. OK or HTTP_INTERNAL_SERVER_ERROR (logged). */
+int auth0_jwt_jwe_check_files(apr_pool_t *ptemp, server_rec *s);
+
+#endif
