@@ -107,15 +107,9 @@ void *auth0_jwt_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     m->cache = add->cache ? add->cache : base->cache;
     m->replay_capacity = add->replay_capacity ? add->replay_capacity : base->replay_capacity;
     /* a virtual host's decryption keys replace the main server's, never add to them */
-    if (add->jwe_keys) {
-        m->jwe_keys = add->jwe_keys;
-        m->jwe_key_files = add->jwe_key_files;
-        memcpy(m->jwe_keys_id, add->jwe_keys_id, sizeof(m->jwe_keys_id));
-    } else {
-        m->jwe_keys = base->jwe_keys;
-        m->jwe_key_files = base->jwe_key_files;
-        memcpy(m->jwe_keys_id, base->jwe_keys_id, sizeof(m->jwe_keys_id));
-    }
+    m->jwe_keys = add->jwe_keys ? add->jwe_keys : base->jwe_keys;
+    m->jwe_key_files = add->jwe_keys ? add->jwe_key_files : base->jwe_key_files;
+    m->jwe_keys_id = add->jwe_keys ? add->jwe_keys_id : base->jwe_keys_id;
     return m;
 }
 
@@ -960,6 +954,7 @@ static const char *set_decryption_key(cmd_parms *cmd, void *dc, const char *file
     if (sc->jwe_keys == NULL) {
         sc->jwe_keys = apr_array_make(cmd->pool, 2, sizeof(aj_jwe_key_t));
         sc->jwe_key_files = apr_array_make(cmd->pool, 2, sizeof(const char *));
+        sc->jwe_keys_id = apr_pcalloc(cmd->pool, 32);
     }
     for (int i = 0; i < sc->jwe_keys->nelts; i++) {
         const char *other = APR_ARRAY_IDX(sc->jwe_keys, i, aj_jwe_key_t).kid;

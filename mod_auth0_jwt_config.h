@@ -61,7 +61,7 @@ typedef struct {
     unsigned int replay_capacity; /* Auth0DPoPReplayCapacity; 0 = unset */
     apr_array_header_t *jwe_keys;      /* aj_jwe_key_t: Auth0DecryptionKeyFile; NULL = unset */
     apr_array_header_t *jwe_key_files; /* const char *: their paths, checked at start-up */
-    unsigned char jwe_keys_id[32];     /* SHA-256 over the keys' public halves and kids */
+    unsigned char *jwe_keys_id;        /* 32 bytes: SHA-256 over the keys' public halves, kids */
 } auth0_jwt_srv_conf;
 
 extern const command_rec auth0_jwt_cmds[];

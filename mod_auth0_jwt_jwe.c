@@ -34,10 +34,8 @@ aj_reason_e auth0_jwt_jwe_rule(request_rec *r, const auth0_jwt_dir_conf *c, cons
 {
     int mode = auth0_jwt_token_encryption(c, srv_conf(r->server));
 
-    *jwe = aj_jwe_is_compact(token, len);
-    if (*jwe && mode == AUTH0_JWT_JWE_OFF) {
-        return AJ_R_JWE_NOT_ACCEPTED;
-    }
+    /* where encryption is Off, five segments are no token at all (segments) */
+    *jwe = mode != AUTH0_JWT_JWE_OFF && aj_jwe_is_compact(token, len);
     if (!*jwe && mode == AUTH0_JWT_JWE_REQUIRED) {
         return AJ_R_JWE_REQUIRED;
     }
@@ -53,12 +51,13 @@ aj_reason_e auth0_jwt_jwe_decrypt(request_rec *r, const char *token, apr_size_t 
 
 int auth0_jwt_jwe_cache_key(request_rec *r, unsigned char digest[32])
 {
+    static const unsigned char no_keys[32];
     const auth0_jwt_srv_conf *sc = srv_conf(r->server);
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     unsigned int n = 0;
     int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) &&
              EVP_DigestUpdate(md, digest, 32) &&
-             EVP_DigestUpdate(md, sc->jwe_keys_id, sizeof(sc->jwe_keys_id)) &&
+             EVP_DigestUpdate(md, sc->jwe_keys_id ? sc->jwe_keys_id : no_keys, 32) &&
              EVP_DigestFinal_ex(md, digest, &n) && n == 32;
 
     EVP_MD_CTX_free(md);

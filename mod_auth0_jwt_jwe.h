@@ -14,8 +14,9 @@
 
 /*
  * Whether this scope takes token as it came: AJ_OK (and *jwe: 1 for a compact
- * JWE, 0 for anything else), AJ_R_JWE_NOT_ACCEPTED (a JWE where encryption is
- * Off) or AJ_R_JWE_REQUIRED (no JWE where it is Required).
+ * JWE to decrypt, 0 for a token to check as it is; where encryption is Off, a
+ * JWE is checked as it is, and refused for its five segments), or
+ * AJ_R_JWE_REQUIRED (no JWE where encryption is Required).
  */
 aj_reason_e auth0_jwt_jwe_rule(request_rec *r, const auth0_jwt_dir_conf *c, const char *token,
                                apr_size_t len, int *jwe);

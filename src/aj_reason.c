@@ -160,8 +160,6 @@ static const aj_reason_t reasons[AJ_R__COUNT] = {
       "header, IV and ciphertext", AJ_JWE_FAILED),
     R(AJ_R_JWE_NESTED, "jwe_nested", "the encrypted token does not hold a compact JWS (another "
       "JWE, or something else)", AJ_JWE_FAILED),
-    R(AJ_R_JWE_NOT_ACCEPTED, "jwe_not_accepted", "an encrypted token where Auth0TokenEncryption "
-      "is Off", "Encrypted tokens are not accepted"),
     R(AJ_R_JWE_REQUIRED, "jwe_required", "a token that is not encrypted where "
       "Auth0TokenEncryption is Required", "The token must be encrypted"),
 };

@@ -96,7 +96,6 @@ typedef enum {
     AJ_R_JWE_UNWRAP,
     AJ_R_JWE_TAG,
     AJ_R_JWE_NESTED,
-    AJ_R_JWE_NOT_ACCEPTED,
     AJ_R_JWE_REQUIRED,
     AJ_R__COUNT
 } aj_reason_e;

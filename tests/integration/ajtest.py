@@ -421,7 +421,7 @@ class Httpd:
     module      path of mod_auth0_jwt.so (default: the build tree's)
     extra_ports how many more free ports to reserve (self.extra_ports)
     allow_log   regexes of log lines this server may always write
-    files       {relative path: text} written into the ServerRoot before start
+    files       {relative path: text or (text, mode)} written into the ServerRoot before start
     modules     more stock modules to load, by name (e.g. ["socache_redis"])
     wrapper     argv put before httpd's; it must exec httpd (e.g. unshare -m ...)
     """
@@ -542,8 +542,8 @@ class Httpd:
     def write_config(self, snippet=None):
         with open(self.path("conf", "mime.types"), "w") as f:
             f.write("application/json json\ntext/html html htm\ntext/plain txt\n")
-        for rel, text in self.files.items():
-            self.write_file(rel, text)
+        for rel, text in self.files.items():  # text, or (text, mode)
+            self.write_file(rel, *(text if isinstance(text, tuple) else (text,)))
         with open(self.conf_path, "w") as f:
             f.write(self.config_text(snippet))
 
