@@ -172,6 +172,25 @@ run thumbprint-junk 2 "$cli" thumbprint "$keys/hs.secret"
 run mint-cnf-jkt 0 "$cli" mint --key "$work/ec/private.pem" --kid vg-ec --cnf-jkt-of \
     "$work/ec/private.pem" "${mint_common[@]}"
 
+# ---- encrypted tokens (JWE) -------------------------------------------------
+
+run keygen-enc 0 "$cli" keygen --out "$work/enc" --alg RS256 --kid vg-enc
+jwe=$("$cli" encrypt --key "$work/enc/private.pem" --kid vg-enc "$rs256")
+jwe_cbc=$("$cli" encrypt --key "$work/enc/private.pem" --enc A128CBC-HS256 "$rs256")
+run encrypt-gcm 0 "$cli" encrypt --key "$work/enc/private.pem" --kid vg-enc "$rs256"
+run encrypt-cbc 0 "$cli" encrypt --key "$work/enc/private.pem" --alg RSA-OAEP --enc A256CBC-HS512 \
+    "$rs256"
+run encrypt-usage-error 2 "$cli" encrypt --key "$work/enc/private.pem" --alg RSA1_5 "$rs256"
+run verify-jwe-gcm 0 "$cli" verify --jwks "$keys/rsa.jwks.json" "${vopts[@]}" \
+    --decryption-key "$work/enc/private.pem" "$jwe"
+run verify-jwe-cbc 0 "$cli" verify --jwks "$keys/rsa.jwks.json" "${vopts[@]}" \
+    --decryption-key "$work/enc/private.pem" "$jwe_cbc"
+run verify-jwe-wrong-key 1 "$cli" verify --jwks "$keys/rsa.jwks.json" "${vopts[@]}" \
+    --decryption-key "$keys/rsa.pem" "$jwe"
+run verify-jwe-tampered 1 "$cli" verify --jwks "$keys/rsa.jwks.json" "${vopts[@]}" \
+    --decryption-key "$work/enc/private.pem" "${jwe%?????}AAAAA"
+run decode-jwe 0 "$cli" decode "$jwe"
+
 # ---- unit tests in one process ---------------------------------------------
 
 export CK_FORK=no AJ_TOP_SRCDIR=$top

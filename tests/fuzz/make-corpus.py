@@ -394,13 +394,43 @@ def dpop_seeds(cli):
         write("dpop", name, value)
 
 
+def jwe_seeds(cli):
+    """Tokens encrypted by our CLI to keys/rsa.pem (the harness's decryption
+    key) with every alg and enc, and the refused kinds: nested, JSON inside,
+    another key, headers with zip or another alg."""
+    inner = subprocess.run([cli, "mint", "--key", os.path.join(KEYS, "rsa.pem"), "--kid", "fz-rsa",
+                            "--iss", "https://fz.example/", "--aud", "fz"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+
+    def encrypt(text, alg="RSA-OAEP-256", enc="A256GCM", key="rsa.pem", kid="fz-rsa"):
+        args = [cli, "encrypt", "--key", os.path.join(KEYS, key), "--alg", alg, "--enc", enc]
+        args += ["--kid", kid] if kid else []
+        return subprocess.run(args + [text], capture_output=True, text=True,
+                              check=True).stdout.strip()
+
+    for alg in ("RSA-OAEP", "RSA-OAEP-256", "RSA-OAEP-384", "RSA-OAEP-512"):
+        for enc in ("A128GCM", "A192GCM", "A256GCM", "A128CBC-HS256", "A192CBC-HS384",
+                    "A256CBC-HS512"):
+            write("jwe", "%s-%s" % (alg.lower(), enc.lower()), encrypt(inner, alg, enc))
+    write("jwe", "no-kid", encrypt(inner, kid=None))
+    write("jwe", "nested", encrypt(encrypt(inner)))
+    write("jwe", "json-inside", encrypt('{"sub":"x"}'))
+    good = encrypt(inner).split(".")
+    for name, hdr in (("zip", '{"alg":"RSA-OAEP-256","enc":"A256GCM","zip":"DEF"}'),
+                      ("dir", '{"alg":"dir","enc":"A256GCM"}'),
+                      ("rsa1_5", '{"alg":"RSA1_5","enc":"A128CBC-HS256"}'),
+                      ("crit", '{"alg":"RSA-OAEP","enc":"A128GCM","crit":["x"],"x":1}')):
+        b = base64.urlsafe_b64encode(hdr.encode()).rstrip(b"=").decode()
+        write("jwe", "header-" + name, ".".join([b] + good[1:]))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cli", default=os.path.join(TOP, "auth0-jwt"))
     args = ap.parse_args()
     if not os.access(args.cli, os.X_OK):
         sys.exit("make-corpus.py: %s not found (run make first)" % args.cli)
-    for t in ("token", "jwks", "http", "bearer", "require", "dpop"):
+    for t in ("token", "jwks", "http", "bearer", "require", "dpop", "jwe"):
         shutil.rmtree(os.path.join(CORPUS, t), ignore_errors=True)
     real = open(os.path.join(REAL, "token.jwt")).read().strip()
     with tempfile.TemporaryDirectory() as tmp:
@@ -410,6 +440,7 @@ def main():
     bearer_seeds(real)
     require_seeds()
     dpop_seeds(args.cli)
+    jwe_seeds(args.cli)
     for t in sorted(os.listdir(CORPUS)):
         print("%-8s %3d seeds" % (t, len(os.listdir(os.path.join(CORPUS, t)))))
 
