@@ -88,6 +88,13 @@ if [ -z "$tenant" ]; then
     if [ ! -f "$state/client/private.pem" ]; then
         "$cli" keygen --out "$state/client" --alg ES256 >/dev/null
     fi
+    # the API's encryption key pair, for encrypted tokens (JWE): the private
+    # half in a folder only this user can change, as Auth0DecryptionKeyFile wants
+    if [ ! -f "$state/jwe/private.pem" ]; then
+        mkdir -p "$state/jwe"
+        chmod 700 "$state/jwe"
+        "$cli" keygen --out "$state/jwe" --kid demo-enc >/dev/null
+    fi
     mkdir -p "$state/jwks-root/.well-known" "$state/tls"
     chmod 755 "$state/jwks-root" "$state/jwks-root/.well-known"
     install -m 644 "$state/keys/jwks.json" "$state/jwks-root/.well-known/jwks.json"
@@ -151,6 +158,7 @@ EOF
 Define AUTH0_DEMO_CA $state/tls/ca.pem
 Define AUTH0_DEMO_JWKS_PORT $jwks_port
 Define AUTH0_DEMO_STATE $state
+Define AUTH0_DEMO_JWE_KEY $state/jwe/private.pem
 Include $top/conf/auth0-demo-jwks.conf
 EOF
     fi
@@ -203,6 +211,15 @@ curl -i -H "Authorization: DPoP \$TOKEN_DPOP" -H "DPoP: \$PROOF" $named/api/priv
 # expect 401: the same token as a bearer token (no downgrade)
 curl -i -H "Authorization: Bearer \$TOKEN_DPOP" $base/api/private-scoped
 A new proof: PROOF=\$($cli dpop --key $state/client/private.pem --method GET --url $named/api/private-scoped --token \$TOKEN_DPOP)
+
+An encrypted token (JWE), as Auth0 encrypts an API's tokens with JSON Web Encryption
+on: the scoped token, encrypted to the API's key ($state/jwe, Auth0DecryptionKeyFile):
+TOKEN_JWE='$("$cli" encrypt --key "$state/jwe/private.pem" --kid demo-enc "$(mint --scope "read:messages")")'
+# expect 200: private-scoped with the encrypted token
+curl -i -H "Authorization: Bearer \$TOKEN_JWE" $base/api/private-scoped
+# expect 401: the same token with its authentication tag changed
+curl -i -H "Authorization: Bearer \${TOKEN_JWE%?????}AAAAA" $base/api/private
+Decrypt and check it yourself: $cli verify --decryption-key $state/jwe/private.pem --jwks $state/keys/jwks.json --aud $audience \$TOKEN_JWE
 
 More tokens: $cli mint --key $state/keys/private.pem --kid demo-key --iss https://$domain/ --aud $audience --scope "read:messages"
 EOF
