@@ -27,6 +27,12 @@
  * and raw as above on the proof. The key is built from the header each time,
  * as on the request path (and found in the per-process key memo).
  *
+ * JWE: an RS256 token encrypted with RSA-OAEP-256 and A256GCM to a second RSA
+ * 2048 key, as Auth0 encrypts an API's tokens. full = aj_jwe_decrypt then
+ * aj_token_verify_signature on the token inside; sig = the inner signature
+ * alone; raw = the two operations no implementation avoids, on the same
+ * bytes: the RSA-OAEP decryption of the wrapped key and the RS256 verify.
+ *
  * For a profiler (perf, callgrind): BENCH_VERIFY_ONLY=full, sig or raw runs
  * that loop alone, once, for BENCH_VERIFY_SECONDS, and prints its rate.
  *
@@ -49,7 +55,9 @@
 #include <openssl/rsa.h>
 
 #include "aj_alg.h"
+#include "aj_b64.h"
 #include "aj_dpop.h"
+#include "aj_jwe.h"
 #include "aj_jwk.h"
 #include "aj_jws.h"
 #include "aj_sign.h"
@@ -69,6 +77,11 @@ typedef struct {
     apr_pool_t *req; /* cleared after each full-path verification */
     int dpop;        /* token is a DPoP proof, checked against dpop_check */
     aj_dpop_check_t dpop_check;
+    const char *jwe; /* the token, encrypted (JWE case); token is then the inner one */
+    apr_size_t jwe_len;
+    apr_array_header_t *jwe_keys;
+    const unsigned char *ek; /* the wrapped content key, for the raw loop */
+    apr_size_t ek_len;
 } bench_case;
 
 static double now_sec(void)
@@ -101,10 +114,17 @@ static int op_full(bench_case *bc)
 {
     aj_token_t tok;
     aj_dpop_proof_t proof;
-    aj_reason_e r = bc->dpop ? aj_dpop_verify(&proof, bc->req, bc->token, bc->token_len,
-                                              &bc->dpop_check)
-                             : aj_token_verify_signature(&tok, bc->req, bc->token, bc->token_len,
-                                                         AJ_ALG_BIT(bc->alg->id), bc->set);
+    const char *inner = bc->token;
+    apr_size_t inner_len = bc->token_len;
+    aj_reason_e r = bc->jwe ? aj_jwe_decrypt(&inner, &inner_len, NULL, bc->req, bc->jwe,
+                                             bc->jwe_len, bc->jwe_keys)
+                            : AJ_OK;
+
+    if (r == AJ_OK) {
+        r = bc->dpop ? aj_dpop_verify(&proof, bc->req, bc->token, bc->token_len, &bc->dpop_check)
+                     : aj_token_verify_signature(&tok, bc->req, inner, inner_len,
+                                                 AJ_ALG_BIT(bc->alg->id), bc->set);
+    }
     apr_pool_clear(bc->req);
     return r == AJ_OK;
 }
@@ -129,6 +149,22 @@ static int op_raw(bench_case *bc)
         return EVP_Q_mac(NULL, "HMAC", NULL, alg->digest, NULL, bc->key->secret,
                          bc->key->secret_len, data, data_len, mac, sizeof(mac), &mac_len) &&
                mac_len == bc->sig_len && CRYPTO_memcmp(mac, bc->sig, mac_len) == 0;
+    }
+    if (bc->jwe) { /* the content key's RSA-OAEP-256 decryption, as OpenSSL alone does it */
+        const aj_jwe_key_t *k = &APR_ARRAY_IDX(bc->jwe_keys, 0, aj_jwe_key_t);
+        unsigned char cek[512];
+        size_t cek_len = sizeof(cek);
+        EVP_PKEY_CTX *dctx = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
+        ok = dctx && EVP_PKEY_decrypt_init(dctx) > 0 &&
+             EVP_PKEY_CTX_set_rsa_padding(dctx, RSA_PKCS1_OAEP_PADDING) > 0 &&
+             EVP_PKEY_CTX_set_rsa_oaep_md_name(dctx, "SHA256", NULL) > 0 &&
+             EVP_PKEY_CTX_set_rsa_mgf1_md_name(dctx, "SHA256", NULL) > 0 &&
+             EVP_PKEY_decrypt(dctx, cek, &cek_len, bc->ek, bc->ek_len) > 0 && cek_len == 32;
+        EVP_PKEY_CTX_free(dctx);
+        if (!ok) {
+            return 0;
+        }
+        ok = 0;
     }
     ctx = EVP_MD_CTX_new();
     if (ctx && EVP_DigestVerifyInit(ctx, &pctx, aj_alg_md(alg), NULL, bc->key->pkey) == 1 &&
@@ -300,6 +336,38 @@ static int setup_dpop(bench_case *bc, apr_pool_t *p)
     return ecdsa_to_der(bc, p) && apr_pool_create(&bc->req, p) == APR_SUCCESS;
 }
 
+/* An RS256 token (setup()), encrypted to a second RSA 2048 key. */
+static int setup_jwe(bench_case *bc, apr_pool_t *p)
+{
+    const aj_alg_t *rs256 = aj_alg_by_id(AJ_ALG_RS256);
+    EVP_PKEY *enc;
+    aj_jwe_key_t *k;
+    const char *why, *dot;
+    unsigned char *ek;
+    apr_size_t ek_len;
+
+    if (!setup(bc, p, rs256) || (enc = aj_key_generate(p, rs256, 2048)) == NULL) {
+        return 0;
+    }
+    bc->jwe = aj_jwe_encrypt(p, enc, "bench-enc", "RSA-OAEP-256", "A256GCM", bc->token,
+                             bc->token_len, &why);
+    if (bc->jwe == NULL) {
+        return 0;
+    }
+    bc->jwe_len = strlen(bc->jwe);
+    bc->jwe_keys = apr_array_make(p, 1, sizeof(aj_jwe_key_t));
+    k = apr_array_push(bc->jwe_keys);
+    k->kid = "bench-enc";
+    k->pkey = enc;
+    dot = strchr(bc->jwe, '.') + 1;
+    if (aj_b64url_decode(&ek, &ek_len, p, dot, (apr_size_t)(strchr(dot, '.') - dot)) != 0) {
+        return 0;
+    }
+    bc->ek = ek;
+    bc->ek_len = ek_len;
+    return 1;
+}
+
 static const char *key_label(const aj_alg_t *alg)
 {
     switch (alg->kty) {
@@ -317,7 +385,7 @@ static const char *key_label(const aj_alg_t *alg)
 int main(int argc, const char *const *argv)
 {
     static const char *const default_algs[] = {"RS256", "PS256", "ES256", "EdDSA", "HS256",
-                                               "DPoP"};
+                                               "DPoP", "JWE"};
     const char *const *names = argc > 1 ? argv + 1 : default_algs;
     int n_algs = argc > 1 ? argc - 1 : (int)(sizeof(default_algs) / sizeof(default_algs[0]));
     double seconds = env_double("BENCH_VERIFY_SECONDS", 1.0, 0.01, 3600);
@@ -342,12 +410,15 @@ int main(int argc, const char *const *argv)
     fflush(stdout);
 
     for (int a = 0; a < n_algs; a++) {
-        int dpop = strcmp(names[a], "DPoP") == 0;
-        const aj_alg_t *alg = dpop ? aj_alg_by_id(AJ_ALG_ES256) : aj_alg_by_name(names[a]);
+        int dpop = strcmp(names[a], "DPoP") == 0, jwe = strcmp(names[a], "JWE") == 0;
+        const aj_alg_t *alg = dpop  ? aj_alg_by_id(AJ_ALG_ES256)
+                              : jwe ? aj_alg_by_id(AJ_ALG_RS256)
+                                    : aj_alg_by_name(names[a]);
         double full[MAX_REPS], sig[MAX_REPS], raw[MAX_REPS], mf, ms, mr;
         bench_case bc;
 
-        if (alg == NULL || !(dpop ? setup_dpop(&bc, p) : setup(&bc, p, alg))) {
+        if (alg == NULL ||
+            !(dpop ? setup_dpop(&bc, p) : jwe ? setup_jwe(&bc, p) : setup(&bc, p, alg))) {
             fprintf(stderr, "bench_verify: cannot set up %s\n", names[a]);
             failed = 1;
             continue;
@@ -379,8 +450,10 @@ int main(int argc, const char *const *argv)
         ms = median(sig, reps);
         mr = median(raw, reps);
         printf("| %s | %s | %zu | %.0f | %.0f | %.0f | %.2f | %.2f |\n",
-               dpop ? "DPoP proof (ES256)" : alg->name, key_label(alg),
-               (size_t)bc.token_len, mf, ms, mr, mr / mf, mr / ms);
+               dpop  ? "DPoP proof (ES256)"
+               : jwe ? "JWE (RSA-OAEP-256, A256GCM) of RS256"
+                     : alg->name,
+               key_label(alg), (size_t)(jwe ? bc.jwe_len : bc.token_len), mf, ms, mr, mr / mf, mr / ms);
         fflush(stdout);
     }
     apr_pool_destroy(p);
