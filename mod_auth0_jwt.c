@@ -510,14 +510,15 @@ static aj_reason_e check_binding(request_rec *r, const auth0_jwt_dir_conf *c,
     if (rv != AJ_OK) {
         return rv;
     }
-    if (st->dpop && (rv = auth0_jwt_dpop_check(r, c, token, len, jkt)) != AJ_OK) {
-        return rv;
-    }
     if (jkt && !st->dpop) {
         return AJ_R_DPOP_DOWNGRADE;
     }
     if (x5t && (!client_cert_sha256(r, cert) || !aj_thumbprint_equals(r->pool, x5t, cert))) {
         return AJ_R_CERT_BINDING;
+    }
+    /* the proof last: it is spent only for a token that passed everything else */
+    if (st->dpop && (rv = auth0_jwt_dpop_check(r, c, token, len, jkt)) != AJ_OK) {
+        return rv;
     }
     return AJ_OK;
 }
@@ -564,14 +565,14 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
         policy.skew = auth0_jwt_skew(c);
         rv = aj_claims_check(st->token.payload, &policy, now);
     }
-    if (rv == AJ_OK) {
-        rv = check_binding(r, c, st, token, len);
-    }
     user = rv == AJ_OK ? claim_text(r->pool, json_object_get(st->token.payload,
                                                              auth0_jwt_user_claim(c)))
                        : NULL;
     if (rv == AJ_OK && (user == NULL || *user == '\0')) {
         rv = AJ_R_USER_CLAIM;
+    }
+    if (rv == AJ_OK) {
+        rv = check_binding(r, c, st, token, len); /* last: it may spend a DPoP proof */
     }
     if (rv != AJ_OK) {
         /* a replay store that cannot take the proof is the server's trouble: 503 */

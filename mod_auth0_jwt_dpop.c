@@ -133,8 +133,13 @@ aj_reason_e auth0_jwt_dpop_check(request_rec *r, const auth0_jwt_dir_conf *c, co
     if (ist->dpop_spent && memcmp(ist->dpop_spent, id, 32) == 0) {
         return AJ_OK;
     }
-    first = auth0_jwt_replay_first(
-        r, id, apr_time_from_sec((apr_time_t)proof.iat + check.lifetime + 2 * check.skew + 1));
+    first = auth0_jwt_replay_first(r, id, proof.iat, check.lifetime, check.skew);
+    if (first == 1 &&
+        (double)apr_time_now() / APR_USEC_PER_SEC > proof.iat + check.lifetime + check.skew) {
+        /* the proof's window closed while it was being checked and recorded:
+         * by then another process may have let an earlier use of it go */
+        return AJ_R_DPOP_IAT;
+    }
     if (first == 1) {
         ist->dpop_spent = apr_pmemdup(initial_request(r)->pool, id, 32);
         return AJ_OK;

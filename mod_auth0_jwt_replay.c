@@ -102,6 +102,14 @@ static int fleet_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s
     if (strcmp(name, "shmcb") == 0) {
         return OK; /* one server: the table is the whole store */
     }
+    if (args && strchr(args, ',')) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     "Auth0Cache %s lists several servers: when one fails, its DPoP proofs "
+                     "move to another that has not seen them, and a proof spent before could "
+                     "be taken once more on another member of the fleet; use one socache "
+                     "server, made highly available on its own",
+                     spec);
+    }
     provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name, AP_SOCACHE_PROVIDER_VERSION);
     if (provider == NULL) {
         fleet_missing = 1; /* said by the key-set cache; DPoP proofs get 503 (dpop_store) */
@@ -150,6 +158,8 @@ static void log_full(request_rec *r)
 /* The fleet's socache: 1 (first), 0 (seen), -1 (cannot ask). */
 static int fleet_first(request_rec *r, const unsigned char id[32], apr_time_t expiry)
 {
+    apr_time_t soonest = apr_time_now() + apr_time_from_sec(2);
+
     unsigned char seen[1];
     unsigned int len = sizeof(seen);
     apr_status_t rv;
@@ -168,22 +178,35 @@ static int fleet_first(request_rec *r, const unsigned char id[32], apr_time_t ex
         return -1; /* an error: not taken */
     }
     seen[0] = 1;
+    /* redis and memcache take whole seconds: never a time-to-live under one */
+    expiry = expiry < soonest ? soonest : expiry;
     return provider->store(store, r->server, id, 32, expiry, seen, 1, r->pool) == APR_SUCCESS
                ? 1
                : -1; /* not recorded: it could be replayed, so it is not taken */
 }
 
-int auth0_jwt_replay_first(request_rec *r, const unsigned char id[32], apr_time_t expiry)
+int auth0_jwt_replay_first(request_rec *r, const unsigned char id[32], double iat, int lifetime,
+                           int skew)
 {
     apr_uint32_t now = (apr_uint32_t)apr_time_sec(apr_time_now());
-    apr_uint32_t until = (apr_uint32_t)apr_time_sec(expiry + APR_USEC_PER_SEC - 1);
+    apr_int64_t w = (apr_int64_t)lifetime + 2 * (apr_int64_t)skew;
+    apr_uint32_t window = w < 1 ? 1 : w > 0x7fffffff ? 0x7fffffff : (apr_uint32_t)w;
+    apr_uint32_t horizon;
+    int first;
 
     if (table == NULL) {
         return -1;
     }
-    switch (aj_replay_take(table, id, until, now)) {
+    switch (aj_replay_take(table, id, iat, window, now)) {
     case AJ_REPLAY_FIRST:
-        return fleet_first(r, id, expiry);
+        horizon = aj_replay_horizon(table);
+        first = fleet_first(r, id,
+                            apr_time_from_sec((apr_time_t)iat + 2 +
+                                              (horizon > window ? horizon : window)));
+        if (first != 1) {
+            aj_replay_release(table, id); /* refused here: a retry may take it */
+        }
+        return first;
     case AJ_REPLAY_SEEN:
         return 0;
     default:
@@ -192,12 +215,14 @@ int auth0_jwt_replay_first(request_rec *r, const unsigned char id[32], apr_time_
     }
 }
 
-int auth0_jwt_replay_usage(unsigned int *capacity, unsigned int *live)
+int auth0_jwt_replay_usage(unsigned int *capacity, unsigned int *live, int *exact,
+                           unsigned int *horizon)
 {
     if (table == NULL) {
         return 0;
     }
     *capacity = aj_replay_capacity(table);
-    *live = aj_replay_live(table, (apr_uint32_t)apr_time_sec(apr_time_now()));
+    *live = aj_replay_live(table, (apr_uint32_t)apr_time_sec(apr_time_now()), exact);
+    *horizon = aj_replay_horizon(table);
     return 1;
 }

@@ -321,7 +321,8 @@ static json_t *report(request_rec *r)
     const apr_array_header_t *sources = auth0_jwt_configured_sources();
     json_t *out, *srcs = json_array(), *refused = json_object();
     apr_uint64_t hits = 0, misses = 0, entries = 0, capacity = 0, refused_total = 0;
-    unsigned int store_capacity, store_live;
+    unsigned int store_capacity, store_live, store_horizon;
+    int store_exact;
     int procs = 0;
 
     for (int i = 0; sources && i < sources->nelts; i++) {
@@ -350,10 +351,12 @@ static json_t *report(request_rec *r)
                     "misses", (json_int_t)misses, "processes", procs, "requests", "accepted",
                     (json_int_t)(counters ? apr_atomic_read64(&counters->accepted) : 0),
                     "refused_total", (json_int_t)refused_total, "refused", refused);
-    if (auth0_jwt_replay_usage(&store_capacity, &store_live)) {
+    if (auth0_jwt_replay_usage(&store_capacity, &store_live, &store_exact, &store_horizon)) {
         json_object_set_new(out, "dpop_replay_store",
-                            json_pack("{s:I,s:I}", "capacity", (json_int_t)store_capacity,
-                                      "proofs", (json_int_t)store_live));
+                            json_pack("{s:I,s:I,s:b,s:I}", "capacity", (json_int_t)store_capacity,
+                                      "proofs", (json_int_t)store_live, "proofs_counted",
+                                      store_exact, "horizon_seconds",
+                                      (json_int_t)store_horizon));
     }
     return out;
 }

@@ -34,6 +34,12 @@ class Client:
         self.key = ec.generate_private_key(curve)
         self.alg = alg
         self.jwk = json.loads(jwt.get_algorithm_by_name(alg).to_jwk(self.key.public_key()))
+        # PyJWT 2.6 drops leading zero bytes of a coordinate (about 1 key in 180);
+        # RFC 7518 6.2.1.2 wants the curve's full size, which the module insists on
+        size = (self.key.curve.key_size + 7) // 8
+        for c in ("x", "y"):
+            raw = base64.urlsafe_b64decode(self.jwk[c] + "=" * (-len(self.jwk[c]) % 4))
+            self.jwk[c] = b64u(raw.rjust(size, b"\0"))
         canon = json.dumps({k: self.jwk[k] for k in ("crv", "kty", "x", "y")},
                            separators=(",", ":"), sort_keys=True)
         self.jkt = b64u(hashlib.sha256(canon.encode()).digest())

@@ -4,6 +4,7 @@ proof must never be accepted again while it is within its lifetime: a full
 store refuses new proofs (503) rather than forget spent ones."""
 
 import re
+import time
 
 import ajtest
 import tokens as T
@@ -65,7 +66,9 @@ def test_flood_fills_the_store_and_no_spent_proof_comes_back():
         # a bearer token is untouched by the full store
         assert srv.get(path, headers=[("Authorization", "Bearer " + T.pyjwt())]).status == 200
         j = srv.get("/status", headers=[("Accept", "application/json")]).json()
-        assert j["dpop_replay_store"] == {"capacity": CAPACITY, "proofs": len(taken)}
+        # the horizon: Auth0DPoPProofLifetime 300 plus twice Auth0ClockSkew 5
+        assert j["dpop_replay_store"] == {"capacity": CAPACITY, "proofs": len(taken),
+                                          "proofs_counted": True, "horizon_seconds": 310}
         assert j["requests"]["refused"]["dpop_store"] == len(proofs) - len(taken)
         assert j["requests"]["refused"]["dpop_replay"] == len(taken)
         full = [line for line in srv.log_lines() if re.search(FULL_LINE, line)]
@@ -95,3 +98,28 @@ def test_spent_proof_stays_spent_across_graceful_restart():
         assert j["dpop_replay_store"]["capacity"] == CAPACITY
         fresh = MALLORY.proof(htu(srv, path), token)
         assert srv.get(path, headers=dpop(token, fresh)).status == 200
+
+
+def test_longer_lifetime_after_reload_still_refuses_a_spent_proof():
+    """Attack: a proof spent while Auth0DPoPProofLifetime was short is replayed
+    after a reload that made it longer, once its short-lived entry would have
+    gone. The store keeps entries for the longest window any scope asks for,
+    and refuses proofs recorded before the window grew once they are older
+    than the window of then."""
+    short = SNIPPET + "Auth0DPoPProofLifetime 2\nAuth0ClockSkew 0\n"
+    token = token_for(ALICE)
+    mpm = ajtest.current_mpm()
+    lines = mpm_lines(mpm, 4 if mpm == "prefork" else 2, threads=8) + PID_LOG + "\n"
+    with ajtest.Httpd(lines + short, name="dpop-window", files=T.server_files(),
+                      allow_log=[MPM_FULL, FULL_LINE]) as srv:
+        path = "/api/private"
+        proof = ALICE.proof(htu(srv, path), token)
+        assert srv.get(path, headers=dpop(token, proof)).status == 200
+        srv.graceful_restart(lines + SNIPPET + "Auth0DPoPProofLifetime 60\nAuth0ClockSkew 0\n")
+        time.sleep(4.5)  # past the 2-second window the proof was recorded under
+        r = srv.get(path, headers=dpop(token, proof))
+        assert r.status == 401 and b"The DPoP proof was already used" in r.body, r.text
+        fresh = ALICE.proof(htu(srv, path), token)
+        assert srv.get(path, headers=dpop(token, fresh)).status == 200
+        j = srv.get("/status", headers=[("Accept", "application/json")]).json()
+        assert j["dpop_replay_store"]["horizon_seconds"] == 60
