@@ -883,34 +883,40 @@ static const char *set_cors(cmd_parms *cmd, void *dc, int on)
     return NULL;
 }
 
-static const char *set_dpop(cmd_parms *cmd, void *dc, const char *arg)
+/* Off, Allowed or Required (any case): 0, 1 or 2 (the AUTH0_JWT_DPOP_* and
+ * AUTH0_JWT_JWE_* values); -1 for anything else. */
+static int off_allowed_required(const char *arg)
 {
-    static const char *const modes[] = {[AUTH0_JWT_DPOP_OFF] = "Off",
-                                        [AUTH0_JWT_DPOP_ALLOWED] = "Allowed",
-                                        [AUTH0_JWT_DPOP_REQUIRED] = "Required"};
+    static const char *const modes[] = {"Off", "Allowed", "Required"};
 
     for (int i = 0; i < 3; i++) {
         if (strcasecmp(arg, modes[i]) == 0) {
-            ((auth0_jwt_dir_conf *)dc)->dpop = i;
-            return NULL;
+            return i;
         }
     }
-    return "Auth0DPoP takes Off, Allowed or Required";
+    return -1;
+}
+
+static const char *set_dpop(cmd_parms *cmd, void *dc, const char *arg)
+{
+    int mode = off_allowed_required(arg);
+
+    if (mode < 0) {
+        return "Auth0DPoP takes Off, Allowed or Required";
+    }
+    ((auth0_jwt_dir_conf *)dc)->dpop = mode;
+    return NULL;
 }
 
 static const char *set_token_encryption(cmd_parms *cmd, void *dc, const char *arg)
 {
-    static const char *const modes[] = {[AUTH0_JWT_JWE_OFF] = "Off",
-                                        [AUTH0_JWT_JWE_ALLOWED] = "Allowed",
-                                        [AUTH0_JWT_JWE_REQUIRED] = "Required"};
+    int mode = off_allowed_required(arg);
 
-    for (int i = 0; i < 3; i++) {
-        if (strcasecmp(arg, modes[i]) == 0) {
-            ((auth0_jwt_dir_conf *)dc)->token_encryption = i;
-            return NULL;
-        }
+    if (mode < 0) {
+        return "Auth0TokenEncryption takes Off, Allowed or Required";
     }
-    return "Auth0TokenEncryption takes Off, Allowed or Required";
+    ((auth0_jwt_dir_conf *)dc)->token_encryption = mode;
+    return NULL;
 }
 
 /* The key set's identity: each key's public half (DER) and kid, in order. */

@@ -20,6 +20,7 @@ enum {
     AUTH0_JWT_PASS_BOTH = 3
 };
 enum { AUTH0_JWT_ACCEPT_HEADER = 1, AUTH0_JWT_ACCEPT_QUERY = 2, AUTH0_JWT_ACCEPT_COOKIE = 4 };
+/* both read from "Off|Allowed|Required" by one parser: keep the values 0, 1, 2 */
 enum { AUTH0_JWT_DPOP_OFF = 0, AUTH0_JWT_DPOP_ALLOWED = 1, AUTH0_JWT_DPOP_REQUIRED = 2 };
 enum { AUTH0_JWT_JWE_OFF = 0, AUTH0_JWT_JWE_ALLOWED = 1, AUTH0_JWT_JWE_REQUIRED = 2 };
 
