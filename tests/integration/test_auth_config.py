@@ -4,8 +4,15 @@ message naming the directive; right values (including the edge ones) pass."""
 import re
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 import tokens as T
+
+
+def _pem(key):
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode()
 
 FILES = dict(T.server_files())
 FILES.update({
@@ -15,6 +22,9 @@ FILES.update({
     "conf/short.secret": "x" * 31 + "\n",
     "conf/exact.secret": "y" * 32,
     "conf/ca.pem": "placeholder\n",
+    "conf/jwe.pem": (_pem(rsa.generate_private_key(65537, 2048)), 0o600),
+    "conf/jwe-ec.pem": (_pem(ec.generate_private_key(ec.SECP256R1())), 0o600),
+    "conf/jwe-small.pem": (_pem(rsa.generate_private_key(65537, 1024)), 0o600),
 })
 
 
@@ -70,6 +80,15 @@ BAD = [
     ("cache-in-location", "<Location /x/>\n    Auth0Cache shmcb\n</Location>", "Auth0Cache"),
     ("cache-in-directory", "<Directory /tmp>\n    Auth0Cache shmcb\n</Directory>", "Auth0Cache"),
     ("cache-empty-provider", "Auth0Cache :x", "Auth0Cache"),
+    ("tokenencryption-maybe", "Auth0TokenEncryption maybe", "Auth0TokenEncryption"),
+    ("decryptionkey-missing", "Auth0DecryptionKeyFile conf/missing.pem", "Auth0DecryptionKeyFile"),
+    ("decryptionkey-not-a-key", "Auth0DecryptionKeyFile conf/bad.json", "Auth0DecryptionKeyFile"),
+    ("decryptionkey-ec", "Auth0DecryptionKeyFile conf/jwe-ec.pem", "not an RSA key"),
+    ("decryptionkey-1024", "Auth0DecryptionKeyFile conf/jwe-small.pem", "under 2048 bits"),
+    ("decryptionkey-same-kid", "Auth0DecryptionKeyFile conf/jwe.pem k1\n"
+     "Auth0DecryptionKeyFile conf/jwe.pem k1", "another key of this server has the kid 'k1'"),
+    ("decryptionkey-in-location", loc("    Auth0DecryptionKeyFile conf/jwe.pem"),
+     "Auth0DecryptionKeyFile"),
     ("replaycapacity-small", "Auth0DPoPReplayCapacity 63", "Auth0DPoPReplayCapacity"),
     ("replaycapacity-large", "Auth0DPoPReplayCapacity 67108865", "Auth0DPoPReplayCapacity"),
     ("replaycapacity-word", "Auth0DPoPReplayCapacity lots", "Auth0DPoPReplayCapacity"),
@@ -116,6 +135,8 @@ GOOD = [
     ("proxy", "Auth0Proxy http://proxy.example:3128"),
     ("cache", "Auth0Cache shmcb"),
     ("replaycapacity-smallest", "Auth0DPoPReplayCapacity 64"),
+    ("decryptionkey", "Auth0DecryptionKeyFile conf/jwe.pem k1\nAuth0DecryptionKeyFile conf/jwe.pem"),
+    ("tokenencryption-required", "Auth0TokenEncryption required"),
     ("replaycapacity-largest", "Auth0DPoPReplayCapacity 67108864"),
     ("tokencache-off", "Auth0TokenCacheSize 0"),
     ("accept-all", "Auth0AcceptToken header query cookie=access_token"),
