@@ -775,6 +775,7 @@ static void child_init(apr_pool_t *p, server_rec *s)
 
     aj_fetch_after_fork(); /* before any fetch of this child */
     aj_pkey_memo_after_fork();
+    auth0_jwt_jwe_child_init(s);
     auth0_jwt_shared_child_init(p, s);
     auth0_jwt_keys_child_init(p, s);
     token_cache = aj_tcache_create(p, size);

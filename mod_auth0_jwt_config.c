@@ -50,6 +50,7 @@ void *auth0_jwt_create_dir_conf(apr_pool_t *p, char *dir)
     c->skew = c->cache_ttl = c->refresh_cooldown = c->max_stale = c->timeout = AUTH0_JWT_UNSET;
     c->token_cache_size = c->pass_claims = c->cors_preflight = c->auth_type_auth0 = AUTH0_JWT_UNSET;
     c->dpop = c->dpop_lifetime = c->dpop_replay = c->token_encryption = AUTH0_JWT_UNSET;
+    c->htaccess_auth = AUTH0_JWT_UNSET;
     return c;
 }
 
@@ -82,6 +83,7 @@ void *auth0_jwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     PICK_INT(dpop_lifetime);
     PICK_INT(dpop_replay);
     PICK_INT(token_encryption);
+    PICK_INT(htaccess_auth);
     PICK_PTR(dpop_url);
     m->dpop_algs = add->dpop_algs ? add->dpop_algs : base->dpop_algs;
     m->htaccess_keys = add->htaccess_keys || base->htaccess_keys;
@@ -190,6 +192,12 @@ int auth0_jwt_dpop_lifetime(const auth0_jwt_dir_conf *c)
 
 int auth0_jwt_token_encryption(const auth0_jwt_dir_conf *c, const auth0_jwt_srv_conf *sc)
 {
+    if (c->htaccess_auth == 1) {
+        /* a scope an .htaccess author made never decrypts with the server's key:
+         * its scripts would read what the encryption keeps from clients */
+        return c->token_encryption == AUTH0_JWT_JWE_REQUIRED ? AUTH0_JWT_JWE_REQUIRED
+                                                             : AUTH0_JWT_JWE_OFF;
+    }
     if (c->token_encryption != AUTH0_JWT_UNSET) {
         return c->token_encryption;
     }
@@ -915,6 +923,11 @@ static const char *set_token_encryption(cmd_parms *cmd, void *dc, const char *ar
     if (mode < 0) {
         return "Auth0TokenEncryption takes Off, Allowed or Required";
     }
+    if (in_htaccess(cmd) && mode != AUTH0_JWT_JWE_REQUIRED) {
+        /* an .htaccess may only ask for more: Off would undo the server's
+         * Required, Allowed would decrypt for its own scripts */
+        return "Auth0TokenEncryption in .htaccess may only be Required";
+    }
     ((auth0_jwt_dir_conf *)dc)->token_encryption = mode;
     return NULL;
 }
@@ -1047,6 +1060,7 @@ static const char *set_dpop_url(cmd_parms *cmd, void *dc, const char *arg)
 static const char *note_auth_type(cmd_parms *cmd, void *dc, const char *arg)
 {
     ((auth0_jwt_dir_conf *)dc)->auth_type_auth0 = strcasecmp(arg, "Auth0") == 0;
+    ((auth0_jwt_dir_conf *)dc)->htaccess_auth = in_htaccess(cmd);
     return DECLINE_CMD;
 }
 

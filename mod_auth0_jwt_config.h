@@ -53,6 +53,7 @@ typedef struct {
     int dpop_replay;
     const char *dpop_url; /* scheme://host[:port], normalized; NULL: from the request */
     int token_encryption; /* AUTH0_JWT_JWE_* */
+    int htaccess_auth;    /* the AuthType in force here came from an .htaccess (1) or not (0) */
     int auth_type_auth0;  /* this scope said AuthType Auth0 (1) or another (0) */
     int htaccess_keys;   /* an .htaccess here or above set what decides the key source */
 } auth0_jwt_dir_conf;

@@ -11,13 +11,20 @@
  * next restart.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "mod_auth0_jwt_private.h"
 
 #include <apr_strings.h>
+#include <mpm_common.h>
 #include <unixd.h>
 #include <openssl/evp.h>
 
@@ -64,64 +71,138 @@ int auth0_jwt_jwe_cache_key(request_rec *r, unsigned char digest[32])
     return ok;
 }
 
-/* Why the server user could read or change the file or directory at path
- * (st its status), or NULL. */
-static const char *reachable(const struct stat *st, int dir)
+/*
+ * Whether the server user can read the key, or change it or any directory on
+ * its real path (it could then put another file in its place). Asked of the
+ * kernel itself, as that user: a child process takes the server's User and
+ * Group (with the user's other groups) and tries. Mode bits alone would miss
+ * ACLs and supplementary groups. The answer is a code: 0 (out of reach), 1
+ * (can read it), 2 (can write it), 3 (can change a directory on its path),
+ * 4 (owns it or one of those directories), 5 (cannot say).
+ */
+static int probe_child(const char *real)
 {
     uid_t uid = ap_unixd_config.user_id;
+    char *dir = strdup(real), *slash;
+    struct stat st, below;
+    int fd;
+
     gid_t gid = ap_unixd_config.group_id;
 
-    if (st->st_uid == uid) {
-        return "is owned by the server user";
+    if (dir == NULL ||
+        (initgroups(ap_unixd_config.user_name, gid) != 0 && setgroups(1, &gid) != 0) ||
+        setgid(gid) != 0 || setuid(uid) != 0 || setuid(0) == 0) {
+        return 5; /* (a user given as #uid has no other groups to take) */
     }
-    if (st->st_mode & S_IWOTH && !(dir && (st->st_mode & S_ISVTX))) {
-        return "can be written by every user";
+    if (stat(real, &st) != 0) {
+        return 5;
     }
-    if (st->st_gid == gid && (st->st_mode & S_IWGRP)) {
-        return "can be written by the server's group";
+    if (st.st_uid == uid) {
+        return 4;
     }
-    if (!dir && (st->st_mode & S_IROTH)) {
-        return "can be read by every user";
+    if ((fd = open(real, O_RDONLY | O_NOCTTY | O_NONBLOCK)) >= 0) {
+        close(fd);
+        return 1;
     }
-    if (!dir && st->st_gid == gid && (st->st_mode & S_IRGRP)) {
-        return "can be read by the server's group";
+    if (access(real, W_OK) == 0) {
+        return 2;
     }
-    return NULL;
+    below = st;
+    while ((slash = strrchr(dir, '/')) != NULL) {
+        *(slash == dir ? slash + 1 : slash) = '\0';
+        if (stat(dir, &st) != 0) {
+            return 5;
+        }
+        if (st.st_uid == uid) {
+            return 4;
+        }
+        /* a writable directory lets its entries be replaced, unless it is
+         * sticky and the entry is not the server user's (/tmp) */
+        if (access(dir, W_OK) == 0 && !((st.st_mode & S_ISVTX) && below.st_uid != uid)) {
+            return 3;
+        }
+        if (slash == dir) {
+            break;
+        }
+        below = st;
+    }
+    return 0;
+}
+
+static const char *probe_as_server_user(apr_pool_t *p, const char *real)
+{
+    static const char *const why[] = {
+        NULL,
+        "can be read by the server user",
+        "can be written by the server user",
+        "is in a directory the server user can change (it could be replaced)",
+        "or a directory above it is owned by the server user",
+        "could not be checked as the server user",
+    };
+    int status = 0, code;
+    pid_t pid = fork();
+
+    if (pid == 0) {
+        _exit(probe_child(real));
+    }
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) {
+        return why[5];
+    }
+    code = WEXITSTATUS(status);
+    return code >= 0 && code <= 5 ? why[code] : why[5];
 }
 
 static int check_file(apr_pool_t *ptemp, server_rec *s, const char *path)
 {
-    char *dir = apr_pstrdup(ptemp, path), *slash = strrchr(dir, '/');
-    struct stat st;
+    char real[PATH_MAX];
     const char *why;
 
-    if (stat(path, &st) != 0) {
-        ap_log_error(APLOG_MARK, APLOG_EMERG, errno, s, "Auth0DecryptionKeyFile %s: cannot stat it",
-                     path);
+    if (realpath(path, real) == NULL) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, errno, s, "Auth0DecryptionKeyFile %s: cannot "
+                     "resolve its path", path);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if ((why = reachable(&st, 0)) != NULL) {
+    if ((why = probe_as_server_user(ptemp, real)) != NULL) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
-                     "Auth0DecryptionKeyFile %s %s: a decryption key must be readable by root "
-                     "only (chown root; chmod 600)",
-                     path, why);
+                     "Auth0DecryptionKeyFile %s %s: a decryption key must be out of the "
+                     "server user's reach: owned by root, mode 600, no ACL for that user, in "
+                     "directories only root can change",
+                     strcmp(path, real) ? apr_psprintf(ptemp, "%s (%s)", path, real) : path,
+                     why);
         return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    if (slash) {
-        *(slash == dir ? slash + 1 : slash) = '\0';
-        if (stat(dir, &st) == 0 && (why = reachable(&st, 1)) != NULL) {
-            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
-                         "Auth0DecryptionKeyFile %s: its directory %s %s, so the key could be "
-                         "replaced: keep it in a directory only root can change",
-                         path, dir, why);
-            return HTTP_INTERNAL_SERVER_ERROR;
-        }
     }
     return OK;
 }
 
+/* Whether any server of the configuration has a decryption key. */
+static int any_keys(server_rec *s)
+{
+    for (server_rec *vs = s; vs; vs = vs->next) {
+        if (srv_conf(vs)->jwe_keys && srv_conf(vs)->jwe_keys->nelts > 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void auth0_jwt_jwe_child_init(server_rec *s)
+{
+    /* The key is in this process's memory. httpd makes children dumpable for
+     * CoreDumpDirectory, which lets any process of the server user read that
+     * memory (and a core file would hold the key): not with a key. */
+    if (any_keys(s) && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, errno, s,
+                     "cannot keep this process from being dumped or traced");
+    }
+}
+
 int auth0_jwt_jwe_check_files(apr_pool_t *ptemp, server_rec *s)
 {
+    if (any_keys(s) && ap_coredumpdir_configured) {
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                     "CoreDumpDirectory is set, but children that hold an "
+                     "Auth0DecryptionKeyFile key never dump core");
+    }
     if (geteuid() != 0) {
         return OK; /* not started as root: there is no server user to keep the key from */
     }

@@ -34,7 +34,12 @@ aj_reason_e auth0_jwt_jwe_decrypt(request_rec *r, const char *token, apr_size_t 
 int auth0_jwt_jwe_cache_key(request_rec *r, unsigned char digest[32]);
 
 /* At start-up and in configtest: refuse key files that the server user could
- * read or replace. OK or HTTP_INTERNAL_SERVER_ERROR (logged). */
+ * read or replace (asked of the kernel as that user, along the whole real
+ * path). OK or HTTP_INTERNAL_SERVER_ERROR (logged). */
 int auth0_jwt_jwe_check_files(apr_pool_t *ptemp, server_rec *s);
+
+/* In each child: with a decryption key in memory, no core dumps or tracing
+ * by the server user. */
+void auth0_jwt_jwe_child_init(server_rec *s);
 
 #endif

@@ -9,7 +9,7 @@ packages=(
     build-essential autoconf automake libtool pkg-config make
     apache2 apache2-dev libssl-dev libjansson-dev
     check
-    python3 python3-pytest python3-jwt python3-cryptography python3-jwcrypto
+    python3 python3-pytest python3-jwt python3-cryptography python3-jwcrypto acl
     curl ca-certificates openssl
     apache2-utils
     clang libclang-rt-14-dev valgrind

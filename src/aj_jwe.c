@@ -6,6 +6,8 @@
 
 #include <apr_strings.h>
 #include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/hmac.h>
@@ -19,6 +21,7 @@
 #include "aj_jwk.h" /* aj_key_pool_own */
 
 #define MIN_RSA_BITS 2048
+#define MAX_RSA_BITS 4096 /* each token costs a private-key operation: 4096 is ~6x 2048 */
 #define MAX_CEK 64
 
 static const struct {
@@ -99,17 +102,42 @@ static EVP_PKEY_CTX *oaep_ctx(EVP_PKEY *pkey, int alg, int encrypt)
     return ctx;
 }
 
+/* Whether ek is as long as the modulus and below it: what OpenSSL checks
+ * before it does any RSA work. */
+static int rsa_shaped(EVP_PKEY *pkey, const unsigned char *ek, apr_size_t ek_len)
+{
+    BIGNUM *n = NULL, *c = NULL;
+    int ok = ek_len == (apr_size_t)EVP_PKEY_get_size(pkey) &&
+             EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n) == 1 &&
+             (c = BN_bin2bn(ek, (int)ek_len, NULL)) != NULL && BN_cmp(c, n) < 0;
+
+    BN_free(n);
+    BN_free(c);
+    return ok;
+}
+
 /* The content key, or a random one of the right length when ek does not
- * unwrap to one: returns 1 when it did unwrap. cek has room for MAX_CEK. */
+ * unwrap to one: returns 1 when it did unwrap. cek has room for MAX_CEK.
+ * A wrapped key that OpenSSL would turn away at once (not the modulus' size,
+ * or not below it) is swapped for a ciphertext that goes through the whole
+ * RSA operation and fails after it: otherwise the time would tell the
+ * modulus apart, bit by bit. */
 static int unwrap(unsigned char *cek, EVP_PKEY *pkey, int alg, const unsigned char *ek,
                   apr_size_t ek_len, size_t want)
 {
-    unsigned char out[1024]; /* RSA up to 8192 bits */
-    size_t out_len = sizeof(out);
-    EVP_PKEY_CTX *ctx = (size_t)EVP_PKEY_get_size(pkey) <= sizeof(out)
-                            ? oaep_ctx(pkey, alg, 0)
-                            : NULL;
-    int ok = ctx && EVP_PKEY_decrypt(ctx, out, &out_len, ek, ek_len) > 0 && out_len == want;
+    unsigned char out[MAX_RSA_BITS / 8], stand_in[MAX_RSA_BITS / 8];
+    size_t out_len = sizeof(out), size = (size_t)EVP_PKEY_get_size(pkey);
+    int shaped = size <= sizeof(out) && rsa_shaped(pkey, ek, ek_len);
+    EVP_PKEY_CTX *ctx = size <= sizeof(out) ? oaep_ctx(pkey, alg, 0) : NULL;
+    int ok;
+
+    if (!shaped && size <= sizeof(stand_in)) {
+        memset(stand_in, 0, size);
+        stand_in[size - 1] = 1; /* 1 < n: decrypted in full, then no OAEP padding */
+        ek = stand_in;
+        ek_len = size;
+    }
+    ok = ctx && EVP_PKEY_decrypt(ctx, out, &out_len, ek, ek_len) > 0 && out_len == want && shaped;
 
     EVP_PKEY_CTX_free(ctx);
     ERR_clear_error();
@@ -468,6 +496,9 @@ EVP_PKEY *aj_jwe_read_key(apr_pool_t *p, const char *pem, apr_size_t len, const 
         *why = "not an RSA key (Auth0 encrypts tokens to an RSA key)";
     } else if (EVP_PKEY_get_bits(pkey) < MIN_RSA_BITS) {
         *why = "an RSA key under 2048 bits";
+    } else if (EVP_PKEY_get_bits(pkey) > MAX_RSA_BITS) {
+        *why = "an RSA key over 4096 bits (every token would cost a private-key operation "
+               "that slow)";
     }
     if (*why) {
         EVP_PKEY_free(pkey);

@@ -87,7 +87,7 @@ char *aj_jwe_encrypt(apr_pool_t *p, EVP_PKEY *pub, const char *kid, const char *
                      const char *enc, const char *plaintext, apr_size_t len, const char **why);
 
 /* An RSA private key (PEM) fit for decryption: NULL and *why when not (not
- * RSA, not private, under 2048 bits). The key is freed with p. */
+ * RSA, not private, under 2048 or over 4096 bits). The key is freed with p. */
 EVP_PKEY *aj_jwe_read_key(apr_pool_t *p, const char *pem, apr_size_t len, const char **why);
 
 #endif

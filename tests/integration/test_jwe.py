@@ -307,7 +307,8 @@ def test_cached_jwe_lends_no_trust_to_another_vhost():
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the key file checks need a server user: root only")
 @pytest.mark.parametrize("case", ["world-readable", "group-readable", "owned-by-server-user",
-                                  "directory-writable"])
+                                  "directory-writable", "acl-read", "acl-write",
+                                  "grandparent-owned", "symlink-into-servers-folder"])
 def test_key_file_the_server_user_could_reach_stops_the_start(case):
     """Attack: read the decryption key as the server user (a file-reading bug in
     any script), or replace it (the file or its folder) before a restart."""
@@ -325,7 +326,70 @@ def test_key_file_the_server_user_could_reach_stops_the_start(case):
         os.chown(srv.path("keys/enc1.pem"), www.pw_uid, 0)
     if case == "directory-writable":
         os.chown(srv.path("keys"), www.pw_uid, 0)
-    rc, out = srv.configtest()
+    if case.startswith("acl-"):  # the mode bits say 600; an ACL says otherwise
+        subprocess.run(["setfacl", "-m", "u:www-data:%s" % ("r" if case == "acl-read" else "rw"),
+                        srv.path("keys/enc1.pem")], check=True)
+        # and www-data may walk to it (the test's own folders are root-only)
+        d = srv.path("keys")
+        while d != "/":
+            if not os.stat(d).st_mode & 0o001:
+                subprocess.run(["setfacl", "-m", "u:www-data:x", d], check=True)
+            d = os.path.dirname(d)
+    if case == "grandparent-owned":
+        os.makedirs(srv.path("keys/deep"), mode=0o755)
+        os.rename(srv.path("keys/enc1.pem"), srv.path("keys/deep/enc1.pem"))
+        os.symlink("deep/enc1.pem", srv.path("keys/enc1.pem"))
+        os.chown(srv.path("keys"), www.pw_uid, 0)
+    if case == "symlink-into-servers-folder":
+        theirs = srv.path("htdocs/uploads")
+        os.makedirs(theirs, exist_ok=True)
+        os.rename(srv.path("keys/enc1.pem"), os.path.join(theirs, "enc1.pem"))
+        os.chown(theirs, www.pw_uid, www.pw_gid)
+        os.symlink(os.path.join(theirs, "enc1.pem"), srv.path("keys/enc1.pem"))
+    # httpd -t on the files as they now are (srv.configtest() would write them again)
+    res = subprocess.run([ajtest.httpd_binary(), "-d", srv.root, "-f", srv.conf_path, "-t"],
+                         capture_output=True, text=True, timeout=60, check=False,
+                         env=ajtest.httpd_env())
+    rc, out = res.returncode, res.stdout + res.stderr
     assert rc != 0, out
     assert re.search(r"Auth0DecryptionKeyFile .*enc1\.pem", out), out
     assert "BEGIN" not in out  # never the key itself
+
+
+HTACCESS_SNIPPET = T.AUTH0 + """
+Auth0DecryptionKeyFile conf/enc1.pem enc-1
+<Directory ${AJ_SERVERROOT}/htdocs/user>
+    AllowOverride AuthConfig
+</Directory>
+<Directory ${AJ_SERVERROOT}/htdocs/admin>
+    AllowOverride AuthConfig
+    AuthType Auth0
+    Auth0TokenEncryption Required
+    Require valid-user
+</Directory>
+"""
+
+
+def test_htaccess_cannot_decrypt_with_the_servers_key_nor_lower_required():
+    """Attack: an .htaccess author turns AuthType Auth0 on for their own folder
+    to have the server decrypt tokens for their scripts (whose claims the
+    encryption keeps from clients), or writes Auth0TokenEncryption Off under
+    the administrator's Required to take plain tokens."""
+    files = key_files()
+    files["htdocs/user/.htaccess"] = "AuthType Auth0\nRequire valid-user\n"
+    files["htdocs/user/data.json"] = '{"ok": true}\n'
+    files["htdocs/admin/data.json"] = '{"ok": true}\n'
+    files["htdocs/admin/sub/.htaccess"] = "Auth0TokenEncryption Off\n"
+    files["htdocs/admin/sub/data.json"] = '{"ok": true}\n'
+    files["htdocs/admin/req/.htaccess"] = "Auth0TokenEncryption Required\n"
+    files["htdocs/admin/req/data.json"] = '{"ok": true}\n'
+    with ajtest.Httpd(HTACCESS_SNIPPET, name="jwe-htaccess", files=files) as srv:
+        plain = T.pyjwt()
+        assert srv.get("/user/data.json", headers=bearer(plain)).status == 200
+        r = srv.get("/user/data.json", headers=bearer(encrypt(plain)))
+        assert_refused(srv, r, "segments", "The token is not a signed JWT")
+        # the administrator's scope decrypts; an .htaccess may only ask for more
+        assert srv.get("/admin/data.json", headers=bearer(encrypt(plain))).status == 200
+        assert srv.get("/admin/req/data.json", headers=bearer(encrypt(plain))).status == 200
+        ajtest.expect_log(r"Auth0TokenEncryption in \.htaccess may only be Required")
+        assert srv.get("/admin/sub/data.json", headers=bearer(plain)).status == 500

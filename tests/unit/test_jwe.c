@@ -240,6 +240,31 @@ START_TEST(jwe_tampered_parts_refused)
 }
 END_TEST
 
+/* A wrapped key OpenSSL would turn away before any RSA work (longer or shorter
+ * than the modulus, or not below it) is answered as any wrapped key that does
+ * not unwrap, after the same work: the time must not tell the modulus. */
+START_TEST(jwe_unshaped_wrapped_key)
+{
+    EVP_PKEY *pkey = unit_priv(UK_RSA);
+    const char *jwe = encrypt(pkey, NULL, "RSA-OAEP", "A256GCM", INNER), *jws;
+    const char *dot1 = strchr(jwe, '.'), *dot2 = strchr(dot1 + 1, '.');
+    unsigned char big[256], small[255];
+    apr_size_t len;
+
+    memset(big, 0xff, sizeof(big)); /* above any 2048-bit modulus */
+    memset(small, 0x01, sizeof(small));
+    const char *forms[] = {aj_b64url_encode(unit_pool, big, sizeof(big)),
+                           aj_b64url_encode(unit_pool, small, sizeof(small))};
+    for (size_t i = 0; i < UNIT_N(forms); i++) {
+        const char *t = apr_pstrcat(unit_pool, apr_pstrndup(unit_pool, jwe, dot1 - jwe + 1),
+                                    forms[i], dot2, NULL);
+        ck_assert_reason(aj_jwe_decrypt(&jws, &len, NULL, unit_pool, t, strlen(t),
+                                        one_key(pkey, NULL)),
+                         AJ_R_JWE_UNWRAP, "unshaped wrapped key");
+    }
+}
+END_TEST
+
 /* The key: by kid, or the only one; another key never unwraps. */
 START_TEST(jwe_key_choice)
 {
@@ -378,6 +403,11 @@ START_TEST(jwe_key_loading)
     ck_assert_ptr_null(aj_jwe_read_key(unit_pool, mem->data, mem->length, &why));
     BIO_free(bio);
     ck_assert_ptr_null(aj_jwe_read_key(unit_pool, "junk", 4, &why));
+    /* over 4096 bits: every token would cost that slow a private-key operation */
+    apr_size_t len;
+    pem = unit_source_file("tests/vectors/jwe/rsa-4160.pem", &len);
+    ck_assert_ptr_null(aj_jwe_read_key(unit_pool, pem, len, &why));
+    ck_assert_ptr_nonnull(strstr(why, "over 4096"));
 }
 END_TEST
 
@@ -393,6 +423,7 @@ Suite *suite_jwe(void)
     tcase_add_test(tc, jwe_every_alg_and_enc_round_trip);
     tcase_add_test(tc, jwe_tampered_parts_refused);
     tcase_add_test(tc, jwe_key_choice);
+    tcase_add_test(tc, jwe_unshaped_wrapped_key);
     tcase_add_test(tc, jwe_header_rules);
     tcase_add_test(tc, jwe_nested_refused);
     tcase_add_test(tc, jwe_key_loading);
