@@ -94,24 +94,30 @@ static int probe_child(const char *real)
         setgid(gid) != 0 || setuid(uid) != 0 || setuid(0) == 0) {
         return 5; /* (a user given as #uid has no other groups to take) */
     }
-    if (stat(real, &st) != 0) {
-        return 5;
+    /* what this user cannot even stat lies behind a folder it cannot enter:
+     * out of its reach there, but the folders above are still looked at */
+    memset(&below, 0, sizeof(below)); /* (uid 0: not the server user's) */
+    if (stat(real, &st) == 0) {
+        if (st.st_uid == uid) {
+            return 4;
+        }
+        if ((fd = open(real, O_RDONLY | O_NOCTTY | O_NONBLOCK)) >= 0) {
+            close(fd);
+            return 1;
+        }
+        if (access(real, W_OK) == 0) {
+            return 2;
+        }
+        below = st;
     }
-    if (st.st_uid == uid) {
-        return 4;
-    }
-    if ((fd = open(real, O_RDONLY | O_NOCTTY | O_NONBLOCK)) >= 0) {
-        close(fd);
-        return 1;
-    }
-    if (access(real, W_OK) == 0) {
-        return 2;
-    }
-    below = st;
     while ((slash = strrchr(dir, '/')) != NULL) {
         *(slash == dir ? slash + 1 : slash) = '\0';
         if (stat(dir, &st) != 0) {
-            return 5;
+            memset(&below, 0, sizeof(below));
+            if (slash == dir) {
+                break;
+            }
+            continue;
         }
         if (st.st_uid == uid) {
             return 4;
