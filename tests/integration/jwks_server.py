@@ -266,6 +266,7 @@ class JwksServer:
         self._requests = []
         self.connections = 0
         self._listener = None
+        self._held = None  # a bound, not listening, socket keeping the port while down
         self._accept_thread = None
         self._conns = set()
         self._stopping = threading.Event()   # set at stop(): releases stalls
@@ -366,6 +367,9 @@ class JwksServer:
         if self._listener is not None:
             return self
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        if self._held is not None:  # the port kept while down: let it go just now
+            self._held.close()
+            self._held = None
         s = socket.socket(family, socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind((self.host, self.port))
@@ -388,10 +392,24 @@ class JwksServer:
         if self._accept_thread is not None:
             self._accept_thread.join(timeout=2)
         s.close()
+        # keep the port while down: bound, never listening, so connections are
+        # refused and no other server of the test (an httpd picking a free
+        # port) takes it before up() comes back to it
+        held = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET,
+                             socket.SOCK_STREAM)
+        held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            held.bind((self.host, self.port))
+            self._held = held
+        except OSError:
+            held.close()
         return self
 
     def stop(self):
         self.down()
+        if self._held is not None:
+            self._held.close()
+            self._held = None
         self._stopping.set()
         with self._lock:
             conns = list(self._conns)
