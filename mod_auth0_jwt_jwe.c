@@ -135,7 +135,7 @@ static int probe_child(const char *real)
     return 0;
 }
 
-static const char *probe_as_server_user(apr_pool_t *p, const char *real)
+static const char *probe_as_server_user(const char *real)
 {
     static const char *const why[] = {
         NULL,
@@ -168,7 +168,7 @@ static int check_file(apr_pool_t *ptemp, server_rec *s, const char *path)
                      "resolve its path", path);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if ((why = probe_as_server_user(ptemp, real)) != NULL) {
+    if ((why = probe_as_server_user(real)) != NULL) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
                      "Auth0DecryptionKeyFile %s %s: a decryption key must be out of the "
                      "server user's reach: owned by root, mode 600, no ACL for that user, in "

@@ -581,7 +581,7 @@ static int cmd_verify(apr_pool_t *p, int argc, char **argv)
         return EXIT_USAGE;
     }
     if (decryption_key && aj_jwe_is_compact(token, len)) {
-        r = cli_jwe_decrypt(p, decryption_key, NULL, token, len, &token, &len, &why);
+        r = cli_jwe_decrypt(p, decryption_key, token, len, &token, &len, &why);
         if (r == AJ_R__COUNT) {
             fprintf(stderr, "%s verify: %s: %s\n", prog, decryption_key, why);
             return EXIT_USAGE;

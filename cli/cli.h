@@ -38,13 +38,13 @@ const char *default_alg(EVP_PKEY *pkey);
  */
 const char *cli_thumbprint(apr_pool_t *p, const char *path, int *is_cert);
 
-/* The commands of cli_jwe.c, and the decryption of verify --decryption-key:
- * AJ_OK and *inner, an AJ_R_JWE_* reason, or AJ_R__COUNT with *why when the
- * key file is unusable. kid: the key's kid (NULL: it takes any JWE). */
+/* The commands of cli_jwe.c, and the decryption of verify --decryption-key
+ * with the one key of key_file: AJ_OK and *inner, an AJ_R_JWE_* reason, or
+ * AJ_R__COUNT with *why when the key file is unusable. */
 int cmd_encrypt(apr_pool_t *p, int argc, char **argv);
-aj_reason_e cli_jwe_decrypt(apr_pool_t *p, const char *key_file, const char *kid,
-                            const char *token, apr_size_t len, const char **inner,
-                            apr_size_t *inner_len, const char **why);
+aj_reason_e cli_jwe_decrypt(apr_pool_t *p, const char *key_file, const char *token,
+                            apr_size_t len, const char **inner, apr_size_t *inner_len,
+                            const char **why);
 
 /* The commands of cli_dpop.c. */
 int cmd_dpop(apr_pool_t *p, int argc, char **argv);

@@ -107,9 +107,9 @@ int cmd_encrypt(apr_pool_t *p, int argc, char **argv)
     return 0;
 }
 
-aj_reason_e cli_jwe_decrypt(apr_pool_t *p, const char *key_file, const char *kid,
-                            const char *token, apr_size_t len, const char **inner,
-                            apr_size_t *inner_len, const char **why)
+aj_reason_e cli_jwe_decrypt(apr_pool_t *p, const char *key_file, const char *token,
+                            apr_size_t len, const char **inner, apr_size_t *inner_len,
+                            const char **why)
 {
     apr_size_t pem_len;
     char *pem = read_all(p, key_file, &pem_len, 65536);
@@ -128,7 +128,7 @@ aj_reason_e cli_jwe_decrypt(apr_pool_t *p, const char *key_file, const char *kid
         return AJ_R__COUNT;
     }
     key = apr_array_push(keys);
-    key->kid = kid;
+    key->kid = NULL; /* the only key: it takes a token whatever kid it names */
     key->pkey = pkey;
     return aj_jwe_decrypt(inner, inner_len, NULL, p, token, len, keys);
 }

@@ -23,14 +23,11 @@ from jwcrypto import jwk as jwcrypto_jwk
 import ajtest
 import tokens as T
 from gaps_helpers import KeepAlive
+from test_dpop import b64u
 
 ALGS = ["RSA-OAEP", "RSA-OAEP-256", "RSA-OAEP-384", "RSA-OAEP-512"]
 ENCS = ["A128GCM", "A192GCM", "A256GCM", "A128CBC-HS256", "A192CBC-HS384", "A256CBC-HS512"]
 FAILED = "The token cannot be decrypted"
-
-
-def b64u(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
 def b64u_decode(text):
