@@ -31,7 +31,6 @@
 #include "aj_fetch.h"
 #include "aj_json.h"
 #include "aj_pkey_memo.h"
-#include "aj_tcache.h"
 #include "mod_auth0_jwt_authz.h"
 #include "mod_auth0_jwt_config.h"
 #include "mod_auth0_jwt_demo.h"
@@ -42,8 +41,8 @@
 #include "mod_auth0_jwt_request.h"
 #include "mod_auth0_jwt_shared.h"
 #include "mod_auth0_jwt_status.h"
+#include "mod_auth0_jwt_tcache.h"
 
-static aj_tcache_t *token_cache; /* per process; NULL when off */
 static aj_jwks_t *no_secrets;    /* HS* keys come from Auth0SigningSecretFile only */
 
 /* ---- helpers --------------------------------------------------------------- */
@@ -385,7 +384,7 @@ static int is_cors_preflight(request_rec *r)
  * size), must give the very key that verified the token. Otherwise the token
  * takes the full path, which then says why.
  */
-static int cache_hit(request_rec *r, const unsigned char *digest, unsigned int algs,
+static int cache_hit(request_rec *r, const unsigned char *name, unsigned int algs,
                      const aj_jwks_t *keys, const aj_jwks_t *secrets, aj_token_t *tok)
 {
     aj_tcache_hit_t hit;
@@ -393,14 +392,14 @@ static int cache_hit(request_rec *r, const unsigned char *digest, unsigned int a
     const aj_jwks_t *set;
     double now = (double)apr_time_now() / APR_USEC_PER_SEC;
 
-    if (!aj_tcache_get(token_cache, digest, now, &hit, r->pool)) {
+    if (!auth0_jwt_tcache_get(name, now, &hit, r->pool)) {
         return 0;
     }
     set = hit.alg->kty == AJ_KTY_OCT && secrets ? secrets : keys;
     if (!(algs & AJ_ALG_BIT(hit.alg->id)) || aj_jwks_select(&key, set, hit.alg, hit.kid) != AJ_OK ||
         memcmp(key->thumbprint, hit.thumbprint, sizeof(key->thumbprint)) != 0) {
         if (aj_jwks_find_thumbprint(set, hit.thumbprint) == NULL) {
-            aj_tcache_remove(token_cache, digest); /* its key left the key set */
+            auth0_jwt_tcache_remove(name); /* its key left the key set */
         }
         json_decref(hit.payload);
         return 0;
@@ -415,19 +414,21 @@ static int cache_hit(request_rec *r, const unsigned char *digest, unsigned int a
 }
 
 /* Signature work for the token, through the cache when this scope uses it. A
- * JWE token is cached as it came (a hit skips decryption too), under a key
+ * JWE token is cached as it came (a hit skips decryption too), under a name
  * bound to this server's decryption keys. */
 static aj_reason_e verify_signature(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jwt_req *st,
                                     const char *token, apr_size_t len, int jwe, unsigned int algs,
-                                    unsigned char *digest, int *cacheable)
+                                    unsigned char *name, int *cacheable)
 {
     const char *why = NULL;
+    auth0_jwt_key_policy kp = {algs, NULL, NULL, jwe, NULL};
     /* a scope that only allows HS* never needs a key set */
-    const aj_jwks_t *keys = (algs & ~AJ_ALGS_HMAC) ? auth0_jwt_keys(r, c, 0, &why) : NULL, *fresh;
-    const aj_jwks_t *secrets;
+    const aj_jwks_t *keys =
+        (algs & ~AJ_ALGS_HMAC) ? auth0_jwt_keys(r, c, 0, &why, &kp.source_tag) : NULL;
+    const aj_jwks_t *secrets, *fresh;
     aj_reason_e rv;
 
-    *cacheable = token_cache && auth0_jwt_token_cache_size(c) > 0;
+    *cacheable = auth0_jwt_tcache_on(c);
     if (keys == NULL && why == auth0_jwt_too_many_sources) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "%s (%d): answering 500", why,
                       auth0_jwt_htaccess_sources_max());
@@ -442,23 +443,22 @@ static aj_reason_e verify_signature(request_rec *r, const auth0_jwt_dir_conf *c,
     }
     secrets = c->secrets ? c->secrets : no_secrets;
     if (*cacheable) {
-        *cacheable = aj_tcache_digest(digest, token, len) &&
-                     (!jwe || auth0_jwt_jwe_cache_key(r, digest));
-    }
-    if (*cacheable) {
-        if (cache_hit(r, digest, algs, keys, secrets, &st->token)) {
+        kp.secrets = c->secrets;
+        kp.jwe_keys_id = jwe ? auth0_jwt_jwe_keys_id(r) : NULL;
+        auth0_jwt_tcache_name(name, token, len, &kp);
+        if (cache_hit(r, name, algs, keys, secrets, &st->token)) {
             *cacheable = 0; /* already there */
-            auth0_jwt_count_cache(1, aj_tcache_entries(token_cache));
+            auth0_jwt_count_cache(1, auth0_jwt_tcache_entries());
             return AJ_OK;
         }
-        auth0_jwt_count_cache(0, aj_tcache_entries(token_cache));
+        auth0_jwt_count_cache(0, auth0_jwt_tcache_entries());
     }
     if (jwe && (rv = auth0_jwt_jwe_decrypt(r, token, len, &token, &len)) != AJ_OK) {
         return rv;
     }
     rv = aj_token_verify_signature_ex(&st->token, r->pool, token, len, algs, keys, secrets);
     if (rv == AJ_R_KID_UNKNOWN && keys) {
-        fresh = auth0_jwt_keys(r, c, 1, &why);
+        fresh = auth0_jwt_keys(r, c, 1, &why, NULL);
         if (fresh && fresh != keys) {
             rv =
                 aj_token_verify_signature_ex(&st->token, r->pool, token, len, algs, fresh, secrets);
@@ -531,7 +531,7 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
     aj_claims_policy_t policy;
     unsigned int algs = auth0_jwt_algs(c);
     double now = (double)apr_time_now() / APR_USEC_PER_SEC;
-    unsigned char digest[32];
+    unsigned char name[AJ_TCACHE_NAME];
     int cacheable = 0, jwe = 0;
     aj_reason_e rv;
 
@@ -551,7 +551,7 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
     }
     st->raw = token;
     st->raw_len = len;
-    rv = verify_signature(r, c, st, token, len, jwe, algs, digest, &cacheable);
+    rv = verify_signature(r, c, st, token, len, jwe, algs, name, &cacheable);
     if (rv == AJ_R_NO_KEYS) {
         if (st->state != AUTH0_JWT_STATE_MISCONFIGURED) { /* (too many .htaccess sources: 500) */
             st->state = AUTH0_JWT_STATE_UNAVAILABLE;
@@ -560,7 +560,7 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
         return;
     }
     if (rv == AJ_OK) {
-        policy.issuer = auth0_jwt_issuer(c, r->pool);
+        policy.issuer = auth0_jwt_issuer(c);
         policy.audiences = c->audiences;
         policy.skew = auth0_jwt_skew(c);
         rv = aj_claims_check(st->token.payload, &policy, now);
@@ -586,7 +586,7 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
     r->ap_auth_type = (char *)AUTH0_JWT_AUTH_TYPE;
     pass_identity(r, c, &st->token, st->dpop);
     if (cacheable) {
-        aj_tcache_put(token_cache, digest, st->token.payload, st->token.claims,
+        auth0_jwt_tcache_put(name, st->token.payload, st->token.claims,
                       st->token.key->thumbprint, st->token.jws.alg, st->token.jws.kid,
                       json_number_value(json_object_get(st->token.payload, "exp")));
     }
@@ -617,7 +617,7 @@ static int access_checker_ex(request_rec *r)
             r->user = "";
             r->ap_auth_type = (char *)AUTH0_JWT_AUTH_TYPE;
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "CORS preflight: no token needed");
-        } else if ((missing = auth0_jwt_missing_setting(c, r->pool)) != NULL) {
+        } else if ((missing = auth0_jwt_missing_setting(c)) != NULL) {
             st->state = AUTH0_JWT_STATE_MISCONFIGURED;
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                           "AuthType Auth0 for %s needs %s: answering 500", r->uri, missing);
@@ -750,6 +750,9 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
     if (rv != OK) {
         return rv;
     }
+    if ((rv = auth0_jwt_tcache_post_config(s)) != OK) {
+        return rv;
+    }
     auth0_jwt_counters_post_config(pconf, s);
     auth0_jwt_keys_init(pconf, s);
     auth0_jwt_shared_startup(s, ptemp, 1);
@@ -769,18 +772,15 @@ static int check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, 
 static void child_init(apr_pool_t *p, server_rec *s)
 {
     const auth0_jwt_dir_conf *c = ap_get_module_config(s->lookup_defaults, &auth0_jwt_module);
-    /* One cache per process, sized by the server-wide Auth0TokenCacheSize. */
-    unsigned int size =
-        (unsigned int)auth0_jwt_token_cache_size(c);
 
     aj_fetch_after_fork(); /* before any fetch of this child */
     aj_pkey_memo_after_fork();
     auth0_jwt_jwe_child_init(s);
     auth0_jwt_shared_child_init(p, s);
     auth0_jwt_keys_child_init(p, s);
-    token_cache = aj_tcache_create(p, size);
+    auth0_jwt_tcache_child_init(p, s);
     no_secrets = aj_jwks_make(p);
-    auth0_jwt_counters_child_init(p, size);
+    auth0_jwt_counters_child_init(p, (unsigned int)auth0_jwt_token_cache_size(c));
 }
 
 static void register_hooks(apr_pool_t *p)

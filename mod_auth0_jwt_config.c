@@ -62,6 +62,9 @@ void *auth0_jwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     auth0_jwt_dir_conf *base = basev, *add = addv, *m = apr_pcalloc(p, sizeof(*m));
 
     PICK_PTR(domain);
+    /* the strings made from a domain go with it */
+    m->domain_issuer = add->domain ? add->domain_issuer : base->domain_issuer;
+    m->domain_jwks_uri = add->domain ? add->domain_jwks_uri : base->domain_jwks_uri;
     PICK_PTR(audiences);
     PICK_PTR(issuer);
     PICK_PTR(jwks_uri);
@@ -214,34 +217,28 @@ int auth0_jwt_dpop_replay(const auth0_jwt_dir_conf *c)
     return conf_int(c->dpop_replay, DFLT_DPOP_REPLAY);
 }
 
-const char *auth0_jwt_issuer(const auth0_jwt_dir_conf *c, apr_pool_t *p)
+const char *auth0_jwt_issuer(const auth0_jwt_dir_conf *c)
 {
-    if (c->issuer) {
-        return c->issuer;
-    }
-    return c->domain ? apr_pstrcat(p, "https://", c->domain, "/", NULL) : NULL;
+    return c->issuer ? c->issuer : c->domain_issuer;
 }
 
-const char *auth0_jwt_jwks_uri(const auth0_jwt_dir_conf *c, apr_pool_t *p)
+const char *auth0_jwt_jwks_uri(const auth0_jwt_dir_conf *c)
 {
-    if (c->jwks_uri) {
-        return c->jwks_uri;
-    }
-    return c->domain ? apr_pstrcat(p, "https://", c->domain, "/.well-known/jwks.json", NULL) : NULL;
+    return c->jwks_uri ? c->jwks_uri : c->domain_jwks_uri;
 }
 
 /* What a scope with AuthType Auth0 cannot do without, or NULL when complete. */
-const char *auth0_jwt_missing_setting(const auth0_jwt_dir_conf *c, apr_pool_t *p)
+const char *auth0_jwt_missing_setting(const auth0_jwt_dir_conf *c)
 {
     unsigned int algs = auth0_jwt_algs(c);
 
     if (c->audiences == NULL) {
         return "Auth0Audience";
     }
-    if (auth0_jwt_issuer(c, p) == NULL) {
+    if (auth0_jwt_issuer(c) == NULL) {
         return "Auth0Domain or Auth0Issuer";
     }
-    if ((algs & ~AJ_ALGS_HMAC) && c->jwks_file == NULL && auth0_jwt_jwks_uri(c, p) == NULL) {
+    if ((algs & ~AJ_ALGS_HMAC) && c->jwks_file == NULL && auth0_jwt_jwks_uri(c) == NULL) {
         return "Auth0Domain, Auth0JWKSURI or Auth0JWKSFile";
     }
     if ((algs & AJ_ALGS_HMAC) && !(algs & ~AJ_ALGS_HMAC) && c->secrets == NULL) {
@@ -501,7 +498,7 @@ static void check_sections(apr_pool_t *p, server_rec *s, server_rec *vs, const c
         const auth0_jwt_dir_conf *c = section_conf(p, vs->lookup_defaults, sections, i);
         /* a regex section's requests meet sections this cannot know: not judged */
         const char *missing = c && c->auth_type_auth0 == 1 && cd->r == NULL
-                                  ? auth0_jwt_missing_setting(c, p)
+                                  ? auth0_jwt_missing_setting(c)
                                   : NULL;
         if (missing) {
             const char *where =
@@ -560,6 +557,8 @@ static const char *set_domain(cmd_parms *cmd, void *dc, const char *arg)
         return err;
     }
     ((auth0_jwt_dir_conf *)dc)->domain = arg;
+    ((auth0_jwt_dir_conf *)dc)->domain_issuer = apr_pstrcat(cmd->pool, "https://", arg, "/", NULL);
+    ((auth0_jwt_dir_conf *)dc)->domain_jwks_uri = url;
     return NULL;
 }
 

@@ -28,6 +28,8 @@ enum { AUTH0_JWT_JWE_OFF = 0, AUTH0_JWT_JWE_ALLOWED = 1, AUTH0_JWT_JWE_REQUIRED 
  * and then inherits from the enclosing scope, directive by directive. */
 typedef struct {
     const char *domain;
+    const char *domain_issuer;   /* https://DOMAIN/, made with domain */
+    const char *domain_jwks_uri; /* https://DOMAIN/.well-known/jwks.json, made with domain */
     apr_array_header_t *audiences; /* const char * */
     const char *issuer;
     const char *jwks_uri;
@@ -89,11 +91,11 @@ int auth0_jwt_htaccess_sources_max(void);
 
 /* Why a scope with AuthType Auth0 cannot check tokens (no audience, issuer or
  * key source), or NULL when it can. */
-const char *auth0_jwt_missing_setting(const auth0_jwt_dir_conf *c, apr_pool_t *p);
+const char *auth0_jwt_missing_setting(const auth0_jwt_dir_conf *c);
 
 /* ---- effective values: the directive's, else its default (docs/directives.md) ---- */
-const char *auth0_jwt_issuer(const auth0_jwt_dir_conf *c, apr_pool_t *p);
-const char *auth0_jwt_jwks_uri(const auth0_jwt_dir_conf *c, apr_pool_t *p);
+const char *auth0_jwt_issuer(const auth0_jwt_dir_conf *c);
+const char *auth0_jwt_jwks_uri(const auth0_jwt_dir_conf *c);
 unsigned int auth0_jwt_algs(const auth0_jwt_dir_conf *c);
 int auth0_jwt_skew(const auth0_jwt_dir_conf *c);             /* seconds */
 int auth0_jwt_cache_ttl(const auth0_jwt_dir_conf *c);        /* seconds */

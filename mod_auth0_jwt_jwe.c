@@ -56,19 +56,9 @@ aj_reason_e auth0_jwt_jwe_decrypt(request_rec *r, const char *token, apr_size_t 
                           srv_conf(r->server)->jwe_keys);
 }
 
-int auth0_jwt_jwe_cache_key(request_rec *r, unsigned char digest[32])
+const unsigned char *auth0_jwt_jwe_keys_id(request_rec *r)
 {
-    static const unsigned char no_keys[32];
-    const auth0_jwt_srv_conf *sc = srv_conf(r->server);
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    unsigned int n = 0;
-    int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) &&
-             EVP_DigestUpdate(md, digest, 32) &&
-             EVP_DigestUpdate(md, sc->jwe_keys_id ? sc->jwe_keys_id : no_keys, 32) &&
-             EVP_DigestFinal_ex(md, digest, &n) && n == 32;
-
-    EVP_MD_CTX_free(md);
-    return ok;
+    return srv_conf(r->server)->jwe_keys_id;
 }
 
 /*

@@ -27,11 +27,11 @@ aj_reason_e auth0_jwt_jwe_decrypt(request_rec *r, const char *token, apr_size_t 
                                   const char **inner, apr_size_t *inner_len);
 
 /*
- * Make a token-cache key for a JWE token scope-bound: mix r's server's key set
- * identity into digest, so that a token decrypted in one virtual host is never
- * a cache hit in another that has other keys (or none). 0 on failure.
+ * The identity of r's server's decryption keys (32 bytes), or NULL when it
+ * has none: part of a JWE token's cache name, so that a token decrypted in
+ * one virtual host is never a cache hit in another that has other keys.
  */
-int auth0_jwt_jwe_cache_key(request_rec *r, unsigned char digest[32]);
+const unsigned char *auth0_jwt_jwe_keys_id(request_rec *r);
 
 /* At start-up and in configtest: refuse key files that the server user could
  * read or replace (asked of the kernel as that user, along the whole real

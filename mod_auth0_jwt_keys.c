@@ -33,6 +33,7 @@
 #include <apr_thread_mutex.h>
 #include <apr_thread_proc.h>
 #include <apr_thread_rwlock.h>
+#include <openssl/evp.h>
 
 #include "aj_fetch.h"
 #include "mod_auth0_jwt_config.h"
@@ -67,6 +68,8 @@ typedef struct {
     const char *proxy;
     apr_interval_time_t timeout;
     int is_file;
+    int secs[4]; /* the timings of the identity, in seconds: timeout, ttl, cooldown, stale */
+    unsigned char tag[16]; /* the first half of SHA-256(ident): the source in a token's name */
     auth0_jwt_slot *slot; /* shared generation and lease; NULL: this process alone */
     apr_thread_mutex_t *busy;
     /* read under the registry read lock, written under busy + the write lock */
@@ -103,6 +106,7 @@ const char auth0_jwt_too_many_sources[] =
     ".htaccess files have named as many key sources as Auth0HtaccessKeySources allows";
 static apr_pool_t *registry_pool;
 static apr_hash_t *registry;
+static apr_uint32_t registry_gen; /* a new registry, a new number: memos of the old one die */
 static apr_thread_rwlock_t *registry_lock;
 static int have_shared; /* a socache holds records for every process */
 static int fleet;       /* ... and for other servers too */
@@ -191,6 +195,7 @@ static const aj_jwks_t *hold(request_rec *r, keyset *ks)
 void auth0_jwt_keys_init(apr_pool_t *p, server_rec *s)
 {
     htaccess_made = 0;
+    registry_gen++;
     registry_pool = p;
     registry = apr_hash_make(p);
     apr_thread_rwlock_create(&registry_lock, p);
@@ -221,38 +226,101 @@ const char *auth0_jwt_source_ident(apr_pool_t *p, const auth0_jwt_dir_conf *c, c
  * sources as Auth0HtaccessKeySources allows (each has its keys, a shared slot
  * and record, a saved file and a thread).
  */
+static int same_text(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* The timings that are part of c's identity for a URL source (see above). */
+static void ident_secs(int secs[4], const auth0_jwt_dir_conf *c)
+{
+    secs[0] = auth0_jwt_timeout(c);
+    secs[1] = auth0_jwt_cache_ttl(c);
+    secs[2] = auth0_jwt_refresh_cooldown(c);
+    secs[3] = auth0_jwt_max_stale(c);
+}
+
+/* Whether src is the source auth0_jwt_source_ident(c, location, is_file) names:
+ * the same comparison, part by part, without building the string. */
+static int source_is(const source *src, const auth0_jwt_dir_conf *c, const char *location,
+                     int is_file, const int secs[4])
+{
+    if (src->is_file != is_file || strcmp(src->location, location) != 0) {
+        return 0;
+    }
+    return is_file || (same_text(src->ca_file, c->ca_file) && same_text(src->proxy, c->proxy) &&
+                       memcmp(src->secs, secs, sizeof(src->secs)) == 0);
+}
+
+/*
+ * Each thread remembers the last few sources it used, so a request does not
+ * build the identity string and hash it to find its source again. A memo
+ * holds a source of this registry only (sources live as long as it does).
+ */
+#define MEMO 4
+static __thread struct {
+    apr_uint32_t gen;
+    source *src;
+} memo[MEMO];
+static __thread unsigned memo_next;
+
+/*
+ * The source of this identity, made on first use with the settings of c; NULL
+ * when c was shaped by an .htaccess and this process holds as many such
+ * sources as Auth0HtaccessKeySources allows (each has its keys, a shared slot
+ * and record, a saved file and a thread).
+ */
 static source *source_get(request_rec *r, const auth0_jwt_dir_conf *c, const char *location,
                           int is_file)
 {
-    const char *ident = auth0_jwt_source_ident(r->pool, c, location, is_file);
+    const char *ident;
     source *src;
+    int secs[4];
+    unsigned int n = 0;
 
+    ident_secs(secs, c);
+    for (int i = 0; i < MEMO; i++) {
+        if (memo[i].gen == registry_gen && memo[i].src &&
+            source_is(memo[i].src, c, location, is_file, secs)) {
+            return memo[i].src;
+        }
+    }
+    ident = auth0_jwt_source_ident(r->pool, c, location, is_file);
     apr_thread_rwlock_rdlock(registry_lock);
     src = apr_hash_get(registry, ident, APR_HASH_KEY_STRING);
     apr_thread_rwlock_unlock(registry_lock);
-    if (src) {
-        return src;
-    }
-    apr_thread_rwlock_wrlock(registry_lock);
-    src = apr_hash_get(registry, ident, APR_HASH_KEY_STRING);
-    if (src == NULL && c->htaccess_keys && htaccess_made >= auth0_jwt_htaccess_sources_max()) {
-        apr_thread_rwlock_unlock(registry_lock);
-        return NULL;
-    }
     if (src == NULL) {
-        htaccess_made += c->htaccess_keys != 0;
-        src = apr_pcalloc(registry_pool, sizeof(*src));
-        src->ident = apr_pstrdup(registry_pool, ident);
-        src->location = apr_pstrdup(registry_pool, location);
-        src->ca_file = c->ca_file ? apr_pstrdup(registry_pool, c->ca_file) : NULL;
-        src->proxy = c->proxy ? apr_pstrdup(registry_pool, c->proxy) : NULL;
-        src->timeout = apr_time_from_sec(auth0_jwt_timeout(c));
-        src->is_file = is_file;
-        src->slot = !is_file && have_shared ? auth0_jwt_shared_slot(src->ident) : NULL;
-        apr_thread_mutex_create(&src->busy, APR_THREAD_MUTEX_DEFAULT, registry_pool);
-        apr_hash_set(registry, src->ident, APR_HASH_KEY_STRING, src);
+        apr_thread_rwlock_wrlock(registry_lock);
+        src = apr_hash_get(registry, ident, APR_HASH_KEY_STRING);
+        if (src == NULL && c->htaccess_keys && htaccess_made >= auth0_jwt_htaccess_sources_max()) {
+            apr_thread_rwlock_unlock(registry_lock);
+            return NULL;
+        }
+        if (src == NULL) {
+            unsigned char md[EVP_MAX_MD_SIZE];
+            htaccess_made += c->htaccess_keys != 0;
+            src = apr_pcalloc(registry_pool, sizeof(*src));
+            src->ident = apr_pstrdup(registry_pool, ident);
+            src->location = apr_pstrdup(registry_pool, location);
+            src->ca_file = c->ca_file ? apr_pstrdup(registry_pool, c->ca_file) : NULL;
+            src->proxy = c->proxy ? apr_pstrdup(registry_pool, c->proxy) : NULL;
+            src->timeout = apr_time_from_sec(auth0_jwt_timeout(c));
+            src->is_file = is_file;
+            memcpy(src->secs, secs, sizeof(src->secs));
+            /* (a failed digest leaves zeros: still this source's own, as the
+             * identity is compared in full above and in the registry) */
+            if (EVP_Digest(ident, strlen(ident), md, &n, EVP_sha256(), NULL) && n >= 16) {
+                memcpy(src->tag, md, sizeof(src->tag));
+            }
+            src->slot = !is_file && have_shared ? auth0_jwt_shared_slot(src->ident) : NULL;
+            apr_thread_mutex_create(&src->busy, APR_THREAD_MUTEX_DEFAULT, registry_pool);
+            apr_hash_set(registry, src->ident, APR_HASH_KEY_STRING, src);
+        }
+        apr_thread_rwlock_unlock(registry_lock);
     }
-    apr_thread_rwlock_unlock(registry_lock);
+    memo[memo_next % MEMO].gen = registry_gen;
+    memo[memo_next % MEMO].src = src;
+    memo_next++;
     return src;
 }
 
@@ -830,7 +898,7 @@ static void timing_of(timing *t, const auth0_jwt_dir_conf *c)
 }
 
 const aj_jwks_t *auth0_jwt_keys(request_rec *r, const auth0_jwt_dir_conf *c, int refresh,
-                                const char **why)
+                                const char **why, const unsigned char **tag)
 {
     const char *url;
     source *src;
@@ -838,7 +906,7 @@ const aj_jwks_t *auth0_jwt_keys(request_rec *r, const auth0_jwt_dir_conf *c, int
 
     *why = NULL;
     timing_of(&t, c);
-    url = c->jwks_file ? c->jwks_file : auth0_jwt_jwks_uri(c, r->pool);
+    url = c->jwks_file ? c->jwks_file : auth0_jwt_jwks_uri(c);
     if (url == NULL) {
         *why = "no key source: set Auth0Domain, Auth0JWKSURI or Auth0JWKSFile";
         return NULL;
@@ -846,6 +914,9 @@ const aj_jwks_t *auth0_jwt_keys(request_rec *r, const auth0_jwt_dir_conf *c, int
     if ((src = source_get(r, c, url, c->jwks_file != NULL)) == NULL) {
         *why = auth0_jwt_too_many_sources;
         return NULL;
+    }
+    if (tag) {
+        *tag = src->tag;
     }
     return c->jwks_file ? file_keys(r, src, &t, refresh, why)
                         : url_keys(r, src, c, &t, refresh, why);
@@ -872,7 +943,7 @@ static void collect(apr_hash_t *idents, apr_pool_t *p, ap_conf_vector_t *default
         if (!(auth0_jwt_algs(c) & ~AJ_ALGS_HMAC)) {
             continue; /* HS* only: the shared secret is the key, nothing to fetch */
         }
-        url = c == NULL ? NULL : c->jwks_file ? c->jwks_file : auth0_jwt_jwks_uri(c, p);
+        url = c == NULL ? NULL : c->jwks_file ? c->jwks_file : auth0_jwt_jwks_uri(c);
         ident = url ? auth0_jwt_source_ident(pconf, c, url, c->jwks_file != NULL) : NULL;
         if (ident && apr_hash_get(idents, ident, APR_HASH_KEY_STRING) == NULL) {
             auth0_jwt_source_info *info = apr_array_push(configured);

@@ -15,10 +15,13 @@
  * The keys for a request's configuration, held until the request ends, or
  * NULL when none could ever be loaded (the caller answers 503). With
  * refresh set, first asks the source for a fresh copy (an unknown kid),
- * subject to its cooldown. *why explains a NULL.
+ * subject to its cooldown. *why explains a NULL. When tag is given, *tag
+ * receives the source's 16-byte tag (a digest of its identity, below), which
+ * names the source in a token's cache name, or stays as it was when no source
+ * could be named.
  */
 const aj_jwks_t *auth0_jwt_keys(request_rec *r, const auth0_jwt_dir_conf *c, int refresh,
-                                const char **why);
+                                const char **why, const unsigned char **tag);
 
 /* auth0_jwt_keys sets *why to this when a scope's .htaccess would add one key
  * source too many: a configuration error (500), not a key outage (503). */

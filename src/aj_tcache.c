@@ -12,15 +12,14 @@
 #include <apr_strings.h>
 
 #include <apr_thread_mutex.h>
-#include <openssl/evp.h>
-
+#include "aj_siphash.h"
 #include "aj_tcache.h"
 
 #define SHARDS 16
 #define NONE   0xffffffffu
 
 typedef struct {
-    unsigned char digest[32];
+    unsigned char name[AJ_TCACHE_NAME];
     unsigned char thumbprint[32];
     json_t *payload; /* NULL: free entry */
     char *claims;    /* the payload as compact JSON (malloc'd), or NULL */
@@ -91,40 +90,31 @@ aj_tcache_t *aj_tcache_create(apr_pool_t *p, unsigned int capacity)
     return c;
 }
 
-/*
- * SHA-256 with the digest fetched once (aj_alg_md) and one context per thread,
- * kept for the thread's life: no lookup, lock or allocation per request.
- */
-int aj_tcache_digest(unsigned char digest[32], const char *token, apr_size_t len)
+void aj_tcache_name(unsigned char name[AJ_TCACHE_NAME], const unsigned char prf_key[16],
+                    const char *token, apr_size_t len, const void *policy, apr_size_t policy_len)
 {
-    static __thread EVP_MD_CTX *ctx;
-    const EVP_MD *sha256 = aj_alg_md(aj_alg_by_id(AJ_ALG_RS256));
-    unsigned int n = 0;
+    aj_siphash_t h;
+    unsigned char n[8];
 
-    if (ctx == NULL) {
-        ctx = EVP_MD_CTX_new();
+    for (int i = 0; i < 8; i++) { /* the length first: token and policy cannot run together */
+        n[i] = (unsigned char)((apr_uint64_t)len >> (8 * i));
     }
-    if (ctx && sha256 && EVP_DigestInit_ex2(ctx, sha256, NULL) &&
-        EVP_DigestUpdate(ctx, token, len) && EVP_DigestFinal_ex(ctx, digest, &n) && n == 32) {
-        return 1;
-    }
-    /* the slow way; and if that fails too, no digest: never stale bytes as a key */
-    if (EVP_Digest(token, len, digest, &n, EVP_sha256(), NULL) && n == 32) {
-        return 1;
-    }
-    memset(digest, 0, 32);
-    return 0;
+    aj_siphash_init(&h, prf_key);
+    aj_siphash_update(&h, n, sizeof(n));
+    aj_siphash_update(&h, token, len);
+    aj_siphash_update(&h, policy, policy_len);
+    aj_siphash_final(&h, name);
 }
 
-static shard_t *shard_of(aj_tcache_t *c, const unsigned char *digest)
+static shard_t *shard_of(aj_tcache_t *c, const unsigned char *name)
 {
-    return &c->shards[digest[0] % SHARDS];
+    return &c->shards[name[0] % SHARDS];
 }
 
-static apr_uint32_t bucket_of(const shard_t *sh, const unsigned char *digest)
+static apr_uint32_t bucket_of(const shard_t *sh, const unsigned char *name)
 {
     apr_uint32_t h;
-    memcpy(&h, digest + 4, sizeof(h));
+    memcpy(&h, name + 4, sizeof(h));
     return h % sh->nbuckets;
 }
 
@@ -159,12 +149,12 @@ static void list_push_front(shard_t *sh, apr_uint32_t i)
     }
 }
 
-/* Index of the entry for digest, or NONE; *link points at the chain slot that leads to it. */
-static apr_uint32_t find(shard_t *sh, const unsigned char *digest, apr_uint32_t **link)
+/* Index of the entry for name, or NONE; *link points at the chain slot that leads to it. */
+static apr_uint32_t find(shard_t *sh, const unsigned char *name, apr_uint32_t **link)
 {
-    apr_uint32_t *l = &sh->buckets[bucket_of(sh, digest)];
+    apr_uint32_t *l = &sh->buckets[bucket_of(sh, name)];
 
-    while (*l != NONE && memcmp(sh->entries[*l].digest, digest, 32) != 0) {
+    while (*l != NONE && memcmp(sh->entries[*l].name, name, AJ_TCACHE_NAME) != 0) {
         l = &sh->entries[*l].chain;
     }
     *link = l;
@@ -190,16 +180,16 @@ static json_t *drop(shard_t *sh, apr_uint32_t i, apr_uint32_t *link)
     return payload; /* released by the caller, outside the lock */
 }
 
-int aj_tcache_get(aj_tcache_t *c, const unsigned char digest[32], double now, aj_tcache_hit_t *hit,
+int aj_tcache_get(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME], double now, aj_tcache_hit_t *hit,
                   apr_pool_t *p)
 {
-    shard_t *sh = shard_of(c, digest);
+    shard_t *sh = shard_of(c, name);
     apr_uint32_t *link, i;
     json_t *expired = NULL;
     int found = 0;
 
     apr_thread_mutex_lock(sh->lock);
-    i = find(sh, digest, &link);
+    i = find(sh, name, &link);
     if (i != NONE && now >= sh->entries[i].exp) {
         expired = drop(sh, i, link);
     } else if (i != NONE) {
@@ -223,25 +213,25 @@ int aj_tcache_get(aj_tcache_t *c, const unsigned char digest[32], double now, aj
     return found;
 }
 
-void aj_tcache_put(aj_tcache_t *c, const unsigned char digest[32], json_t *payload,
+void aj_tcache_put(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME], json_t *payload,
                    const char *claims, const unsigned char thumbprint[32], const aj_alg_t *alg,
                    const char *kid, double exp)
 {
     char *copy = claims ? strdup(claims) : NULL; /* outside the lock */
     char *kid_copy = kid ? strdup(kid) : NULL;
-    shard_t *sh = shard_of(c, digest);
+    shard_t *sh = shard_of(c, name);
     apr_uint32_t *link, i;
     json_t *old = NULL;
     entry_t *e;
 
     apr_thread_mutex_lock(sh->lock);
-    i = find(sh, digest, &link);
+    i = find(sh, name, &link);
     if (i != NONE) {
         old = drop(sh, i, link); /* replaced below */
     }
     if (sh->free_list == NONE) { /* full: evict the least recently used */
         apr_uint32_t victim = sh->tail, *vlink;
-        find(sh, sh->entries[victim].digest, &vlink);
+        find(sh, sh->entries[victim].name, &vlink);
         json_decref(old);
         old = drop(sh, victim, vlink);
         sh->evictions++;
@@ -249,14 +239,14 @@ void aj_tcache_put(aj_tcache_t *c, const unsigned char digest[32], json_t *paylo
     i = sh->free_list;
     e = &sh->entries[i];
     sh->free_list = e->chain;
-    memcpy(e->digest, digest, 32);
+    memcpy(e->name, name, AJ_TCACHE_NAME);
     memcpy(e->thumbprint, thumbprint, 32);
     e->payload = json_incref(payload);
     e->claims = copy;
     e->kid = kid_copy;
     e->alg = alg;
     e->exp = exp;
-    link = &sh->buckets[bucket_of(sh, digest)];
+    link = &sh->buckets[bucket_of(sh, name)];
     e->chain = *link;
     *link = i;
     list_push_front(sh, i);
@@ -266,14 +256,14 @@ void aj_tcache_put(aj_tcache_t *c, const unsigned char digest[32], json_t *paylo
     json_decref(old);
 }
 
-void aj_tcache_remove(aj_tcache_t *c, const unsigned char digest[32])
+void aj_tcache_remove(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME])
 {
-    shard_t *sh = shard_of(c, digest);
+    shard_t *sh = shard_of(c, name);
     apr_uint32_t *link, i;
     json_t *old = NULL;
 
     apr_thread_mutex_lock(sh->lock);
-    i = find(sh, digest, &link);
+    i = find(sh, name, &link);
     if (i != NONE) {
         old = drop(sh, i, link);
     }

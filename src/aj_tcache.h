@@ -1,8 +1,10 @@
 /*
  * aj_tcache.h: the verified-token cache (docs/validation.md, "The verified-token cache").
  *
- * Per process, bounded, least-recently-used, keyed by the SHA-256 of the token
- * (never the token). An entry holds the parsed payload, the thumbprint of the
+ * Per process, bounded, least-recently-used, keyed by a name that only this
+ * server can compute: SipHash-2-4-128, keyed by 16 random bytes per server
+ * start, of the token and of the scope's key policy (never the token, never a
+ * plain hash of it). An entry holds the parsed payload, the thumbprint of the
  * key that verified it, the algorithm and the expiry. A hit skips base64, JSON
  * and signature work; the caller still chooses the key in its own key set by
  * the token's alg and kid, as a miss would, and takes the hit only when that
@@ -37,16 +39,22 @@ typedef struct {
 /* A cache of at most capacity entries (NULL for 0). Memory and locks belong to p. */
 aj_tcache_t *aj_tcache_create(apr_pool_t *p, unsigned int capacity);
 
-/* SHA-256 of the token text: the only form in which a token is kept. 1 on
- * success; 0 when OpenSSL failed (digest zeroed: the caller must not use the
- * cache for this token). */
-int aj_tcache_digest(unsigned char digest[32], const char *token, apr_size_t len);
+#define AJ_TCACHE_NAME 16 /* bytes in a token's name */
 
 /*
- * Look a digest up. 1 on a hit that has not expired at now (hit filled, the
+ * A token's name in the caches: SipHash-2-4-128 under prf_key of the token's
+ * length (8 bytes), the token, and policy (the scope's key policy, a record
+ * of fixed size that the caller builds). The only form in which a token is
+ * kept.
+ */
+void aj_tcache_name(unsigned char name[AJ_TCACHE_NAME], const unsigned char prf_key[16],
+                    const char *token, apr_size_t len, const void *policy, apr_size_t policy_len);
+
+/*
+ * Look a name up. 1 on a hit that has not expired at now (hit filled, the
  * entry moves to the front); 0 on a miss. An expired entry is dropped.
  */
-int aj_tcache_get(aj_tcache_t *c, const unsigned char digest[32], double now, aj_tcache_hit_t *hit,
+int aj_tcache_get(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME], double now, aj_tcache_hit_t *hit,
                   apr_pool_t *p);
 
 /*
@@ -54,12 +62,12 @@ int aj_tcache_get(aj_tcache_t *c, const unsigned char digest[32], double now, aj
  * compact JSON (claims, may be NULL) and its header's kid (may be NULL),
  * evicting the oldest entry if full.
  */
-void aj_tcache_put(aj_tcache_t *c, const unsigned char digest[32], json_t *payload,
+void aj_tcache_put(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME], json_t *payload,
                    const char *claims, const unsigned char thumbprint[32], const aj_alg_t *alg,
                    const char *kid, double exp);
 
-/* Forget one digest (its key left the key set). */
-void aj_tcache_remove(aj_tcache_t *c, const unsigned char digest[32]);
+/* Forget one name (its key left the key set). */
+void aj_tcache_remove(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME]);
 
 void aj_tcache_stats(aj_tcache_t *c, aj_tcache_stats_t *st);
 

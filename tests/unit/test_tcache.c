@@ -1,18 +1,24 @@
 /*
  * test_tcache.c: the verified-token cache (docs/validation.md). It must never hand
  * out a token after its exp, must stay within its size (least recently used
- * out first), must key on the digest only, and forget on request.
+ * out first), must key on the name only, and forget on request. A name is
+ * keyed (SipHash-2-4-128): it changes with the server's key and with the
+ * scope's key policy, so no outsider computes it and no scope meets another's
+ * entry.
  */
 #include <string.h>
 
 #include "unit.h"
+#include "aj_siphash.h"
 #include "aj_tcache.h"
 
-static void digest_of(unsigned char d[32], int n)
+static const unsigned char prf_key[16] = {0x5a, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+
+static void digest_of(unsigned char d[AJ_TCACHE_NAME], int n)
 {
     char token[32];
     snprintf(token, sizeof(token), "token-%d", n);
-    aj_tcache_digest(d, token, strlen(token));
+    aj_tcache_name(d, prf_key, token, strlen(token), "policy", 6);
 }
 
 static json_t *payload_of(int n)
@@ -26,7 +32,7 @@ START_TEST(tcache_hit_and_miss)
 {
     aj_tcache_t *c = aj_tcache_create(unit_pool, 64);
     aj_tcache_hit_t hit;
-    unsigned char d[32], other[32];
+    unsigned char d[AJ_TCACHE_NAME], other[AJ_TCACHE_NAME];
     json_t *p = payload_of(7);
 
     digest_of(d, 7);
@@ -51,7 +57,7 @@ START_TEST(tcache_entry_dies_at_exp)
 {
     aj_tcache_t *c = aj_tcache_create(unit_pool, 64);
     aj_tcache_hit_t hit;
-    unsigned char d[32];
+    unsigned char d[AJ_TCACHE_NAME];
     json_t *p = payload_of(1);
     aj_tcache_stats_t st;
 
@@ -73,7 +79,7 @@ START_TEST(tcache_bounded_lru)
     aj_tcache_t *c = aj_tcache_create(unit_pool, cap);
     aj_tcache_hit_t hit;
     aj_tcache_stats_t st;
-    unsigned char d[32], first[32];
+    unsigned char d[AJ_TCACHE_NAME], first[AJ_TCACHE_NAME];
     int kept = 0;
 
     digest_of(first, 0);
@@ -108,7 +114,7 @@ START_TEST(tcache_remove_and_replace)
 {
     aj_tcache_t *c = aj_tcache_create(unit_pool, 16);
     aj_tcache_hit_t hit;
-    unsigned char d[32], t2[32] = {9};
+    unsigned char d[AJ_TCACHE_NAME], t2[32] = {9};
     json_t *p1 = payload_of(1), *p2 = payload_of(2);
 
     digest_of(d, 3);
@@ -126,17 +132,48 @@ START_TEST(tcache_remove_and_replace)
 }
 END_TEST
 
-START_TEST(tcache_digest_is_sha256)
+/* SipHash-2-4-128 under the reference key, over (length, token, policy). */
+static void name_with(unsigned char out[AJ_TCACHE_NAME], const unsigned char key[16],
+                      const char *token, const char *policy)
 {
-    /* SHA-256("abc"), FIPS 180-2 */
-    static const unsigned char want[32] = {0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea,
-                                           0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
-                                           0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c,
-                                           0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
-    unsigned char d[32];
+    aj_tcache_name(out, key, token, strlen(token), policy, strlen(policy));
+}
 
-    ck_assert_int_eq(aj_tcache_digest(d, "abc", 3), 1); /* 0 would mean: do not cache */
-    ck_assert_mem_eq(d, want, 32);
+/*
+ * Lending trust through the cache: the same token under another key policy
+ * (another key source, algorithm list, secret) has another name, so a scope
+ * never meets an entry made under another policy; another server start (PRF
+ * key) gives other names too, and a token and a policy cannot be shifted into
+ * each other ("ab"+"c" against "a"+"bc").
+ */
+START_TEST(tcache_name_is_keyed_and_policy_bound)
+{
+    unsigned char a[AJ_TCACHE_NAME], b[AJ_TCACHE_NAME], key2[16];
+
+    name_with(a, prf_key, "tok", "policy-1");
+    name_with(b, prf_key, "tok", "policy-1");
+    ck_assert_mem_eq(a, b, AJ_TCACHE_NAME); /* a pure function of its inputs */
+    name_with(b, prf_key, "tok", "policy-2");
+    ck_assert(memcmp(a, b, AJ_TCACHE_NAME) != 0);
+    memcpy(key2, prf_key, 16);
+    key2[0] ^= 1;
+    name_with(b, key2, "tok", "policy-1");
+    ck_assert(memcmp(a, b, AJ_TCACHE_NAME) != 0);
+    name_with(a, prf_key, "ab", "c");
+    name_with(b, prf_key, "a", "bc");
+    ck_assert(memcmp(a, b, AJ_TCACHE_NAME) != 0);
+}
+END_TEST
+
+/* The name is exactly SipHash-2-4-128(key, le64(len) || token || policy). */
+START_TEST(tcache_name_is_siphash_of_length_token_policy)
+{
+    unsigned char a[AJ_TCACHE_NAME], b[AJ_TCACHE_NAME];
+    unsigned char msg[8 + 3 + 2] = {3, 0, 0, 0, 0, 0, 0, 0, 'a', 'b', 'c', 'P', 'Q'};
+
+    aj_tcache_name(a, prf_key, "abc", 3, "PQ", 2);
+    aj_siphash128(b, prf_key, msg, sizeof(msg));
+    ck_assert_mem_eq(a, b, AJ_TCACHE_NAME);
 }
 END_TEST
 
@@ -149,7 +186,8 @@ Suite *suite_tcache(void)
     tcase_add_test(tc, tcache_entry_dies_at_exp);
     tcase_add_test(tc, tcache_bounded_lru);
     tcase_add_test(tc, tcache_remove_and_replace);
-    tcase_add_test(tc, tcache_digest_is_sha256);
+    tcase_add_test(tc, tcache_name_is_keyed_and_policy_bound);
+    tcase_add_test(tc, tcache_name_is_siphash_of_length_token_policy);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -124,6 +124,7 @@ Suite *suite_tcache(void);
 Suite *suite_http(void);
 Suite *suite_dpop(void);
 Suite *suite_replay(void);
+Suite *suite_siphash(void);
 Suite *suite_jwe(void);
 
 #endif
