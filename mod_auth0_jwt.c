@@ -214,23 +214,33 @@ static const char *cookie_token(request_rec *r, const char *name, int *count)
 /*
  * Look in every place Auth0AcceptToken allows. AJ_OK with the token, or
  * AJ_R_NO_TOKEN, AJ_R_HEADER_SYNTAX, AJ_R_MULTIPLE_TOKENS.
+ *
+ * Where the header is the only place (the default), its token is only
+ * located, not read byte by byte: a cache hit needs no more (see
+ * aj_scheme_locate), and every other outcome first asks parse_located().
  */
-static aj_reason_e find_token(request_rec *r, const auth0_jwt_dir_conf *c, const char **token,
-                              apr_size_t *len, int *dpop)
+static aj_reason_e find_token(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jwt_req *st,
+                              const char **token, apr_size_t *len)
 {
     int accept = auth0_jwt_accept(c), places = 0, n;
     const char *t, *authz = apr_table_get(r->headers_in, "Authorization");
     apr_size_t l;
     aj_reason_e rv;
+    aj_reason_e (*take)(const char **, apr_size_t *, const char *, const char *) =
+        accept == AUTH0_JWT_ACCEPT_HEADER ? aj_scheme_locate : aj_scheme_parse;
 
     *token = NULL;
     *len = 0;
-    *dpop = 0;
+    st->dpop = 0;
+    st->unparsed = NULL;
     if (accept & AUTH0_JWT_ACCEPT_HEADER) {
-        rv = aj_bearer_parse(&t, &l, authz);
+        rv = take(&t, &l, authz, "Bearer");
         if (rv == AJ_R_NO_TOKEN && auth0_jwt_dpop(c) != AUTH0_JWT_DPOP_OFF) {
-            rv = aj_scheme_parse(&t, &l, authz, "DPoP"); /* RFC 9449 section 7.1 */
-            *dpop = rv != AJ_R_NO_TOKEN;
+            rv = take(&t, &l, authz, "DPoP"); /* RFC 9449 section 7.1 */
+            st->dpop = rv != AJ_R_NO_TOKEN;
+        }
+        if (rv == AJ_OK && take == aj_scheme_locate) {
+            st->unparsed = authz;
         }
         if (rv == AJ_R_HEADER_SYNTAX) {
             return rv;
@@ -265,6 +275,22 @@ static aj_reason_e find_token(request_rec *r, const auth0_jwt_dir_conf *c, const
     return places ? AJ_OK : AJ_R_NO_TOKEN;
 }
 
+/* The whole parse of a token find_token only located: AJ_OK, or
+ * AJ_R_HEADER_SYNTAX for bytes a b64token cannot hold. */
+static aj_reason_e parse_located(auth0_jwt_req *st)
+{
+    const char *t;
+    apr_size_t l;
+    aj_reason_e rv;
+
+    if (st->unparsed == NULL) {
+        return AJ_OK;
+    }
+    rv = aj_scheme_parse(&t, &l, st->unparsed, st->dpop ? "DPoP" : "Bearer");
+    st->unparsed = NULL;
+    return rv == AJ_OK ? AJ_OK : AJ_R_HEADER_SYNTAX;
+}
+
 /* ---- identity for the backend ---------------------------------------------- */
 
 /* A claim as one line of text: strings as they are, arrays of strings space-joined. */
@@ -291,6 +317,12 @@ static const char *claim_text(apr_pool_t *p, const json_t *v)
     return apr_array_pstrcat(p, parts, ' ');
 }
 
+/* The claim that names the user: sub (the default) from the view. */
+static const json_t *user_claim(const aj_token_t *tok, const char *name)
+{
+    return strcmp(name, "sub") == 0 ? tok->view.sub : json_object_get(tok->payload, name);
+}
+
 /* Header values must stay on one line: control characters become spaces. */
 static const char *header_safe(apr_pool_t *p, const char *s)
 {
@@ -303,29 +335,52 @@ static const char *header_safe(apr_pool_t *p, const char *s)
     return copy;
 }
 
+/*
+ * How to set the module's variables in env: apr_table_setn, which first looks
+ * for the same name (and compares every AUTH0_* name it meets, as APR's quick
+ * check only covers the first four letters), or, where env holds no AUTH0_*
+ * name at all (a main request, as a rule), apr_table_addn, which adds.
+ */
+static void (*env_setter(const apr_table_t *env))(apr_table_t *, const char *, const char *)
+{
+    const apr_array_header_t *a = apr_table_elts(env);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)a->elts;
+
+    for (int i = 0; i < a->nelts; i++) {
+        if (e[i].key && strncasecmp(e[i].key, "AUTH0_", 6) == 0) {
+            return apr_table_setn;
+        }
+    }
+    return apr_table_addn;
+}
+
 static void pass_identity(request_rec *r, const auth0_jwt_dir_conf *c, aj_token_t *tok,
                           int st_dpop)
 {
     static const struct {
-        const char *claim, *env, *header;
-    } fields[] = {
-        {"sub", "AUTH0_SUB", "X-Auth0-Sub"},
-        {"scope", "AUTH0_SCOPE", "X-Auth0-Scope"},
-        {"permissions", "AUTH0_PERMISSIONS", "X-Auth0-Permissions"},
+        const char *env, *header;
+    } fields[] = { /* sub, scope, permissions (values, below) */
+        {"AUTH0_SUB", "X-Auth0-Sub"},
+        {"AUTH0_SCOPE", "X-Auth0-Scope"},
+        {"AUTH0_PERMISSIONS", "X-Auth0-Permissions"},
     };
     int mode = auth0_jwt_pass_claims(c);
     const char *claims;
+    const json_t *values[] = {tok->view.sub, tok->view.scope, tok->view.permissions};
+    void (*env_set)(apr_table_t *, const char *, const char *);
 
     if (mode == AUTH0_JWT_PASS_NONE) {
         return;
     }
+    env_set = env_setter(r->subprocess_env);
+
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-        const char *v = claim_text(r->pool, json_object_get(tok->payload, fields[i].claim));
+        const char *v = claim_text(r->pool, values[i]);
         if (v == NULL) {
             continue;
         }
         if (mode & AUTH0_JWT_PASS_ENV) {
-            apr_table_setn(r->subprocess_env, fields[i].env, v);
+            env_set(r->subprocess_env, fields[i].env, v);
         }
         if (mode & AUTH0_JWT_PASS_HEADERS) {
             apr_table_setn(r->headers_in, fields[i].header, header_safe(r->pool, v));
@@ -335,14 +390,14 @@ static void pass_identity(request_rec *r, const auth0_jwt_dir_conf *c, aj_token_
     {
         const char *jkt, *x5t;
         if (mode & AUTH0_JWT_PASS_ENV) {
-            apr_table_setn(r->subprocess_env, "AUTH0_TOKEN_TYPE", st_dpop ? "DPoP" : "Bearer");
+            env_set(r->subprocess_env, "AUTH0_TOKEN_TYPE", st_dpop ? "DPoP" : "Bearer");
         }
         if (mode & AUTH0_JWT_PASS_HEADERS) {
             apr_table_setn(r->headers_in, "X-Auth0-Token-Type", st_dpop ? "DPoP" : "Bearer");
         }
-        if (aj_token_cnf(tok->payload, &jkt, &x5t) == AJ_OK && x5t) {
+        if (aj_token_cnf_claim(tok->view.cnf, &jkt, &x5t) == AJ_OK && x5t) {
             if (mode & AUTH0_JWT_PASS_ENV) {
-                apr_table_setn(r->subprocess_env, "AUTH0_CNF_X5T", x5t);
+                env_set(r->subprocess_env, "AUTH0_CNF_X5T", x5t);
             }
             if (mode & AUTH0_JWT_PASS_HEADERS) {
                 apr_table_setn(r->headers_in, "X-Auth0-Cnf-X5t", header_safe(r->pool, x5t));
@@ -350,7 +405,7 @@ static void pass_identity(request_rec *r, const auth0_jwt_dir_conf *c, aj_token_
         }
         if (jkt && st_dpop) {
             if (mode & AUTH0_JWT_PASS_ENV) {
-                apr_table_setn(r->subprocess_env, "AUTH0_CNF_JKT", jkt);
+                env_set(r->subprocess_env, "AUTH0_CNF_JKT", jkt);
             }
             if (mode & AUTH0_JWT_PASS_HEADERS) {
                 apr_table_setn(r->headers_in, "X-Auth0-Cnf-Jkt", header_safe(r->pool, jkt));
@@ -360,7 +415,7 @@ static void pass_identity(request_rec *r, const auth0_jwt_dir_conf *c, aj_token_
     claims = tok->claims ? tok->claims : aj_json_compact(r->pool, tok->payload);
     tok->claims = claims; /* kept with the cache entry */
     if (claims && (mode & AUTH0_JWT_PASS_ENV)) {
-        apr_table_setn(r->subprocess_env, "AUTH0_CLAIMS", claims);
+        env_set(r->subprocess_env, "AUTH0_CLAIMS", claims);
     }
     if (claims && (mode & AUTH0_JWT_PASS_HEADERS)) {
         apr_table_setn(r->headers_in, "X-Auth0-Claims",
@@ -384,13 +439,12 @@ static int is_cors_preflight(request_rec *r)
  * size), must give the very key that verified the token. Otherwise the token
  * takes the full path, which then says why.
  */
-static int cache_hit(request_rec *r, const unsigned char *name, unsigned int algs,
+static int cache_hit(request_rec *r, const unsigned char *name, double now, unsigned int algs,
                      const aj_jwks_t *keys, const aj_jwks_t *secrets, aj_token_t *tok)
 {
     aj_tcache_hit_t hit;
     const aj_key_t *key = NULL;
     const aj_jwks_t *set;
-    double now = (double)apr_time_now() / APR_USEC_PER_SEC;
 
     if (!auth0_jwt_tcache_get(name, now, &hit, r->pool)) {
         return 0;
@@ -401,12 +455,14 @@ static int cache_hit(request_rec *r, const unsigned char *name, unsigned int alg
         if (aj_jwks_find_thumbprint(set, hit.thumbprint) == NULL) {
             auth0_jwt_tcache_remove(name); /* its key left the key set */
         }
-        json_decref(hit.payload);
+        json_decref(hit.hold);
         return 0;
     }
     memset(tok, 0, sizeof(*tok));
-    tok->payload = aj_json_pool_own(r->pool, hit.payload);
+    aj_json_pool_own(r->pool, hit.hold);
+    tok->payload = hit.payload;
     tok->claims = hit.claims;
+    tok->view = hit.view;
     tok->key = key;
     tok->jws.alg = hit.alg;
     tok->jws.kid = key->kid;
@@ -418,7 +474,7 @@ static int cache_hit(request_rec *r, const unsigned char *name, unsigned int alg
  * bound to this server's decryption keys. */
 static aj_reason_e verify_signature(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jwt_req *st,
                                     const char *token, apr_size_t len, int jwe, unsigned int algs,
-                                    unsigned char *name, int *cacheable)
+                                    double now, unsigned char *name, int *cacheable)
 {
     const char *why = NULL;
     auth0_jwt_key_policy kp = {algs, NULL, NULL, jwe, NULL};
@@ -429,6 +485,9 @@ static aj_reason_e verify_signature(request_rec *r, const auth0_jwt_dir_conf *c,
     aj_reason_e rv;
 
     *cacheable = auth0_jwt_tcache_on(c);
+    if (keys == NULL && parse_located(st) != AJ_OK) {
+        return AJ_R_HEADER_SYNTAX; /* the token's own fault comes first */
+    }
     if (keys == NULL && why == auth0_jwt_too_many_sources) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "%s (%d): answering 500", why,
                       auth0_jwt_htaccess_sources_max());
@@ -446,12 +505,13 @@ static aj_reason_e verify_signature(request_rec *r, const auth0_jwt_dir_conf *c,
         kp.secrets = c->secrets;
         kp.jwe_keys_id = jwe ? auth0_jwt_jwe_keys_id(r) : NULL;
         auth0_jwt_tcache_name(name, token, len, &kp);
-        if (cache_hit(r, name, algs, keys, secrets, &st->token)) {
+        if (cache_hit(r, name, now, algs, keys, secrets, &st->token)) {
             *cacheable = 0; /* already there */
-            auth0_jwt_count_cache(1, auth0_jwt_tcache_entries());
             return AJ_OK;
         }
-        auth0_jwt_count_cache(0, auth0_jwt_tcache_entries());
+    }
+    if (parse_located(st) != AJ_OK) {
+        return AJ_R_HEADER_SYNTAX;
     }
     if (jwe && (rv = auth0_jwt_jwe_decrypt(r, token, len, &token, &len)) != AJ_OK) {
         return rv;
@@ -505,7 +565,7 @@ static aj_reason_e check_binding(request_rec *r, const auth0_jwt_dir_conf *c,
 {
     const char *jkt, *x5t;
     unsigned char cert[32];
-    aj_reason_e rv = aj_token_cnf(st->token.payload, &jkt, &x5t);
+    aj_reason_e rv = aj_token_cnf_claim(st->token.view.cnf, &jkt, &x5t);
 
     if (rv != AJ_OK) {
         return rv;
@@ -537,12 +597,15 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
 
     st->dpop_mode = auth0_jwt_dpop(c);
     st->dpop_algs = auth0_jwt_dpop_algs(c);
-    rv = find_token(r, c, &token, &len, &st->dpop);
+    rv = find_token(r, c, st, &token, &len);
     if (rv == AJ_OK && !st->dpop && st->dpop_mode == AUTH0_JWT_DPOP_REQUIRED) {
         rv = AJ_R_DPOP_MISSING; /* a bearer token where DPoP is required */
     }
     if (rv == AJ_OK) {
         rv = auth0_jwt_jwe_rule(r, c, token, len, &jwe);
+    }
+    if (rv != AJ_OK && parse_located(st) != AJ_OK) {
+        rv = AJ_R_HEADER_SYNTAX; /* as if the token had been read first */
     }
     if (rv != AJ_OK) {
         st->state = rv == AJ_R_NO_TOKEN ? AUTH0_JWT_STATE_NO_TOKEN : AUTH0_JWT_STATE_INVALID;
@@ -551,7 +614,7 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
     }
     st->raw = token;
     st->raw_len = len;
-    rv = verify_signature(r, c, st, token, len, jwe, algs, name, &cacheable);
+    rv = verify_signature(r, c, st, token, len, jwe, algs, now, name, &cacheable);
     if (rv == AJ_R_NO_KEYS) {
         if (st->state != AUTH0_JWT_STATE_MISCONFIGURED) { /* (too many .htaccess sources: 500) */
             st->state = AUTH0_JWT_STATE_UNAVAILABLE;
@@ -563,11 +626,9 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
         policy.issuer = auth0_jwt_issuer(c);
         policy.audiences = c->audiences;
         policy.skew = auth0_jwt_skew(c);
-        rv = aj_claims_check(st->token.payload, &policy, now);
+        rv = aj_claims_check_view(&st->token.view, &policy, now);
     }
-    user = rv == AJ_OK ? claim_text(r->pool, json_object_get(st->token.payload,
-                                                             auth0_jwt_user_claim(c)))
-                       : NULL;
+    user = rv == AJ_OK ? claim_text(r->pool, user_claim(&st->token, auth0_jwt_user_claim(c))) : NULL;
     if (rv == AJ_OK && (user == NULL || *user == '\0')) {
         rv = AJ_R_USER_CLAIM;
     }
@@ -586,9 +647,7 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
     r->ap_auth_type = (char *)AUTH0_JWT_AUTH_TYPE;
     pass_identity(r, c, &st->token, st->dpop);
     if (cacheable) {
-        auth0_jwt_tcache_put(name, st->token.payload, st->token.claims,
-                      st->token.key->thumbprint, st->token.jws.alg, st->token.jws.kid,
-                      json_number_value(json_object_get(st->token.payload, "exp")));
+        auth0_jwt_tcache_put(name, &st->token, r->pool);
     }
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "accepted: user %s (kid %s, alg %s)", user,
                   st->token.jws.kid ? st->token.jws.kid : "none", st->token.jws.alg->name);
@@ -731,6 +790,9 @@ static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
     auth0_jwt_config_pre_config();
     auth0_jwt_replay_pre_config();
+    if (auth0_jwt_tcache_pre_config(pconf) != OK) {
+        return !OK;
+    }
     return auth0_jwt_shared_pre_config(pconf);
 }
 
@@ -750,7 +812,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
     if (rv != OK) {
         return rv;
     }
-    if ((rv = auth0_jwt_tcache_post_config(s)) != OK) {
+    if ((rv = auth0_jwt_tcache_post_config(pconf, ptemp, s)) != OK) {
         return rv;
     }
     auth0_jwt_counters_post_config(pconf, s);

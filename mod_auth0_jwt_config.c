@@ -41,6 +41,9 @@
 #define DFLT_DPOP_LIFETIME  300                     /* Auth0DPoPProofLifetime */
 #define DFLT_DPOP_REPLAY    1                       /* Auth0DPoPReplay */
 #define DFLT_REPLAY_CAPACITY 524288 /* Auth0DPoPReplayCapacity (8 bytes each) */
+#define DFLT_TCACHE_SHARED_ENTRY 1024 /* Auth0TokenCacheShared (bytes per entry of the size) */
+#define TCACHE_SHARED_MIN ((apr_size_t)1 << 20)
+#define TCACHE_SHARED_MAX ((apr_size_t)256 << 20)
 #define HTACCESS_MAX_TIMEOUT     15 /* Auth0JWKSTimeout in an .htaccess, at most */
 
 void *auth0_jwt_create_dir_conf(apr_pool_t *p, char *dir)
@@ -111,6 +114,9 @@ void *auth0_jwt_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     auth0_jwt_srv_conf *base = basev, *add = addv, *m = apr_pcalloc(p, sizeof(*m));
     m->cache = add->cache ? add->cache : base->cache;
     m->replay_capacity = add->replay_capacity ? add->replay_capacity : base->replay_capacity;
+    m->tcache_shared = add->tcache_shared ? add->tcache_shared : base->tcache_shared;
+    m->tcache_shared_bytes =
+        add->tcache_shared ? add->tcache_shared_bytes : base->tcache_shared_bytes;
     /* a virtual host's decryption keys replace the main server's, never add to them */
     m->jwe_keys = add->jwe_keys ? add->jwe_keys : base->jwe_keys;
     m->jwe_key_files = add->jwe_keys ? add->jwe_key_files : base->jwe_key_files;
@@ -205,6 +211,21 @@ int auth0_jwt_token_encryption(const auth0_jwt_dir_conf *c, const auth0_jwt_srv_
         return c->token_encryption;
     }
     return sc->jwe_keys && sc->jwe_keys->nelts > 0 ? AUTH0_JWT_JWE_ALLOWED : AUTH0_JWT_JWE_OFF;
+}
+
+int auth0_jwt_tcache_shared(const auth0_jwt_srv_conf *sc, int threaded)
+{
+    return sc->tcache_shared ? sc->tcache_shared == 1 : !threaded;
+}
+
+apr_size_t auth0_jwt_tcache_shared_bytes(const auth0_jwt_srv_conf *sc, int cache_size)
+{
+    apr_size_t n = (apr_size_t)(cache_size > 0 ? cache_size : 0) * DFLT_TCACHE_SHARED_ENTRY;
+
+    if (sc->tcache_shared_bytes) {
+        return sc->tcache_shared_bytes;
+    }
+    return n < TCACHE_SHARED_MIN ? TCACHE_SHARED_MIN : n > TCACHE_SHARED_MAX ? TCACHE_SHARED_MAX : n;
 }
 
 unsigned int auth0_jwt_replay_capacity(const auth0_jwt_srv_conf *sc)
@@ -1036,6 +1057,33 @@ static const char *set_replay_capacity(cmd_parms *cmd, void *dc, const char *arg
     return NULL;
 }
 
+/* Auth0TokenCacheShared On|Off [bytes]: the server-wide second level. */
+static const char *set_tcache_shared(cmd_parms *cmd, void *dc, const char *flag,
+                                     const char *bytes)
+{
+    auth0_jwt_srv_conf *sc = ap_get_module_config(cmd->server->module_config, &auth0_jwt_module);
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    char *end;
+    apr_int64_t v = bytes ? apr_strtoi64(bytes, &end, 10) : 0;
+
+    if (err) {
+        return err;
+    }
+    if (strcasecmp(flag, "On") != 0 && strcasecmp(flag, "Off") != 0) {
+        return "Auth0TokenCacheShared takes On or Off, then optionally a size in bytes";
+    }
+    if (bytes && (*bytes == '\0' || *end != '\0' || v < (apr_int64_t)TCACHE_SHARED_MIN ||
+                  v > (apr_int64_t)TCACHE_SHARED_MAX)) {
+        return apr_psprintf(cmd->pool,
+                            "Auth0TokenCacheShared: the size is a number of bytes from %" APR_SIZE_T_FMT
+                            " to %" APR_SIZE_T_FMT,
+                            TCACHE_SHARED_MIN, TCACHE_SHARED_MAX);
+    }
+    sc->tcache_shared = strcasecmp(flag, "On") == 0 ? 1 : 2;
+    sc->tcache_shared_bytes = (apr_size_t)v;
+    return NULL;
+}
+
 /* The public origin: scheme://host[:port], nothing after it but an optional "/". */
 static const char *set_dpop_url(cmd_parms *cmd, void *dc, const char *arg)
 {
@@ -1101,6 +1149,9 @@ const command_rec auth0_jwt_cmds[] = {
     DIR_CMD(TAKE_ARGV, "Auth0DPoPAlgorithms", set_dpop_algs, "algorithms allowed for DPoP proofs"),
     SECONDS_CMD("Auth0DPoPProofLifetime", dpop_lifetime_info,
                 "seconds a DPoP proof's iat may lie in the past"),
+    AP_INIT_TAKE12("Auth0TokenCacheShared", set_tcache_shared, NULL, RSRC_CONF,
+                   "On|Off [bytes]: a second level of the token cache in shared memory, for "
+                   "all child processes (default On under prefork)"),
     AP_INIT_TAKE1("Auth0DPoPReplayCapacity", set_replay_capacity, NULL, RSRC_CONF,
                   "DPoP proofs the replay store holds within their lifetime (server-wide)"),
     AP_INIT_FLAG("Auth0DPoPReplay", set_dpop_replay, NULL, OR_AUTHCFG | RSRC_CONF,

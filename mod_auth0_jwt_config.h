@@ -63,6 +63,8 @@ typedef struct {
 typedef struct {
     const char *cache; /* Auth0Cache provider[:args] */
     unsigned int replay_capacity; /* Auth0DPoPReplayCapacity; 0 = unset */
+    int tcache_shared;              /* Auth0TokenCacheShared: 0 unset, 1 On, 2 Off */
+    apr_size_t tcache_shared_bytes; /* its size argument; 0 = from Auth0TokenCacheSize */
     apr_array_header_t *jwe_keys;      /* aj_jwe_key_t: Auth0DecryptionKeyFile; NULL = unset */
     apr_array_header_t *jwe_key_files; /* const char *: their paths, checked at start-up */
     unsigned char *jwe_keys_id;        /* 32 bytes: SHA-256 over the keys' public halves, kids */
@@ -112,6 +114,12 @@ unsigned int auth0_jwt_dpop_algs(const auth0_jwt_dir_conf *c);  /* AJ_ALG_BIT()s
 int auth0_jwt_dpop_lifetime(const auth0_jwt_dir_conf *c);       /* seconds */
 int auth0_jwt_dpop_replay(const auth0_jwt_dir_conf *c);         /* on (1) or off (0) */
 unsigned int auth0_jwt_replay_capacity(const auth0_jwt_srv_conf *sc); /* proofs */
+/* Auth0TokenCacheShared: 1 On, 0 Off; unset: On where child processes serve one
+ * request at a time (prefork), Off elsewhere. */
+int auth0_jwt_tcache_shared(const auth0_jwt_srv_conf *sc, int threaded);
+/* Its size in bytes: as given, or AUTH0_JWT_TCACHE_ENTRY_BYTES per entry of
+ * the server-wide Auth0TokenCacheSize (at least 1 MiB, at most 256 MiB). */
+apr_size_t auth0_jwt_tcache_shared_bytes(const auth0_jwt_srv_conf *sc, int cache_size);
 /* AUTH0_JWT_JWE_*: by default Allowed when the server has a decryption key, else Off */
 int auth0_jwt_token_encryption(const auth0_jwt_dir_conf *c, const auth0_jwt_srv_conf *sc);
 

@@ -106,7 +106,16 @@ const char auth0_jwt_too_many_sources[] =
     ".htaccess files have named as many key sources as Auth0HtaccessKeySources allows";
 static apr_pool_t *registry_pool;
 static apr_hash_t *registry;
-static apr_uint32_t registry_gen; /* a new registry, a new number: memos of the old one die */
+/*
+ * The process remembers the last few sources requests used, so a request does
+ * not build the identity string and hash it to find its source again. Read
+ * and written without a lock: a slot is one pointer, stored and loaded
+ * atomically, to a source whose identity never changes once it is published.
+ * The slots are emptied with the registry they point into (keys_init).
+ */
+#define RECENT 8
+static source *recent[RECENT];
+static unsigned int recent_next;
 static apr_thread_rwlock_t *registry_lock;
 static int have_shared; /* a socache holds records for every process */
 static int fleet;       /* ... and for other servers too */
@@ -195,7 +204,7 @@ static const aj_jwks_t *hold(request_rec *r, keyset *ks)
 void auth0_jwt_keys_init(apr_pool_t *p, server_rec *s)
 {
     htaccess_made = 0;
-    registry_gen++;
+    memset(recent, 0, sizeof(recent)); /* (no request runs yet) */
     registry_pool = p;
     registry = apr_hash_make(p);
     apr_thread_rwlock_create(&registry_lock, p);
@@ -253,36 +262,22 @@ static int source_is(const source *src, const auth0_jwt_dir_conf *c, const char 
 }
 
 /*
- * Each thread remembers the last few sources it used, so a request does not
- * build the identity string and hash it to find its source again. A memo
- * holds a source of this registry only (sources live as long as it does).
- */
-#define MEMO 4
-static __thread struct {
-    apr_uint32_t gen;
-    source *src;
-} memo[MEMO];
-static __thread unsigned memo_next;
-
-/*
  * The source of this identity, made on first use with the settings of c; NULL
  * when c was shaped by an .htaccess and this process holds as many such
  * sources as Auth0HtaccessKeySources allows (each has its keys, a shared slot
  * and record, a saved file and a thread).
  */
 static source *source_get(request_rec *r, const auth0_jwt_dir_conf *c, const char *location,
-                          int is_file)
+                          int is_file, const int secs[4])
 {
     const char *ident;
     source *src;
-    int secs[4];
     unsigned int n = 0;
 
-    ident_secs(secs, c);
-    for (int i = 0; i < MEMO; i++) {
-        if (memo[i].gen == registry_gen && memo[i].src &&
-            source_is(memo[i].src, c, location, is_file, secs)) {
-            return memo[i].src;
+    for (int i = 0; i < RECENT; i++) {
+        src = __atomic_load_n(&recent[i], __ATOMIC_ACQUIRE);
+        if (src && source_is(src, c, location, is_file, secs)) {
+            return src;
         }
     }
     ident = auth0_jwt_source_ident(r->pool, c, location, is_file);
@@ -318,9 +313,8 @@ static source *source_get(request_rec *r, const auth0_jwt_dir_conf *c, const cha
         }
         apr_thread_rwlock_unlock(registry_lock);
     }
-    memo[memo_next % MEMO].gen = registry_gen;
-    memo[memo_next % MEMO].src = src;
-    memo_next++;
+    __atomic_store_n(&recent[__atomic_fetch_add(&recent_next, 1, __ATOMIC_RELAXED) % RECENT], src,
+                     __ATOMIC_RELEASE);
     return src;
 }
 
@@ -903,15 +897,20 @@ const aj_jwks_t *auth0_jwt_keys(request_rec *r, const auth0_jwt_dir_conf *c, int
     const char *url;
     source *src;
     timing t;
+    int secs[4];
 
     *why = NULL;
-    timing_of(&t, c);
+    ident_secs(secs, c);
+    t.timeout = apr_time_from_sec(secs[0]);
+    t.ttl = apr_time_from_sec(secs[1]);
+    t.cooldown = apr_time_from_sec(secs[2]);
+    t.max_stale = apr_time_from_sec(secs[3]);
     url = c->jwks_file ? c->jwks_file : auth0_jwt_jwks_uri(c);
     if (url == NULL) {
         *why = "no key source: set Auth0Domain, Auth0JWKSURI or Auth0JWKSFile";
         return NULL;
     }
-    if ((src = source_get(r, c, url, c->jwks_file != NULL)) == NULL) {
+    if ((src = source_get(r, c, url, c->jwks_file != NULL, secs)) == NULL) {
         *why = auth0_jwt_too_many_sources;
         return NULL;
     }

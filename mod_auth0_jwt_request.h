@@ -39,6 +39,8 @@ typedef struct {
     int dpop_mode;              /* the scope's Auth0DPoP (AUTH0_JWT_DPOP_*, 0 = Off) */
     unsigned int dpop_algs;     /* its Auth0DPoPAlgorithms (AJ_ALG_BIT()s) */
     unsigned char *dpop_spent;  /* the initial request: the id of the proof it spent */
+    const char *unparsed;       /* the Authorization value whose token was only located
+                                   (aj_scheme_locate), not yet parsed; NULL once parsed */
 } auth0_jwt_req;
 
 /* Whether AuthType Auth0 is on for r. */

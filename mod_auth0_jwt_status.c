@@ -34,15 +34,17 @@
 #include "mod_auth0_jwt_shared.h"
 #include "mod_auth0_jwt_shared_layout.h"
 #include "mod_auth0_jwt_status.h"
+#include "mod_auth0_jwt_tcache.h"
 
 #define USERDATA_KEY     "mod_auth0_jwt_counters"
 #define COUNTERS_MAGIC   0x41304a43u /* "A0JC" */
-#define COUNTERS_VERSION 2
+#define COUNTERS_VERSION 3
 
 typedef struct {
     volatile apr_uint32_t pid; /* 0: free */
     volatile apr_uint32_t entries, capacity;
-    volatile apr_uint64_t hits, misses;
+    volatile apr_uint64_t hits, misses;             /* hits: of either level */
+    volatile apr_uint64_t shared_hits, shared_misses; /* looks in the shared level */
 } proc_row;
 
 /*
@@ -88,10 +90,23 @@ void auth0_jwt_count(aj_reason_e outcome)
     }
 }
 
-void auth0_jwt_count_cache(int hit, unsigned int entries)
+void auth0_jwt_count_cache(int hit)
 {
     if (my_row) {
         apr_atomic_inc64(hit ? &my_row->hits : &my_row->misses);
+    }
+}
+
+void auth0_jwt_count_cache_shared(int hit)
+{
+    if (my_row) {
+        apr_atomic_inc64(hit ? &my_row->shared_hits : &my_row->shared_misses);
+    }
+}
+
+void auth0_jwt_count_cache_entries(unsigned int entries)
+{
+    if (my_row) {
         apr_atomic_set32(&my_row->entries, entries);
     }
 }
@@ -321,6 +336,7 @@ static json_t *report(request_rec *r)
     const apr_array_header_t *sources = auth0_jwt_configured_sources();
     json_t *out, *srcs = json_array(), *refused = json_object();
     apr_uint64_t hits = 0, misses = 0, entries = 0, capacity = 0, refused_total = 0;
+    apr_uint64_t shared_hits = 0, shared_misses = 0;
     unsigned int store_capacity, store_live, store_horizon;
     int store_exact;
     int procs = 0;
@@ -335,6 +351,8 @@ static json_t *report(request_rec *r)
             procs++;
             hits += apr_atomic_read64(&row->hits);
             misses += apr_atomic_read64(&row->misses);
+            shared_hits += apr_atomic_read64(&row->shared_hits);
+            shared_misses += apr_atomic_read64(&row->shared_misses);
             entries += row->entries;
             capacity += row->capacity;
         }
@@ -351,6 +369,10 @@ static json_t *report(request_rec *r)
                     "misses", (json_int_t)misses, "processes", procs, "requests", "accepted",
                     (json_int_t)(counters ? apr_atomic_read64(&counters->accepted) : 0),
                     "refused_total", (json_int_t)refused_total, "refused", refused);
+    json_object_set_new(json_object_get(out, "token_cache"), "shared",
+                        json_pack("{s:b,s:I,s:I,s:I}", "on", auth0_jwt_tcache_shared_size() > 0,
+                                  "bytes", (json_int_t)auth0_jwt_tcache_shared_size(), "hits",
+                                  (json_int_t)shared_hits, "misses", (json_int_t)shared_misses));
     if (auth0_jwt_replay_usage(&store_capacity, &store_live, &store_exact, &store_horizon)) {
         json_object_set_new(out, "dpop_replay_store",
                             json_pack("{s:I,s:I,s:b,s:I}", "capacity", (json_int_t)store_capacity,

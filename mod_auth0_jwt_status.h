@@ -10,7 +10,9 @@
 #include "aj_reason.h"
 
 void auth0_jwt_count(aj_reason_e outcome); /* AJ_OK counts an accepted token */
-void auth0_jwt_count_cache(int hit, unsigned int entries);
+void auth0_jwt_count_cache(int hit);
+void auth0_jwt_count_cache_entries(unsigned int entries); /* after a change */
+void auth0_jwt_count_cache_shared(int hit); /* a look in the shared level */
 int auth0_jwt_counters_post_config(apr_pool_t *pconf, server_rec *s);
 void auth0_jwt_counters_child_init(apr_pool_t *pchild, unsigned int cache_capacity);
 int auth0_jwt_status_handler(request_rec *r);

@@ -8,27 +8,117 @@
  * secret or decryption keys never meets an entry another scope made: it
  * verifies the token itself. A hit still re-checks, in the scope at hand, the
  * algorithm, the key choice and the claims (mod_auth0_jwt.c, cache_hit).
+ * Hits, misses and entries go to the status counters from here.
+ *
+ * A second level (Auth0TokenCacheShared; On by default under prefork, where
+ * every child would otherwise verify every token again) lives in this
+ * server's own shared memory: a socache shmcb made here, never the
+ * Auth0Cache of a fleet. A child that misses in its own cache looks there,
+ * by the same name, before it verifies; a token it verified goes to both. A
+ * record holds what an entry holds (algorithm, key thumbprint, kid, the
+ * payload as compact JSON), is parsed again by the reader, and is re-checked
+ * by it exactly as an entry of its own. The socache's mutex is held only
+ * around one store or one retrieve, never during a signature check.
  */
 #include <string.h>
 
 #include "mod_auth0_jwt_private.h"
 
+#include <apr_strings.h>
+#include <ap_mpm.h>
+#include <ap_provider.h>
+#include <ap_socache.h>
 #include <http_log.h>
+#include <util_mutex.h>
 #include <openssl/rand.h>
 
+#include "aj_json.h"
+
+#include "mod_auth0_jwt_status.h"
 #include "mod_auth0_jwt_tcache.h"
+
+#define L2_MUTEX   "auth0-jwt-tcache"
+#define L2_MAGIC   "AJT1"
+#define L2_MAX     16384 /* a record's largest size; bigger payloads stay per process */
 
 static unsigned char prf_key[16]; /* this server start's; inherited by the children */
 static aj_tcache_t *cache;        /* this process's; NULL when off */
 
-int auth0_jwt_tcache_post_config(server_rec *s)
+static ap_socache_provider_t *l2_provider; /* the second level; NULL when off */
+static ap_socache_instance_t *l2;
+static apr_global_mutex_t *l2_mutex;
+static server_rec *l2_server;
+static apr_size_t l2_bytes;
+
+int auth0_jwt_tcache_pre_config(apr_pool_t *pconf)
+{
+    return ap_mutex_register(pconf, L2_MUTEX, NULL, APR_LOCK_DEFAULT, 0) == APR_SUCCESS ? OK : !OK;
+}
+
+static apr_status_t l2_cleanup(void *data)
+{
+    if (l2 && l2_provider) {
+        l2_provider->destroy(l2, data);
+    }
+    l2 = NULL;
+    l2_provider = NULL;
+    l2_mutex = NULL;
+    l2_bytes = 0;
+    return APR_SUCCESS;
+}
+
+/* The second level, when Auth0TokenCacheShared asks for it. OK, or a status. */
+static int l2_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
+{
+    const auth0_jwt_srv_conf *sc = ap_get_module_config(s->module_config, &auth0_jwt_module);
+    const auth0_jwt_dir_conf *c = ap_get_module_config(s->lookup_defaults, &auth0_jwt_module);
+    struct ap_socache_hints hints = {AJ_TCACHE_NAME, 2048, apr_time_from_sec(300)};
+    int threaded = 0, size = auth0_jwt_token_cache_size(c);
+    const char *err, *args;
+    apr_status_t rv;
+
+    apr_pool_cleanup_register(pconf, s, l2_cleanup, apr_pool_cleanup_null);
+    ap_mpm_query(AP_MPMQ_IS_THREADED, &threaded);
+    if (!auth0_jwt_tcache_shared(sc, threaded != AP_MPMQ_NOT_SUPPORTED) || size <= 0) {
+        return OK;
+    }
+    l2_provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, "shmcb", AP_SOCACHE_PROVIDER_VERSION);
+    if (l2_provider == NULL) {
+        ap_log_error(APLOG_MARK, sc->tcache_shared == 1 ? APLOG_WARNING : APLOG_NOTICE, 0, s,
+                     "Auth0TokenCacheShared: mod_socache_shmcb is not loaded, so each child "
+                     "process verifies tokens for itself (LoadModule socache_shmcb_module)");
+        return OK;
+    }
+    l2_bytes = auth0_jwt_tcache_shared_bytes(sc, size);
+    args = apr_psprintf(ptemp, "%s(%" APR_SIZE_T_FMT ")",
+                        ap_runtime_dir_relative(ptemp, "auth0_jwt_tokens"), l2_bytes);
+    if ((err = l2_provider->create(&l2, args, ptemp, pconf)) != NULL) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "Auth0TokenCacheShared: %s", err);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if ((rv = l2_provider->init(l2, "auth0-jwt-tokens", &hints, s, pconf)) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "Auth0TokenCacheShared: cannot initialise");
+        l2 = NULL;
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if ((l2_provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE) &&
+        (rv = ap_global_mutex_create(&l2_mutex, NULL, L2_MUTEX, NULL, s, pconf, 0)) !=
+            APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "cannot create the %s mutex", L2_MUTEX);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    l2_server = s;
+    return OK;
+}
+
+int auth0_jwt_tcache_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
 {
     if (RAND_bytes(prf_key, sizeof(prf_key)) != 1) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
                      "no random bytes for the token cache key (OpenSSL RAND_bytes failed)");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    return OK;
+    return l2_post_config(pconf, ptemp, s);
 }
 
 void auth0_jwt_tcache_child_init(apr_pool_t *pchild, server_rec *s)
@@ -37,6 +127,111 @@ void auth0_jwt_tcache_child_init(apr_pool_t *pchild, server_rec *s)
 
     /* one cache per process, sized by the server-wide Auth0TokenCacheSize */
     cache = aj_tcache_create(pchild, (unsigned int)auth0_jwt_token_cache_size(c));
+    if (l2_mutex && apr_global_mutex_child_init(&l2_mutex, apr_global_mutex_lockfile(l2_mutex),
+                                                pchild) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                     "cannot attach to the %s mutex: the shared token cache is off here",
+                     L2_MUTEX);
+        l2 = NULL;
+    }
+}
+
+apr_size_t auth0_jwt_tcache_shared_size(void)
+{
+    return l2 ? l2_bytes : 0;
+}
+
+/* ---- the second level's records ---------------------------------------------
+ *
+ *   "AJT1" | alg id (1) | key thumbprint (32) | kid length (2) | kid | payload JSON
+ */
+#define L2_HEAD (4 + 1 + 32 + 2)
+
+static void l2_put(const unsigned char *name, const aj_token_t *tok, const char *claims,
+                   double exp, apr_pool_t *p)
+{
+    apr_size_t kid_len = tok->jws.kid ? strlen(tok->jws.kid) : 0, claims_len = strlen(claims);
+    apr_size_t n = L2_HEAD + kid_len + claims_len;
+    unsigned char *rec, *at;
+    apr_time_t expiry = (apr_time_t)(exp * APR_USEC_PER_SEC);
+
+    if (kid_len > 0xffff || n > L2_MAX) {
+        return; /* an outsize token stays in this process's cache alone */
+    }
+    rec = at = apr_palloc(p, n);
+    memcpy(at, L2_MAGIC, 4);
+    at[4] = (unsigned char)tok->jws.alg->id;
+    memcpy(at + 5, tok->key->thumbprint, 32);
+    at[37] = (unsigned char)(kid_len >> 8);
+    at[38] = (unsigned char)kid_len;
+    at += L2_HEAD;
+    memcpy(at, tok->jws.kid ? tok->jws.kid : "", kid_len);
+    memcpy(at + kid_len, claims, claims_len);
+    if (l2_mutex) {
+        apr_global_mutex_lock(l2_mutex);
+    }
+    l2_provider->store(l2, l2_server, name, AJ_TCACHE_NAME, expiry, rec, (unsigned int)n, p);
+    if (l2_mutex) {
+        apr_global_mutex_unlock(l2_mutex);
+    }
+}
+
+/* The record for name, as an entry of this process's cache (hold and all);
+ * 0 when there is none, or it does not read back whole. */
+static int l2_get(const unsigned char *name, double now, aj_tcache_hit_t *hit, apr_pool_t *p)
+{
+    unsigned char *rec = apr_palloc(p, L2_MAX);
+    unsigned int n = L2_MAX;
+    apr_size_t kid_len;
+
+    hit->hold = NULL;
+    apr_status_t rv;
+    const aj_alg_t *alg;
+    json_t *payload, *kid;
+    json_error_t jerr;
+    int bad = 0;
+
+    if (l2_mutex) {
+        apr_global_mutex_lock(l2_mutex);
+    }
+    rv = l2_provider->retrieve(l2, l2_server, name, AJ_TCACHE_NAME, rec, &n, p);
+    if (l2_mutex) {
+        apr_global_mutex_unlock(l2_mutex);
+    }
+    if (rv != APR_SUCCESS || n < L2_HEAD || memcmp(rec, L2_MAGIC, 4) != 0 ||
+        rec[4] >= AJ_ALG__COUNT || (alg = aj_alg_by_id((aj_alg_id_e)rec[4])) == NULL) {
+        return 0;
+    }
+    kid_len = (apr_size_t)rec[37] << 8 | rec[38];
+    if (L2_HEAD + kid_len > n) {
+        return 0;
+    }
+    kid = kid_len ? json_stringn((const char *)rec + L2_HEAD, kid_len) : json_null();
+    payload = json_loadb((const char *)rec + L2_HEAD + kid_len, n - L2_HEAD - kid_len,
+                         JSON_REJECT_DUPLICATES, &jerr);
+    if ((hit->hold = json_array()) == NULL) {
+        json_decref(kid);
+        json_decref(payload);
+        return 0;
+    }
+    /* each append takes its value, or frees it when it fails: no short cut */
+    bad |= json_array_append_new(hit->hold, payload);
+    bad |= json_array_append_new(hit->hold, json_stringn((const char *)rec + L2_HEAD + kid_len,
+                                                         n - L2_HEAD - kid_len));
+    bad |= json_array_append_new(hit->hold, kid);
+    if (bad || !json_is_object(payload)) {
+        json_decref(hit->hold);
+        hit->hold = NULL;
+        return 0;
+    }
+    hit->payload = payload;
+    hit->claims = json_string_value(json_array_get(hit->hold, 1));
+    hit->kid = json_string_value(kid);
+    aj_claims_view(&hit->view, payload);
+    memcpy(hit->thumbprint, rec + 5, 32);
+    hit->alg = alg;
+    /* never past exp by this process's clock, whatever the record said */
+    return json_is_number(hit->view.exp) && now < json_number_value(hit->view.exp);
 }
 
 int auth0_jwt_tcache_on(const auth0_jwt_dir_conf *c)
@@ -44,54 +239,58 @@ int auth0_jwt_tcache_on(const auth0_jwt_dir_conf *c)
     return cache && auth0_jwt_token_cache_size(c) > 0;
 }
 
-/* The policy as a record of fixed size: algorithms, JWS (0) or JWE (1), then
- * three 16-byte tags (zeros where there is none). */
-#define POLICY_LEN (4 + 1 + 16 + 16 + 16)
-
 void auth0_jwt_tcache_name(unsigned char name[AJ_TCACHE_NAME], const char *token,
                            apr_size_t len, const auth0_jwt_key_policy *kp)
 {
-    unsigned char rec[POLICY_LEN];
+    unsigned char rec[AJ_TCACHE_POLICY_MAX];
     const aj_key_t *secret = kp->secrets && kp->secrets->keys->nelts > 0
                                  ? APR_ARRAY_IDX(kp->secrets->keys, 0, const aj_key_t *)
                                  : NULL;
+    apr_size_t n = aj_tcache_policy(rec, kp->algs, kp->jwe, kp->source_tag,
+                                    secret ? secret->thumbprint : NULL, kp->jwe_keys_id);
 
-    memset(rec, 0, sizeof(rec));
-    for (int i = 0; i < 4; i++) {
-        rec[i] = (unsigned char)(kp->algs >> (8 * i));
-    }
-    rec[4] = kp->jwe;
-    if (kp->source_tag) {
-        memcpy(rec + 5, kp->source_tag, 16);
-    }
-    if (secret) {
-        memcpy(rec + 21, secret->thumbprint, 16);
-    }
-    if (kp->jwe_keys_id) {
-        memcpy(rec + 37, kp->jwe_keys_id, 16);
-    }
-    aj_tcache_name(name, prf_key, token, len, rec, sizeof(rec));
+    aj_tcache_name(name, prf_key, token, len, rec, n);
 }
 
 int auth0_jwt_tcache_get(const unsigned char name[AJ_TCACHE_NAME], double now,
                          aj_tcache_hit_t *hit, apr_pool_t *p)
 {
-    return aj_tcache_get(cache, name, now, hit, p);
+    int found = aj_tcache_get(cache, name, now, hit), shared = 0;
+
+    if (!found && l2) {
+        shared = l2_get(name, now, hit, p);
+        if (shared) { /* into this process's cache too: the next time is a first-level hit */
+            aj_tcache_put(cache, name, hit->payload, hit->claims, &hit->view, hit->thumbprint,
+                          hit->alg, hit->kid, json_number_value(hit->view.exp));
+        } else if (hit->hold) {
+            json_decref(hit->hold);
+        }
+        auth0_jwt_count_cache_shared(shared);
+        found = shared;
+    }
+    auth0_jwt_count_cache(found);
+    if (!found || shared) { /* (an expired entry may have gone, or one came) */
+        auth0_jwt_count_cache_entries(aj_tcache_entries(cache));
+    }
+    return found;
 }
 
-void auth0_jwt_tcache_put(const unsigned char name[AJ_TCACHE_NAME], json_t *payload,
-                          const char *claims, const unsigned char thumbprint[32],
-                          const aj_alg_t *alg, const char *kid, double exp)
+void auth0_jwt_tcache_put(const unsigned char name[AJ_TCACHE_NAME], const aj_token_t *tok,
+                          apr_pool_t *p)
 {
-    aj_tcache_put(cache, name, payload, claims, thumbprint, alg, kid, exp);
+    double exp = json_number_value(tok->view.exp);
+    const char *claims = tok->claims;
+
+    aj_tcache_put(cache, name, tok->payload, claims, &tok->view, tok->key->thumbprint,
+                  tok->jws.alg, tok->jws.kid, exp);
+    auth0_jwt_count_cache_entries(aj_tcache_entries(cache));
+    if (l2 && (claims || (claims = aj_json_compact(p, tok->payload)) != NULL)) {
+        l2_put(name, tok, claims, exp, p);
+    }
 }
 
 void auth0_jwt_tcache_remove(const unsigned char name[AJ_TCACHE_NAME])
 {
     aj_tcache_remove(cache, name);
-}
-
-unsigned int auth0_jwt_tcache_entries(void)
-{
-    return aj_tcache_entries(cache);
+    auth0_jwt_count_cache_entries(aj_tcache_entries(cache));
 }

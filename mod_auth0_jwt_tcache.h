@@ -10,11 +10,19 @@
 
 #include "aj_jwk.h"
 #include "aj_tcache.h"
+#include "aj_token.h"
 #include "mod_auth0_jwt_config.h"
 
+/* The shared level's mutex type (pre_config). */
+int auth0_jwt_tcache_pre_config(apr_pool_t *pconf);
+
 /* A new random key for token names, at every server start (post_config, in
- * the parent: every child of one generation shares it). OK, or a status. */
-int auth0_jwt_tcache_post_config(server_rec *s);
+ * the parent: every child of one generation shares it), and the shared level
+ * when Auth0TokenCacheShared is on. OK, or a status. */
+int auth0_jwt_tcache_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s);
+
+/* The shared level's size in bytes; 0 when it is off. */
+apr_size_t auth0_jwt_tcache_shared_size(void);
 
 /* This process's cache (child_init), of the server-wide Auth0TokenCacheSize. */
 void auth0_jwt_tcache_child_init(apr_pool_t *pchild, server_rec *s);
@@ -38,12 +46,14 @@ typedef struct {
 void auth0_jwt_tcache_name(unsigned char name[AJ_TCACHE_NAME], const char *token,
                            apr_size_t len, const auth0_jwt_key_policy *kp);
 
+/* This process's cache, then the shared level. A hit fills hit, whose hold
+ * the caller owns (json_decref it). */
 int auth0_jwt_tcache_get(const unsigned char name[AJ_TCACHE_NAME], double now,
                          aj_tcache_hit_t *hit, apr_pool_t *p);
-void auth0_jwt_tcache_put(const unsigned char name[AJ_TCACHE_NAME], json_t *payload,
-                          const char *claims, const unsigned char thumbprint[32],
-                          const aj_alg_t *alg, const char *kid, double exp);
+/* Remember a verified token (its payload, claims text, view, key and kid),
+ * here and in the shared level. */
+void auth0_jwt_tcache_put(const unsigned char name[AJ_TCACHE_NAME], const aj_token_t *tok,
+                          apr_pool_t *p);
 void auth0_jwt_tcache_remove(const unsigned char name[AJ_TCACHE_NAME]);
-unsigned int auth0_jwt_tcache_entries(void);
 
 #endif

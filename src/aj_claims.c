@@ -17,11 +17,22 @@ static int numeric_date(const json_t *v, double *out)
     return isfinite(*out) && *out >= 0 && *out <= AJ_NUMERIC_DATE_MAX;
 }
 
-static aj_reason_e check_times(const json_t *payload, int skew, double now)
+void aj_claims_view(aj_claims_view_t *v, const json_t *payload)
 {
-    const json_t *exp = json_object_get(payload, "exp");
-    const json_t *nbf = json_object_get(payload, "nbf");
-    const json_t *iat = json_object_get(payload, "iat");
+    v->exp = json_object_get(payload, "exp");
+    v->nbf = json_object_get(payload, "nbf");
+    v->iat = json_object_get(payload, "iat");
+    v->iss = json_object_get(payload, "iss");
+    v->aud = json_object_get(payload, "aud");
+    v->sub = json_object_get(payload, "sub");
+    v->scope = json_object_get(payload, "scope");
+    v->permissions = json_object_get(payload, "permissions");
+    v->cnf = json_object_get(payload, "cnf");
+}
+
+static aj_reason_e check_times(const aj_claims_view_t *v, int skew, double now)
+{
+    const json_t *exp = v->exp, *nbf = v->nbf, *iat = v->iat;
     double t;
 
     if (exp == NULL) {
@@ -88,14 +99,22 @@ static aj_reason_e check_audience(const json_t *aud, const apr_array_header_t *a
 
 aj_reason_e aj_claims_check(const json_t *payload, const aj_claims_policy_t *policy, double now)
 {
-    aj_reason_e r = check_times(payload, policy->skew, now);
-    const json_t *iss;
+    aj_claims_view_t v;
+
+    aj_claims_view(&v, payload);
+    return aj_claims_check_view(&v, policy, now);
+}
+
+aj_reason_e aj_claims_check_view(const aj_claims_view_t *v, const aj_claims_policy_t *policy,
+                                 double now)
+{
+    aj_reason_e r = check_times(v, policy->skew, now);
+    const json_t *iss = v->iss;
 
     if (r != AJ_OK) {
         return r;
     }
     if (policy->issuer) {
-        iss = json_object_get(payload, "iss");
         if (iss == NULL) {
             return AJ_R_ISS_MISSING;
         }
@@ -104,7 +123,7 @@ aj_reason_e aj_claims_check(const json_t *payload, const aj_claims_policy_t *pol
         }
     }
     if (policy->audiences && policy->audiences->nelts > 0) {
-        return check_audience(json_object_get(payload, "aud"), policy->audiences);
+        return check_audience(v->aud, policy->audiences);
     }
     return AJ_OK;
 }

@@ -22,8 +22,23 @@ typedef struct {
     int skew;                            /* seconds of leeway for exp, nbf, iat */
 } aj_claims_policy_t;
 
+/*
+ * The claims a request reads, each looked up once in the payload (NULL when
+ * absent): parse once, look up on the request path. The pointers live as long
+ * as the payload they came from; a cache entry keeps its view with its payload.
+ */
+typedef struct {
+    const json_t *exp, *nbf, *iat, *iss, *aud, *sub, *scope, *permissions, *cnf;
+} aj_claims_view_t;
+
+void aj_claims_view(aj_claims_view_t *v, const json_t *payload);
+
 /* exp, nbf, iat, iss and aud of payload at time now (seconds since the epoch). */
 aj_reason_e aj_claims_check(const json_t *payload, const aj_claims_policy_t *policy, double now);
+
+/* The same checks, on a view made by aj_claims_view(). */
+aj_reason_e aj_claims_check_view(const aj_claims_view_t *v, const aj_claims_policy_t *policy,
+                                 double now);
 
 /*
  * Whether claim holds value as a whole token: a space-delimited string

@@ -146,7 +146,12 @@ int aj_thumbprint_equals(apr_pool_t *p, const char *b64, const unsigned char dig
 
 aj_reason_e aj_token_cnf(const json_t *payload, const char **jkt, const char **x5t)
 {
-    const json_t *cnf = json_object_get(payload, "cnf"), *j, *x;
+    return aj_token_cnf_claim(json_object_get(payload, "cnf"), jkt, x5t);
+}
+
+aj_reason_e aj_token_cnf_claim(const json_t *cnf, const char **jkt, const char **x5t)
+{
+    const json_t *j, *x;
 
     *jkt = *x5t = NULL;
     if (cnf == NULL) {

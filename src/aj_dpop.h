@@ -65,6 +65,9 @@ char *aj_dpop_ath(apr_pool_t *p, const char *token, apr_size_t len);
  */
 aj_reason_e aj_token_cnf(const json_t *payload, const char **jkt, const char **x5t);
 
+/* The same, given the cnf claim itself (NULL when the payload has none). */
+aj_reason_e aj_token_cnf_claim(const json_t *cnf, const char **jkt, const char **x5t);
+
 /* Whether the base64url text b64 is exactly the base64url of the 32 bytes digest. */
 int aj_thumbprint_equals(apr_pool_t *p, const char *b64, const unsigned char digest[32]);
 

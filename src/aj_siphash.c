@@ -25,9 +25,15 @@ static inline void sip_round(uint64_t *v)
 
 static inline uint64_t load_le64(const unsigned char *p)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t x;
+    memcpy(&x, p, sizeof(x)); /* one unaligned load */
+    return x;
+#else
     return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
            (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
            (uint64_t)p[7] << 56;
+#endif
 }
 
 static inline void store_le64(unsigned char *p, uint64_t x)
@@ -73,8 +79,12 @@ void aj_siphash_update(aj_siphash_t *s, const void *data, size_t len)
             s->ntail = 0;
         }
     }
-    for (; len >= 8; p += 8, len -= 8) {
-        absorb(s->v, load_le64(p));
+    if (len >= 8) { /* the state in locals: the bytes cannot alias it */
+        uint64_t v[4] = {s->v[0], s->v[1], s->v[2], s->v[3]};
+        for (; len >= 8; p += 8, len -= 8) {
+            absorb(v, load_le64(p));
+        }
+        memcpy(s->v, v, sizeof(v));
     }
     for (size_t i = 0; i < len; i++) {
         s->tail |= (uint64_t)p[i] << (8 * i);

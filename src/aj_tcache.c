@@ -3,8 +3,9 @@
  *
  * Each shard owns a fixed array of entries, allocated once, with buckets of
  * index chains for lookup and a doubly linked list (by index) for recency.
- * Nothing is allocated after creation except the payload references, which
- * jansson counts atomically.
+ * Nothing is allocated after creation except what an entry holds: one JSON
+ * array [payload, claims, kid], which jansson counts atomically, so a hit
+ * takes a reference and copies nothing.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +22,8 @@
 typedef struct {
     unsigned char name[AJ_TCACHE_NAME];
     unsigned char thumbprint[32];
-    json_t *payload; /* NULL: free entry */
-    char *claims;    /* the payload as compact JSON (malloc'd), or NULL */
-    char *kid;       /* the token's kid (malloc'd), or NULL */
+    json_t *hold; /* [payload, claims or null, kid or null]; NULL: free entry */
+    aj_claims_view_t view;
     const aj_alg_t *alg;
     double exp;
     apr_uint32_t chain;      /* next entry in the bucket */
@@ -50,12 +50,8 @@ static apr_status_t cache_cleanup(void *data)
 
     for (int s = 0; s < SHARDS; s++) {
         for (apr_uint32_t i = 0; i < c->shards[s].capacity; i++) {
-            json_decref(c->shards[s].entries[i].payload);
-            c->shards[s].entries[i].payload = NULL;
-            free(c->shards[s].entries[i].claims);
-            c->shards[s].entries[i].claims = NULL;
-            free(c->shards[s].entries[i].kid);
-            c->shards[s].entries[i].kid = NULL;
+            json_decref(c->shards[s].entries[i].hold);
+            c->shards[s].entries[i].hold = NULL;
         }
     }
     return APR_SUCCESS;
@@ -90,17 +86,33 @@ aj_tcache_t *aj_tcache_create(apr_pool_t *p, unsigned int capacity)
     return c;
 }
 
+apr_size_t aj_tcache_policy(unsigned char rec[AJ_TCACHE_POLICY_MAX], unsigned int algs, int jwe,
+                            const unsigned char *source_tag, const unsigned char *secret_tag,
+                            const unsigned char *jwe_keys_tag)
+{
+    const unsigned char *tags[3] = {source_tag, secret_tag, jwe_keys_tag};
+    unsigned char *at = rec, flags = jwe ? AJ_TCACHE_IS_JWE : 0;
+
+    for (int i = 0; i < 3; i++) {
+        if (tags[i]) {
+            flags |= (unsigned char)(1u << i); /* AJ_TCACHE_HAS_SOURCE, _SECRET, _JWE_KEYS */
+            memcpy(at, tags[i], 16);
+            at += 16;
+        }
+    }
+    for (int i = 0; i < 4; i++) {
+        *at++ = (unsigned char)(algs >> (8 * i));
+    }
+    *at++ = flags;
+    return (apr_size_t)(at - rec);
+}
+
 void aj_tcache_name(unsigned char name[AJ_TCACHE_NAME], const unsigned char prf_key[16],
                     const char *token, apr_size_t len, const void *policy, apr_size_t policy_len)
 {
     aj_siphash_t h;
-    unsigned char n[8];
 
-    for (int i = 0; i < 8; i++) { /* the length first: token and policy cannot run together */
-        n[i] = (unsigned char)((apr_uint64_t)len >> (8 * i));
-    }
     aj_siphash_init(&h, prf_key);
-    aj_siphash_update(&h, n, sizeof(n));
     aj_siphash_update(&h, token, len);
     aj_siphash_update(&h, policy, policy_len);
     aj_siphash_final(&h, name);
@@ -165,23 +177,19 @@ static apr_uint32_t find(shard_t *sh, const unsigned char *name, apr_uint32_t **
 static json_t *drop(shard_t *sh, apr_uint32_t i, apr_uint32_t *link)
 {
     entry_t *e = &sh->entries[i];
-    json_t *payload = e->payload;
+    json_t *hold = e->hold;
 
     *link = e->chain;
     list_unlink(sh, i);
-    e->payload = NULL;
-    free(e->claims);
-    e->claims = NULL;
-    free(e->kid);
-    e->kid = NULL;
+    e->hold = NULL;
     e->chain = sh->free_list;
     sh->free_list = i;
     sh->used--;
-    return payload; /* released by the caller, outside the lock */
+    return hold; /* released by the caller, outside the lock */
 }
 
-int aj_tcache_get(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME], double now, aj_tcache_hit_t *hit,
-                  apr_pool_t *p)
+int aj_tcache_get(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME], double now,
+                  aj_tcache_hit_t *hit)
 {
     shard_t *sh = shard_of(c, name);
     apr_uint32_t *link, i;
@@ -194,13 +202,14 @@ int aj_tcache_get(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME], doub
         expired = drop(sh, i, link);
     } else if (i != NONE) {
         entry_t *e = &sh->entries[i];
-        list_unlink(sh, i);
-        list_push_front(sh, i);
-        hit->payload = json_incref(e->payload);
-        hit->claims = e->claims ? apr_pstrdup(p, e->claims) : NULL;
+        if (sh->head != i) { /* a hot entry is at the front already */
+            list_unlink(sh, i);
+            list_push_front(sh, i);
+        }
+        hit->hold = json_incref(e->hold);
+        hit->view = e->view;
         memcpy(hit->thumbprint, e->thumbprint, 32);
         hit->alg = e->alg;
-        hit->kid = e->kid ? apr_pstrdup(p, e->kid) : NULL;
         found = 1;
     }
     if (found) {
@@ -210,20 +219,31 @@ int aj_tcache_get(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME], doub
     }
     apr_thread_mutex_unlock(sh->lock);
     json_decref(expired);
+    if (found) { /* the array never changes once made: read it outside the lock */
+        hit->payload = json_array_get(hit->hold, 0);
+        hit->claims = json_string_value(json_array_get(hit->hold, 1));
+        hit->kid = json_string_value(json_array_get(hit->hold, 2));
+    }
     return found;
 }
 
 void aj_tcache_put(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME], json_t *payload,
-                   const char *claims, const unsigned char thumbprint[32], const aj_alg_t *alg,
-                   const char *kid, double exp)
+                   const char *claims, const aj_claims_view_t *view,
+                   const unsigned char thumbprint[32], const aj_alg_t *alg, const char *kid,
+                   double exp)
 {
-    char *copy = claims ? strdup(claims) : NULL; /* outside the lock */
-    char *kid_copy = kid ? strdup(kid) : NULL;
+    json_t *hold = json_array(); /* made outside the lock */
     shard_t *sh = shard_of(c, name);
     apr_uint32_t *link, i;
     json_t *old = NULL;
     entry_t *e;
 
+    if (hold == NULL || json_array_append(hold, payload) != 0 ||
+        json_array_append_new(hold, claims ? json_string(claims) : json_null()) != 0 ||
+        json_array_append_new(hold, kid ? json_string(kid) : json_null()) != 0) {
+        json_decref(hold); /* out of memory, or text that is not UTF-8: not cached */
+        return;
+    }
     apr_thread_mutex_lock(sh->lock);
     i = find(sh, name, &link);
     if (i != NONE) {
@@ -241,9 +261,8 @@ void aj_tcache_put(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME], jso
     sh->free_list = e->chain;
     memcpy(e->name, name, AJ_TCACHE_NAME);
     memcpy(e->thumbprint, thumbprint, 32);
-    e->payload = json_incref(payload);
-    e->claims = copy;
-    e->kid = kid_copy;
+    e->hold = hold;
+    e->view = *view;
     e->alg = alg;
     e->exp = exp;
     link = &sh->buckets[bucket_of(sh, name)];

@@ -20,15 +20,18 @@
 #include <jansson.h>
 
 #include "aj_alg.h"
+#include "aj_claims.h"
 
 typedef struct aj_tcache aj_tcache_t;
 
 typedef struct {
-    json_t *payload;              /* a reference the caller owns (json_decref it) */
-    const char *claims;           /* the payload as compact JSON (a copy in p), or NULL */
+    json_t *hold; /* a reference the caller owns (json_decref it): keeps the fields below alive */
+    json_t *payload;              /* the verified payload */
+    const char *claims;           /* the payload as compact JSON, or NULL */
+    aj_claims_view_t view;        /* of payload */
     unsigned char thumbprint[32]; /* of the verifying key */
     const aj_alg_t *alg;
-    const char *kid; /* the token header's kid (a copy in p), or NULL */
+    const char *kid; /* the token header's kid, or NULL */
 } aj_tcache_hit_t;
 
 typedef struct {
@@ -42,11 +45,31 @@ aj_tcache_t *aj_tcache_create(apr_pool_t *p, unsigned int capacity);
 #define AJ_TCACHE_NAME 16 /* bytes in a token's name */
 
 /*
- * A token's name in the caches: SipHash-2-4-128 under prf_key of the token's
- * length (8 bytes), the token, and policy (the scope's key policy, a record
- * of fixed size that the caller builds). The only form in which a token is
- * kept.
+ * A token's name in the caches: SipHash-2-4-128 under prf_key of the token
+ * followed by policy (the scope's key policy, a record the caller builds so
+ * that its own last bytes tell its length: token and policy never run
+ * together). The only form in which a token is kept.
  */
+/*
+ * A scope's key policy as the record aj_tcache_name() hashes after the token:
+ * the 16-byte tag of each part there is (key source, shared secret,
+ * decryption keys; NULL for none), in that order, then the allowed
+ * algorithms (4 bytes, little-endian) and last a byte of flags saying which
+ * parts came before and whether the token is a JWE. Read from its end the
+ * record tells its own length, so a token and a policy never run together.
+ * Returns the record's length (at most AJ_TCACHE_POLICY_MAX).
+ */
+#define AJ_TCACHE_POLICY_MAX (3 * 16 + 4 + 1)
+enum {
+    AJ_TCACHE_HAS_SOURCE = 1,
+    AJ_TCACHE_HAS_SECRET = 2,
+    AJ_TCACHE_HAS_JWE_KEYS = 4,
+    AJ_TCACHE_IS_JWE = 8
+};
+apr_size_t aj_tcache_policy(unsigned char rec[AJ_TCACHE_POLICY_MAX], unsigned int algs, int jwe,
+                            const unsigned char *source_tag, const unsigned char *secret_tag,
+                            const unsigned char *jwe_keys_tag);
+
 void aj_tcache_name(unsigned char name[AJ_TCACHE_NAME], const unsigned char prf_key[16],
                     const char *token, apr_size_t len, const void *policy, apr_size_t policy_len);
 
@@ -54,17 +77,19 @@ void aj_tcache_name(unsigned char name[AJ_TCACHE_NAME], const unsigned char prf_
  * Look a name up. 1 on a hit that has not expired at now (hit filled, the
  * entry moves to the front); 0 on a miss. An expired entry is dropped.
  */
-int aj_tcache_get(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME], double now, aj_tcache_hit_t *hit,
-                  apr_pool_t *p);
+int aj_tcache_get(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME], double now,
+                  aj_tcache_hit_t *hit);
 
 /*
  * Remember a verified token until exp (its exp claim), with its payload as
- * compact JSON (claims, may be NULL) and its header's kid (may be NULL),
- * evicting the oldest entry if full.
+ * compact JSON (claims, may be NULL), its view (of payload) and its header's
+ * kid (may be NULL), evicting the oldest entry if full. A hit hands out the
+ * same payload, shared (jansson counts references atomically): no copy.
  */
 void aj_tcache_put(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME], json_t *payload,
-                   const char *claims, const unsigned char thumbprint[32], const aj_alg_t *alg,
-                   const char *kid, double exp);
+                   const char *claims, const aj_claims_view_t *view,
+                   const unsigned char thumbprint[32], const aj_alg_t *alg, const char *kid,
+                   double exp);
 
 /* Forget one name (its key left the key set). */
 void aj_tcache_remove(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME]);

@@ -38,14 +38,15 @@ aj_reason_e aj_bearer_parse(const char **token, apr_size_t *len, const char *val
     return aj_scheme_parse(token, len, value, "Bearer");
 }
 
-aj_reason_e aj_scheme_parse(const char **token, apr_size_t *len, const char *value,
-                            const char *scheme)
+/*
+ * The part of the rules before the token: leading whitespace, the scheme in
+ * any case, then exactly spaces. AJ_OK with *start at the token's first byte.
+ */
+static aj_reason_e scheme_prefix(const char **start, const char *value, const char *scheme)
 {
-    const char *s = value, *start;
+    const char *s = value;
     apr_size_t n = strlen(scheme);
 
-    *token = NULL;
-    *len = 0;
     if (value == NULL) {
         return AJ_R_NO_TOKEN;
     }
@@ -68,7 +69,22 @@ aj_reason_e aj_scheme_parse(const char **token, apr_size_t *len, const char *val
     if (*s == '\0' || is_ws(*s)) {
         return *s == '\0' ? AJ_R_NO_TOKEN : AJ_R_HEADER_SYNTAX;
     }
-    start = s;
+    *start = s;
+    return AJ_OK;
+}
+
+aj_reason_e aj_scheme_parse(const char **token, apr_size_t *len, const char *value,
+                            const char *scheme)
+{
+    const char *s, *start = NULL;
+    aj_reason_e rv = scheme_prefix(&start, value, scheme);
+
+    *token = NULL;
+    *len = 0;
+    if (rv != AJ_OK) {
+        return rv;
+    }
+    s = start;
     while (b64token_char((unsigned char)*s)) {
         s++;
     }
@@ -87,6 +103,26 @@ aj_reason_e aj_scheme_parse(const char **token, apr_size_t *len, const char *val
         return AJ_R_HEADER_SYNTAX;
     }
     *token = start;
+    return AJ_OK;
+}
+
+aj_reason_e aj_scheme_locate(const char **token, apr_size_t *len, const char *value,
+                             const char *scheme)
+{
+    const char *end, *start = NULL;
+    aj_reason_e rv = scheme_prefix(&start, value, scheme);
+
+    *token = NULL;
+    *len = 0;
+    if (rv != AJ_OK) {
+        return rv;
+    }
+    end = start + strlen(start);
+    while (end > start && is_ws(end[-1])) {
+        end--;
+    }
+    *token = start; /* never empty: the prefix stops at a byte that is not whitespace */
+    *len = (apr_size_t)(end - start);
     return AJ_OK;
 }
 
@@ -118,6 +154,9 @@ aj_reason_e aj_token_verify_signature_ex(aj_token_t *tok, apr_pool_t *p, const c
     if (r == AJ_OK) {
         r = aj_jws_payload(&tok->payload, &tok->payload_json, &tok->payload_len, p, &tok->jws);
     }
+    if (r == AJ_OK) {
+        aj_claims_view(&tok->view, tok->payload);
+    }
     return r;
 }
 
@@ -132,5 +171,5 @@ aj_reason_e aj_token_verify(aj_token_t *tok, apr_pool_t *p, const char *token, a
                             const aj_claims_policy_t *policy, double now)
 {
     aj_reason_e r = aj_token_verify_signature(tok, p, token, len, algs, set);
-    return r == AJ_OK ? aj_claims_check(tok->payload, policy, now) : r;
+    return r == AJ_OK ? aj_claims_check_view(&tok->view, policy, now) : r;
 }

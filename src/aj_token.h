@@ -20,6 +20,7 @@ typedef struct {
     const char *payload_json; /* the decoded payload text */
     const char *claims;       /* the payload as compact JSON, once made (NULL before) */
     apr_size_t payload_len;
+    aj_claims_view_t view; /* of payload, made with it */
 } aj_token_t;
 
 /*
@@ -34,6 +35,19 @@ aj_reason_e aj_bearer_parse(const char **token, apr_size_t *len, const char *val
 /* The same for another scheme of the same syntax (RFC 9449 section 7.1: "DPoP"). */
 aj_reason_e aj_scheme_parse(const char **token, apr_size_t *len, const char *value,
                             const char *scheme);
+
+/*
+ * Where aj_scheme_parse would find the token, without reading its bytes one
+ * by one: the rest of the value after the scheme and its spaces, trailing
+ * whitespace cut. Whenever aj_scheme_parse gives AJ_OK, this gives AJ_OK and
+ * the same token; whenever it gives AJ_R_NO_TOKEN, so does this. Where it
+ * gives AJ_R_HEADER_SYNTAX for the token's bytes, this gives AJ_OK: the
+ * caller must run aj_scheme_parse before it trusts or refuses the token for
+ * any other reason. (A cache hit needs no more: the verified-token cache
+ * holds only compact JWS and JWE, base64url and dots, which always parse.)
+ */
+aj_reason_e aj_scheme_locate(const char **token, apr_size_t *len, const char *value,
+                             const char *scheme);
 
 /*
  * Sections 5.2-5.5 only: parse, choose the key (HMAC keys from secrets when it is

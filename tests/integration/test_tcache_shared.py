@@ -1,0 +1,148 @@
+"""The shared level of the verified-token cache (docs/validation.md, "The
+verified-token cache"; Auth0TokenCacheShared). Under prefork every child has
+its own cache, so without a shared level each child verifies every token
+again. With it, a token is verified about once per server, and a record
+another child made is re-checked by the reader exactly as an entry of its own:
+it lends no trust across scopes, outlives neither its key nor its exp.
+
+Each test runs prefork (whatever AJ_MPM says): a prefork child serves one
+connection at a time, so connections held open together meet distinct
+children, which the access log's %P proves.
+"""
+
+import json
+import time
+
+import tokens as T
+from gaps_helpers import KeepAlive
+from jwks_server import CONFIG_WARNINGS, PID_LOG, mpm_lines, pid_log
+
+CHILDREN = 4
+
+SNIPPET = """
+%(mpm)s
+%(pid_log)s
+Auth0Issuer %(iss)s
+Auth0Audience %(aud)s
+Auth0JWKSCacheTTL 1
+Auth0ClockSkew 1
+KeepAliveTimeout 30
+%(extra)s
+<Location /a/>
+    Auth0JWKSFile conf/a.json
+</Location>
+<Location /b/>
+    Auth0JWKSFile conf/a.json
+    Auth0Algorithms RS256 PS256
+</Location>
+<LocationMatch "^/[ab]/api/">
+    SetHandler auth0-demo
+    AuthType Auth0
+    Require valid-user
+</LocationMatch>
+<Location /status>
+    SetHandler auth0-jwt-status
+    Require local
+</Location>
+"""
+
+
+def _server(httpd_factory, extra=""):
+    snippet = SNIPPET % {"mpm": mpm_lines("prefork", CHILDREN), "pid_log": PID_LOG,
+                         "iss": T.ISSUER, "aud": T.AUDIENCE, "extra": extra}
+    return httpd_factory(snippet, mpm="prefork", files={"conf/a.json": T.keys().jwks_text},
+                         allow_log=[CONFIG_WARNINGS])
+
+
+def _status(srv):
+    r = srv.get("/status", headers=[("Accept", "application/json")])
+    assert r.status == 200, r.text
+    return r.json()["token_cache"]
+
+
+def _on_each_child(srv, path, token, n=CHILDREN):
+    """GET path with token on n connections held open together (n children);
+    the statuses, and the pids that answered."""
+    conns = [KeepAlive(srv) for _ in range(n)]
+    try:
+        statuses = [c.get(path, T.bearer(token))[0] for c in conns]
+    finally:
+        for c in conns:
+            c.close()
+    time.sleep(0.2)  # the access log line is written after the answer
+    pids = {pid for pid, _, p in pid_log(srv) if p == path}
+    return statuses, pids
+
+
+def test_prefork_children_verify_a_token_once(httpd_factory):
+    """Under prefork (the default: On), a token met by four children is
+    verified once: the three others find the first child's record."""
+    srv = _server(httpd_factory)
+    token = T.pyjwt()
+    statuses, pids = _on_each_child(srv, "/a/api/private", token)
+    assert statuses == [200] * CHILDREN
+    assert len(pids) == CHILDREN, "the connections did not meet %d children: %r" % (CHILDREN, pids)
+    tc = _status(srv)
+    assert tc["shared"]["on"] is True and tc["shared"]["bytes"] >= 1 << 20, tc
+    assert tc["misses"] == 1, "verified %d times by %d children" % (tc["misses"], CHILDREN)
+    assert tc["hits"] == CHILDREN - 1 and tc["shared"]["hits"] == CHILDREN - 1, tc
+
+
+def test_shared_off_each_child_verifies(httpd_factory):
+    """Auth0TokenCacheShared Off: each child verifies the token for itself
+    (the figure the shared level is measured against)."""
+    srv = _server(httpd_factory, "Auth0TokenCacheShared Off")
+    statuses, pids = _on_each_child(srv, "/a/api/private", T.pyjwt())
+    assert statuses == [200] * CHILDREN and len(pids) == CHILDREN
+    tc = _status(srv)
+    assert tc["shared"]["on"] is False and tc["shared"]["hits"] == 0, tc
+    assert tc["misses"] == CHILDREN, tc
+
+
+def test_shared_record_is_named_by_the_scopes_key_policy(httpd_factory):
+    """Attack: a token verified under one scope's key policy is presented to a
+    scope with another (here: another algorithm list, same keys), hoping that
+    the other children take the first scope's verdict from shared memory. The
+    name of a record covers the key policy: the second scope finds nothing and
+    verifies the token itself."""
+    srv = _server(httpd_factory)
+    token = T.pyjwt()
+    statuses, _ = _on_each_child(srv, "/a/api/private", token, n=1)
+    assert statuses == [200]
+    before = _status(srv)
+    statuses, _ = _on_each_child(srv, "/b/api/private", token, n=2)
+    assert statuses == [200, 200]
+    after = _status(srv)
+    assert after["shared"]["hits"] - before["shared"]["hits"] <= 1, (before, after)
+    assert after["misses"] - before["misses"] >= 1, "scope /b took /a's verdict: %r" % after
+
+
+def test_shared_record_dies_with_its_key(httpd_factory):
+    """Attack: a token verified (and shared) while its key signed, replayed to
+    other children after the tenant republished that key as `use: enc`. The
+    reader re-checks the record's key in its own key set: refused, as a fresh
+    token signed by that key is."""
+    srv = _server(httpd_factory)
+    token = T.pyjwt()
+    statuses, _ = _on_each_child(srv, "/a/api/private", token, n=1)
+    assert statuses == [200]
+    doc = json.loads(T.keys().jwks_text)
+    doc["keys"][0]["use"] = "enc"
+    srv.write_file("conf/a.json", json.dumps(doc))
+    time.sleep(1.2)  # past Auth0JWKSCacheTTL: the file is read again
+    statuses, _ = _on_each_child(srv, "/a/api/private", token)
+    assert statuses == [401] * CHILDREN, "a shared record outlived its key: %r" % statuses
+
+
+def test_shared_record_never_outlives_exp(httpd_factory):
+    """Attack: replay a token after its exp to children that never saw it,
+    hoping the shared record answers. Records die at exp by the reader's own
+    clock, and the claims are checked on every hit."""
+    srv = _server(httpd_factory)
+    token = T.pyjwt(ttl=2)
+    statuses, _ = _on_each_child(srv, "/a/api/private", token, n=1)
+    assert statuses == [200]
+    time.sleep(3.5)  # past exp and the 1 s of skew
+    statuses, _ = _on_each_child(srv, "/a/api/private", token)
+    assert statuses == [401] * CHILDREN
+    srv.wait_log(r"refused expired: ")
