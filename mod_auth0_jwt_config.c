@@ -116,7 +116,7 @@ void *auth0_jwt_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     m->replay_capacity = add->replay_capacity ? add->replay_capacity : base->replay_capacity;
     m->tcache_shared = add->tcache_shared ? add->tcache_shared : base->tcache_shared;
     m->tcache_shared_bytes =
-        add->tcache_shared ? add->tcache_shared_bytes : base->tcache_shared_bytes;
+        add->tcache_shared_bytes ? add->tcache_shared_bytes : base->tcache_shared_bytes;
     /* a virtual host's decryption keys replace the main server's, never add to them */
     m->jwe_keys = add->jwe_keys ? add->jwe_keys : base->jwe_keys;
     m->jwe_key_files = add->jwe_keys ? add->jwe_key_files : base->jwe_key_files;

@@ -34,7 +34,6 @@
 #include "mod_auth0_jwt_shared.h"
 #include "mod_auth0_jwt_shared_layout.h"
 #include "mod_auth0_jwt_status.h"
-#include "mod_auth0_jwt_tcache.h"
 
 #define USERDATA_KEY     "mod_auth0_jwt_counters"
 #define COUNTERS_MAGIC   0x41304a43u /* "A0JC" */
@@ -64,6 +63,7 @@ typedef struct {
 
 static counters_t *counters;
 static proc_row *my_row;
+static apr_size_t tcache_shared_bytes; /* the shared token cache's size; 0: off */
 
 /* The key list of each source, as the page last made it (per process): a poll
  * parses a key set only when it changed, never every key set every time. */
@@ -95,6 +95,11 @@ void auth0_jwt_count_cache(int hit)
     if (my_row) {
         apr_atomic_inc64(hit ? &my_row->hits : &my_row->misses);
     }
+}
+
+void auth0_jwt_status_tcache_shared(apr_size_t bytes)
+{
+    tcache_shared_bytes = bytes;
 }
 
 void auth0_jwt_count_cache_shared(int hit)
@@ -370,8 +375,8 @@ static json_t *report(request_rec *r)
                     (json_int_t)(counters ? apr_atomic_read64(&counters->accepted) : 0),
                     "refused_total", (json_int_t)refused_total, "refused", refused);
     json_object_set_new(json_object_get(out, "token_cache"), "shared",
-                        json_pack("{s:b,s:I,s:I,s:I}", "on", auth0_jwt_tcache_shared_size() > 0,
-                                  "bytes", (json_int_t)auth0_jwt_tcache_shared_size(), "hits",
+                        json_pack("{s:b,s:I,s:I,s:I}", "on", tcache_shared_bytes > 0,
+                                  "bytes", (json_int_t)tcache_shared_bytes, "hits",
                                   (json_int_t)shared_hits, "misses", (json_int_t)shared_misses));
     if (auth0_jwt_replay_usage(&store_capacity, &store_live, &store_exact, &store_horizon)) {
         json_object_set_new(out, "dpop_replay_store",

@@ -64,6 +64,7 @@ static apr_status_t l2_cleanup(void *data)
     l2_provider = NULL;
     l2_mutex = NULL;
     l2_bytes = 0;
+    auth0_jwt_status_tcache_shared(0);
     return APR_SUCCESS;
 }
 
@@ -108,6 +109,7 @@ static int l2_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     l2_server = s;
+    auth0_jwt_status_tcache_shared(l2_bytes);
     return OK;
 }
 
@@ -133,12 +135,8 @@ void auth0_jwt_tcache_child_init(apr_pool_t *pchild, server_rec *s)
                      "cannot attach to the %s mutex: the shared token cache is off here",
                      L2_MUTEX);
         l2 = NULL;
+        auth0_jwt_status_tcache_shared(0);
     }
-}
-
-apr_size_t auth0_jwt_tcache_shared_size(void)
-{
-    return l2 ? l2_bytes : 0;
 }
 
 /* ---- the second level's records ---------------------------------------------

@@ -21,8 +21,6 @@ int auth0_jwt_tcache_pre_config(apr_pool_t *pconf);
  * when Auth0TokenCacheShared is on. OK, or a status. */
 int auth0_jwt_tcache_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s);
 
-/* The shared level's size in bytes; 0 when it is off. */
-apr_size_t auth0_jwt_tcache_shared_size(void);
 
 /* This process's cache (child_init), of the server-wide Auth0TokenCacheSize. */
 void auth0_jwt_tcache_child_init(apr_pool_t *pchild, server_rec *s);

@@ -1,4 +1,5 @@
 /* test_bearer.c: the token out of an Authorization header (docs/validation.md section 1, RFC 6750 2.1). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "unit.h"
@@ -67,12 +68,61 @@ START_TEST(bearer_table)
 }
 END_TEST
 
+/*
+ * aj_scheme_locate must agree with aj_bearer_parse wherever the parse says
+ * yes or "no token", and may say yes only where the parse says "bad syntax"
+ * (the caller then parses before anything else). Every row of the table, and
+ * 20000 random header values from an alphabet that mixes token bytes,
+ * whitespace, "=" and bytes no token may hold.
+ */
+static void agree(const char *value)
+{
+    const char *pt, *lt;
+    apr_size_t pl, ll;
+    aj_reason_e p = aj_bearer_parse(&pt, &pl, value);
+    aj_reason_e l = aj_scheme_locate(&lt, &ll, value, "Bearer");
+
+    if (p == AJ_OK || p == AJ_R_NO_TOKEN) {
+        ck_assert_msg(l == p, "locate %d, parse %d for [%s]", l, p, value ? value : "(null)");
+        ck_assert(p != AJ_OK || (lt == pt && ll == pl));
+    } else {
+        ck_assert_msg(l == AJ_OK || l == p, "locate %d, parse %d for [%s]", l, p, value);
+    }
+    if (l == AJ_OK) { /* what it located is never empty and never has edge whitespace */
+        ck_assert_uint_gt(ll, 0);
+        ck_assert(lt[0] != ' ' && lt[0] != '\t' && lt[ll - 1] != ' ' && lt[ll - 1] != '\t');
+    }
+}
+
+START_TEST(locate_agrees_with_parse)
+{
+    static const char alphabet[] = "Bearer bearer \t=.-_~+/aZ09,;\"\\\x01\x7f\xc3\xa9";
+    char value[40];
+    unsigned int seed = 12345;
+
+    agree(NULL);
+    for (size_t i = 0; i < UNIT_N(cases); i++) {
+        agree(cases[i].value);
+    }
+    for (int n = 0; n < 20000; n++) {
+        size_t len = (size_t)(rand_r(&seed) % (sizeof(value) - 8));
+        strcpy(value, n % 2 ? "Bearer " : "");
+        for (size_t i = strlen(value); i < len; i++) {
+            value[i] = alphabet[rand_r(&seed) % (sizeof(alphabet) - 1)];
+        }
+        value[len > strlen(value) ? len : strlen(value)] = '\0';
+        agree(value);
+    }
+}
+END_TEST
+
 Suite *suite_bearer(void)
 {
     Suite *s = suite_create("bearer");
     TCase *tc = tcase_create("header");
     tcase_add_checked_fixture(tc, unit_pool_setup, unit_pool_teardown);
     tcase_add_loop_test(tc, bearer_table, 0, (int)UNIT_N(cases));
+    tcase_add_test(tc, locate_agrees_with_parse);
     suite_add_tcase(s, tc);
     return s;
 }
