@@ -21,6 +21,17 @@ static apr_status_t pkey_cleanup(void *data)
     return APR_SUCCESS;
 }
 
+static apr_status_t verify_ctx_cleanup(void *data)
+{
+    aj_key_t *key = data;
+
+    for (int i = 0; i < AJ_ALG_HS256; i++) {
+        EVP_MD_CTX_free(key->verify_ctx[i]);
+        key->verify_ctx[i] = NULL;
+    }
+    return APR_SUCCESS;
+}
+
 EVP_PKEY *aj_key_pool_own(apr_pool_t *p, EVP_PKEY *pkey)
 {
     if (pkey) {
@@ -416,6 +427,10 @@ aj_jwks_t *aj_jwks_make(apr_pool_t *p)
 
 void aj_jwks_add(aj_jwks_t *set, aj_key_t *key)
 {
+    if (!key->prepared && key->pkey) { /* a key of a set serves many checks */
+        key->prepared = 1;
+        apr_pool_cleanup_register(set->pool, key, verify_ctx_cleanup, apr_pool_cleanup_null);
+    }
     APR_ARRAY_PUSH(set->keys, aj_key_t *) = key;
 }
 

@@ -35,6 +35,12 @@ typedef struct {
     aj_reason_e unusable;         /* AJ_OK, or why the key never verifies: AJ_R_KEY_USE, _OPS,
                                      _TOO_SMALL, _WEAK, _MIXED_SET, AJ_R_KEY_AMBIGUOUS */
     unsigned char thumbprint[32]; /* RFC 7638 SHA-256 thumbprint: the key's identity */
+    /* Keys of a parsed key set, which serve many requests: a verify context per
+     * signing algorithm (RS*, PS*, ES*, EdDSA), set up on first use and copied
+     * for each check (aj_jws_verify), freed with the key's pool. NULL: none yet,
+     * or the key is not one of a set (then each check sets up its own). */
+    EVP_MD_CTX *verify_ctx[AJ_ALG_HS256];
+    int prepared; /* keep verify contexts (set by aj_jwks_add; freed with the set's pool) */
 } aj_key_t;
 
 typedef struct {

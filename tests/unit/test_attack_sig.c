@@ -310,6 +310,47 @@ START_TEST(sig_pss_salt_length)
 }
 END_TEST
 
+/*
+ * A key of a set keeps a verify context per algorithm, set up by its first
+ * check and copied for each later one. Attack: hope that a context that
+ * checked a good signature says yes again, or that one set up for PS256 checks
+ * an RS256 signature (or the other way round). Each check must stand alone:
+ * good, forged, good again, for every algorithm on one set, interleaved.
+ */
+START_TEST(sig_prepared_context_carries_no_verdict)
+{
+    static const struct {
+        const char *alg;
+        unit_key_e key;
+    } algs[] = {{"RS256", UK_RSA}, {"PS256", UK_RSA}, {"RS512", UK_RSA},
+                {"ES256", UK_EC256}, {"EdDSA", UK_ED25519}};
+    aj_jwks_t *set = unit_set(unit_pub(UK_RSA, "rsa", NULL), unit_pub(UK_EC256, "ec", NULL),
+                              unit_pub(UK_ED25519, "ed", NULL), NULL);
+
+    for (int round = 0; round < 3; round++) {
+        for (size_t i = 0; i < UNIT_N(algs); i++) {
+            const char *kid = algs[i].key == UK_RSA ? "rsa" : algs[i].key == UK_EC256 ? "ec" : "ed";
+            char *header =
+                apr_psprintf(unit_pool, "{\"alg\":\"%s\",\"kid\":\"%s\"}", algs[i].alg, kid);
+            char *good = unit_sign(algs[i].alg, algs[i].key, header, unit_claims);
+            char *forged = apr_pstrdup(unit_pool, good);
+            char *last = forged + strlen(forged) - 2; /* a signature byte, not its last bits */
+
+            *last = *last == 'A' ? 'B' : 'A';
+            ck_assert_reason(unit_verify(good, UNIT_ALL_ALGS, set, NULL), AJ_OK, algs[i].alg);
+            ck_assert_reason(unit_verify(forged, UNIT_ALL_ALGS, set, NULL),
+                             AJ_R_SIGNATURE_INVALID, algs[i].alg);
+            ck_assert_reason(unit_verify(good, UNIT_ALL_ALGS, set, NULL), AJ_OK, algs[i].alg);
+        }
+    }
+    /* the contexts are the key's own: RS256 and PS256 on the same RSA key differ */
+    ck_assert_ptr_nonnull(APR_ARRAY_IDX(set->keys, 0, aj_key_t *)->verify_ctx[AJ_ALG_RS256]);
+    ck_assert_ptr_nonnull(APR_ARRAY_IDX(set->keys, 0, aj_key_t *)->verify_ctx[AJ_ALG_PS256]);
+    ck_assert_ptr_ne(APR_ARRAY_IDX(set->keys, 0, aj_key_t *)->verify_ctx[AJ_ALG_RS256],
+                     APR_ARRAY_IDX(set->keys, 0, aj_key_t *)->verify_ctx[AJ_ALG_PS256]);
+}
+END_TEST
+
 /* A token signed by the 1024-bit key, presented under the kid of the real one. */
 START_TEST(sig_small_key_under_real_kid)
 {
@@ -361,6 +402,7 @@ Suite *suite_attack_sig(void)
     tcase_add_test(tc, sig_pss_salt_length);
     tcase_add_test(tc, sig_small_key_under_real_kid);
     tcase_add_test(tc, sig_ed448);
+    tcase_add_test(tc, sig_prepared_context_carries_no_verdict);
     suite_add_tcase(s, tc);
     return s;
 }
