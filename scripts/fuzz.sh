@@ -4,7 +4,7 @@
 #   scripts/fuzz.sh [SECONDS | --seconds SECONDS] [--build-only] [--replay] [--ignore-known]
 #                   [TARGET...]
 #
-# TARGET is one or more of: token jwks http bearer require dpop jwe (default: all).
+# TARGET is one or more of: token jwks http bearer require dpop jwe json (default: all).
 # SECONDS per target defaults to 60 (CI); `--seconds 5` is a quick check.
 #
 # Each target is built with clang -fsanitize=fuzzer,address,undefined straight
@@ -40,7 +40,7 @@ seconds=60
 build_only=0
 replay=0
 targets=()
-all_targets=(token jwks http bearer require dpop jwe)
+all_targets=(token jwks http bearer require dpop jwe json)
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -55,7 +55,7 @@ while [ $# -gt 0 ]; do
     --ignore-known) export FUZZ_IGNORE_KNOWN=1; shift ;;
     -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     [0-9]*) seconds=$1; shift ;;
-    token | jwks | http | bearer | require | dpop | jwe) targets+=("$1"); shift ;;
+    token | jwks | http | bearer | require | dpop | jwe | json) targets+=("$1"); shift ;;
     *) echo "fuzz.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -84,6 +84,7 @@ declare -A target_src=(
     [require]="aj_require"
     [dpop]="$verify_src aj_dpop"
     [jwe]="aj_reason aj_b64 aj_json aj_alg aj_jwk aj_pkey_memo aj_jwe"
+    [json]="aj_json"
 )
 # -max_len: a token may be 16384 bytes (one over: AJ_R_TOO_LARGE); the HTTP
 # head may be 16384 bytes (one over: AJ_HTTP_ERR_HEAD_SIZE).
@@ -95,6 +96,7 @@ declare -A target_max_len=(
     [require]=2048
     [dpop]=8192
     [jwe]=25000
+    [json]=16384
 )
 
 # shellcheck disable=SC2207

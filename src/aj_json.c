@@ -52,6 +52,271 @@ static int nesting_exceeds(const char *buf, apr_size_t len, int max)
     return 0;
 }
 
+/* ---- the fast path -----------------------------------------------------------
+ *
+ * A parser for the JSON that tokens hold in practice: objects, arrays,
+ * strings (UTF-8, the short escapes), integers, true, false, null. It builds
+ * jansson values directly, reading each byte once, about four times faster
+ * than jansson's own reader. It only ever says yes to text jansson accepts,
+ * with an equal value (tests/unit/test_json.c, the fuzz target json): on
+ * anything else (a fraction or an exponent, a \u escape, a duplicate member,
+ * any error at all) it gives up, and jansson reads the text again and has the
+ * last word, error codes included.
+ */
+typedef struct {
+    const unsigned char *p, *end;
+} reader;
+
+static void skip_ws(reader *r)
+{
+    while (r->p < r->end && (*r->p == ' ' || *r->p == '\n' || *r->p == '\r' || *r->p == '\t')) {
+        r->p++;
+    }
+}
+
+/* The length of the UTF-8 sequence at s (1 to 4), or 0 when it is not valid:
+ * overlong forms, surrogates and code points past U+10FFFF are not. */
+static size_t utf8_len(const unsigned char *s, const unsigned char *end)
+{
+    unsigned int c = s[0], cp;
+    size_t n;
+
+    if (c < 0x80) {
+        return 1;
+    }
+    if (c < 0xc2 || c > 0xf4) {
+        return 0;
+    }
+    n = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+    if ((size_t)(end - s) < n) {
+        return 0;
+    }
+    cp = c & (0x3fu >> (n - 1));
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80) {
+            return 0;
+        }
+        cp = cp << 6 | (s[i] & 0x3f);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
+        (cp >= 0xd800 && cp <= 0xdfff)) {
+        return 0;
+    }
+    return n;
+}
+
+/* A string after its opening quote: its bytes (unescaped) into buf, of size
+ * at least the text left, and their length into *len. 0 to give up. */
+static int read_string(reader *r, char *buf, size_t *len)
+{
+    size_t n = 0;
+
+    while (r->p < r->end) {
+        unsigned char c = *r->p;
+        if (c == '"') {
+            r->p++;
+            *len = n;
+            return 1;
+        }
+        if (c < 0x20) {
+            return 0; /* control characters are never in a JSON string */
+        }
+        if (c == '\\') {
+            static const char esc_in[] = "\"\\/bfnrt", esc_out[] = "\"\\/\b\f\n\r\t";
+            const char *e;
+            if (r->p + 1 >= r->end || (e = memchr(esc_in, r->p[1], 8)) == NULL || r->p[1] == 0) {
+                return 0; /* \u and anything else: jansson's */
+            }
+            buf[n++] = esc_out[e - esc_in];
+            r->p += 2;
+        } else if (c < 0x80) {
+            buf[n++] = (char)c;
+            r->p++;
+        } else {
+            size_t k = utf8_len(r->p, r->end);
+            if (k == 0) {
+                return 0;
+            }
+            memcpy(buf + n, r->p, k);
+            n += k;
+            r->p += k;
+        }
+    }
+    return 0;
+}
+
+/* An integer as jansson reads one: -?(0|[1-9][0-9]*), no fraction, no exponent,
+ * within 18 digits (far inside json_int_t). NULL to give up. */
+static json_t *read_integer(reader *r)
+{
+    int neg = 0, digits = 0;
+    json_int_t v = 0;
+
+    if (*r->p == '-') {
+        neg = 1;
+        r->p++;
+    }
+    if (r->p >= r->end || *r->p < '0' || *r->p > '9' ||
+        (*r->p == '0' && r->p + 1 < r->end && r->p[1] >= '0' && r->p[1] <= '9')) {
+        return NULL;
+    }
+    while (r->p < r->end && *r->p >= '0' && *r->p <= '9') {
+        if (++digits > 18) {
+            return NULL;
+        }
+        v = v * 10 + (*r->p++ - '0');
+    }
+    if (r->p < r->end && (*r->p == '.' || *r->p == 'e' || *r->p == 'E')) {
+        return NULL; /* a real: jansson's */
+    }
+    return json_integer(neg ? -v : v);
+}
+
+static json_t *read_value(reader *r, char *buf);
+
+static int literal(reader *r, const char *word, size_t n)
+{
+    if ((size_t)(r->end - r->p) >= n && memcmp(r->p, word, n) == 0) {
+        r->p += n;
+        return 1;
+    }
+    return 0;
+}
+
+static json_t *read_object(reader *r, char *buf)
+{
+    json_t *obj = json_object();
+    size_t klen;
+
+    skip_ws(r);
+    if (r->p < r->end && *r->p == '}') {
+        r->p++;
+        return obj;
+    }
+    while (obj) {
+        json_t *v;
+        size_t before = json_object_size(obj);
+        char *key = buf;
+        if (r->p >= r->end || *r->p != '"') {
+            break;
+        }
+        r->p++;
+        if (!read_string(r, key, &klen)) {
+            break;
+        }
+        skip_ws(r);
+        if (r->p >= r->end || *r->p != ':') {
+            break;
+        }
+        r->p++;
+        skip_ws(r);
+        /* the key is in buf: the value is read into the space after it */
+        if ((v = read_value(r, buf + klen)) == NULL ||
+            json_object_setn_new_nocheck(obj, key, klen, v) != 0 ||
+            json_object_size(obj) != before + 1) {
+            break; /* (a duplicate member replaced the first: jansson says so) */
+        }
+        skip_ws(r);
+        if (r->p < r->end && *r->p == ',') {
+            r->p++;
+            skip_ws(r);
+            continue;
+        }
+        if (r->p < r->end && *r->p == '}') {
+            r->p++;
+            return obj;
+        }
+        break;
+    }
+    json_decref(obj);
+    return NULL;
+}
+
+static json_t *read_array(reader *r, char *buf)
+{
+    json_t *arr = json_array();
+
+    skip_ws(r);
+    if (r->p < r->end && *r->p == ']') {
+        r->p++;
+        return arr;
+    }
+    while (arr) {
+        json_t *v = read_value(r, buf);
+        if (v == NULL || json_array_append_new(arr, v) != 0) {
+            break;
+        }
+        skip_ws(r);
+        if (r->p < r->end && *r->p == ',') {
+            r->p++;
+            skip_ws(r);
+            continue;
+        }
+        if (r->p < r->end && *r->p == ']') {
+            r->p++;
+            return arr;
+        }
+        break;
+    }
+    json_decref(arr);
+    return NULL;
+}
+
+/* One value at r (whitespace before it skipped); buf has room for every string
+ * the rest of the text can hold. Depth is bounded by nesting_exceeds(). */
+static json_t *read_value(reader *r, char *buf)
+{
+    size_t n;
+
+    if (r->p >= r->end) {
+        return NULL;
+    }
+    switch (*r->p) {
+    case '{':
+        r->p++;
+        return read_object(r, buf);
+    case '[':
+        r->p++;
+        return read_array(r, buf);
+    case '"':
+        r->p++;
+        return read_string(r, buf, &n) ? json_stringn_nocheck(buf, n) : NULL;
+    case 't':
+        return literal(r, "true", 4) ? json_true() : NULL;
+    case 'f':
+        return literal(r, "false", 5) ? json_false() : NULL;
+    case 'n':
+        return literal(r, "null", 4) ? json_null() : NULL;
+    default:
+        return read_integer(r);
+    }
+}
+
+json_t *aj_json_fast_object(const char *buf, apr_size_t len)
+{
+    reader r = {(const unsigned char *)buf, (const unsigned char *)buf + len};
+    char stack[2048], *space = len < sizeof(stack) ? stack : malloc(len + 1);
+    json_t *obj = NULL;
+
+    if (space == NULL) {
+        return NULL;
+    }
+    skip_ws(&r);
+    if (r.p < r.end && *r.p == '{') {
+        r.p++;
+        obj = read_object(&r, space);
+        skip_ws(&r);
+        if (obj && r.p != r.end) { /* only whitespace may follow */
+            json_decref(obj);
+            obj = NULL;
+        }
+    }
+    if (space != stack) {
+        free(space);
+    }
+    return obj;
+}
+
 aj_json_err_e aj_json_parse_object(json_t **out, apr_pool_t *p, const char *buf, apr_size_t len)
 {
     json_error_t err;
@@ -60,6 +325,10 @@ aj_json_err_e aj_json_parse_object(json_t **out, apr_pool_t *p, const char *buf,
     *out = NULL;
     if (nesting_exceeds(buf, len, AJ_JSON_MAX_DEPTH)) {
         return AJ_JSON_TOO_DEEP;
+    }
+    if ((j = aj_json_fast_object(buf, len)) != NULL) {
+        *out = aj_json_pool_own(p, j);
+        return AJ_JSON_OK;
     }
     j = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
     if (j == NULL) {

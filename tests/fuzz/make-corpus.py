@@ -424,13 +424,35 @@ def jwe_seeds(cli):
         write("jwe", "header-" + name, ".".join([b] + good[1:]))
 
 
+def json_seeds():
+    """JSON texts for the fast reader: token payloads and headers, and the
+    forms it must leave to jansson (reals, \\u escapes, duplicates, UTF-8)."""
+    seeds = {
+        "payload": '{"iss":"https://t.example/","sub":"auth0|1","aud":["a","b"],'
+                   '"iat":1700000000,"exp":1700086400,"scope":"read:messages",'
+                   '"permissions":["read:messages"],"azp":"x","gty":"client-credentials"}',
+        "header": '{"alg":"RS256","typ":"at+jwt","kid":"k1"}',
+        "nested": '{"cnf":{"jkt":"abc"},"a":[[],{},[1,[2]],null,true,false,-0]}',
+        "escapes": '{"s":"a\\"b\\\\c\\/d\\b\\f\\n\\r\\t"}',
+        "unicode-escape": '{"s":"\\u00e9\\ud83d\\ude00"}',
+        "utf8": '{"s":"\u00e9\u20ac\U0001f600"}',
+        "real": '{"iat":1700000000.5,"x":1e3,"y":-2.5E-3}',
+        "big-int": '{"n":123456789012345678901234567890}',
+        "duplicate": '{"a":1,"a":2}',
+        "ws": ' \t\r\n{ "a" : [ 1 , 2 ] } \n',
+        "empty": '{}',
+    }
+    for name, text in seeds.items():
+        write("json", name, text.encode("utf-8"))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cli", default=os.path.join(TOP, "auth0-jwt"))
     args = ap.parse_args()
     if not os.access(args.cli, os.X_OK):
         sys.exit("make-corpus.py: %s not found (run make first)" % args.cli)
-    for t in ("token", "jwks", "http", "bearer", "require", "dpop", "jwe"):
+    for t in ("token", "jwks", "http", "bearer", "require", "dpop", "jwe", "json"):
         shutil.rmtree(os.path.join(CORPUS, t), ignore_errors=True)
     real = open(os.path.join(REAL, "token.jwt")).read().strip()
     with tempfile.TemporaryDirectory() as tmp:
@@ -441,6 +463,7 @@ def main():
     require_seeds()
     dpop_seeds(args.cli)
     jwe_seeds(args.cli)
+    json_seeds()
     for t in sorted(os.listdir(CORPUS)):
         print("%-8s %3d seeds" % (t, len(os.listdir(os.path.join(CORPUS, t)))))
 

@@ -125,6 +125,7 @@ Suite *suite_http(void);
 Suite *suite_dpop(void);
 Suite *suite_replay(void);
 Suite *suite_siphash(void);
+Suite *suite_json(void);
 Suite *suite_jwe(void);
 
 #endif

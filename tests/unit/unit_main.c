@@ -261,6 +261,7 @@ int main(void)
     srunner_add_suite(sr, suite_replay());
     srunner_add_suite(sr, suite_jwe());
     srunner_add_suite(sr, suite_siphash());
+    srunner_add_suite(sr, suite_json());
     srunner_run_all(sr, CK_ENV);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -1,0 +1,46 @@
+/*
+ * fuzz_json.c: the fast JSON reader (aj_json_fast_object) against jansson.
+ *
+ * Input: JSON text (not NUL-terminated: the reader is given a length).
+ * Checks: whenever the fast reader gives an object, json_loadb with
+ * JSON_REJECT_DUPLICATES accepts the same bytes and gives an equal value (the
+ * fast reader may give up on anything, never disagree); aj_json_parse_object
+ * succeeds exactly when jansson gives an object within the depth bound.
+ */
+#include "fuzz_common.h"
+
+#include "aj_json.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    fz_init();
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    apr_pool_t *p = fz_pool_begin();
+    char *buf = malloc(size ? size : 1); /* exact size: a read past the end is caught */
+    json_error_t err;
+    json_t *fast, *ref, *out = NULL;
+    aj_json_err_e rv;
+
+    memcpy(buf, data, size);
+    rv = aj_json_parse_object(&out, p, buf, size);
+    ref = json_loadb(buf, size, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
+    if (rv != AJ_JSON_TOO_DEEP) {
+        FZ_CHECK((rv == AJ_JSON_OK) == (ref != NULL && json_is_object(ref)));
+        FZ_CHECK(rv != AJ_JSON_OK || json_equal(out, ref));
+        fast = aj_json_fast_object(buf, size);
+        if (fast) {
+            FZ_CHECK(ref != NULL && json_equal(fast, ref));
+        }
+        json_decref(fast);
+    }
+    json_decref(ref);
+    fz_pool_end(p);
+    free(buf);
+    return 0;
+}
