@@ -185,8 +185,9 @@ static int l2_get(const unsigned char *name, double now, aj_tcache_hit_t *hit, a
     hit->hold = NULL;
     apr_status_t rv;
     const aj_alg_t *alg;
-    json_t *payload, *kid;
-    json_error_t jerr;
+    json_t *payload, *kid, *parsed = NULL;
+    const char *text;
+    apr_size_t text_len;
     int bad = 0;
 
     if (l2_mutex) {
@@ -205,8 +206,13 @@ static int l2_get(const unsigned char *name, double now, aj_tcache_hit_t *hit, a
         return 0;
     }
     kid = kid_len ? json_stringn((const char *)rec + L2_HEAD, kid_len) : json_null();
-    payload = json_loadb((const char *)rec + L2_HEAD + kid_len, n - L2_HEAD - kid_len,
-                         JSON_REJECT_DUPLICATES, &jerr);
+    text = (const char *)rec + L2_HEAD + kid_len;
+    text_len = n - L2_HEAD - kid_len;
+    /* read with every rule a token's payload meets (depth, duplicates, UTF-8);
+     * the hold takes a reference of its own beside the request pool's */
+    payload = aj_json_parse_object(&parsed, p, text, text_len) == AJ_JSON_OK
+                  ? json_incref(parsed)
+                  : NULL;
     if ((hit->hold = json_array()) == NULL) {
         json_decref(kid);
         json_decref(payload);
@@ -214,8 +220,9 @@ static int l2_get(const unsigned char *name, double now, aj_tcache_hit_t *hit, a
     }
     /* each append takes its value, or frees it when it fails: no short cut */
     bad |= json_array_append_new(hit->hold, payload);
-    bad |= json_array_append_new(hit->hold, json_stringn((const char *)rec + L2_HEAD + kid_len,
-                                                         n - L2_HEAD - kid_len));
+    /* (the text just parsed as JSON, so it is UTF-8: no second check) */
+    bad |= json_array_append_new(hit->hold,
+                                 payload ? json_stringn_nocheck(text, text_len) : json_null());
     bad |= json_array_append_new(hit->hold, kid);
     if (bad || !json_is_object(payload)) {
         json_decref(hit->hold);
@@ -258,8 +265,8 @@ int auth0_jwt_tcache_get(const unsigned char name[AJ_TCACHE_NAME], double now,
     if (!found && l2) {
         shared = l2_get(name, now, hit, p);
         if (shared) { /* into this process's cache too: the next time is a first-level hit */
-            aj_tcache_put(cache, name, hit->payload, hit->claims, &hit->view, hit->thumbprint,
-                          hit->alg, hit->kid, json_number_value(hit->view.exp));
+            aj_tcache_put_held(cache, name, hit->hold, &hit->view, hit->thumbprint, hit->alg,
+                               json_number_value(hit->view.exp));
         } else if (hit->hold) {
             json_decref(hit->hold);
         }

@@ -233,10 +233,6 @@ void aj_tcache_put(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME], jso
                    double exp)
 {
     json_t *hold = json_array(); /* made outside the lock */
-    shard_t *sh = shard_of(c, name);
-    apr_uint32_t *link, i;
-    json_t *old = NULL;
-    entry_t *e;
 
     if (hold == NULL || json_array_append(hold, payload) != 0 ||
         json_array_append_new(hold, claims ? json_string(claims) : json_null()) != 0 ||
@@ -244,6 +240,19 @@ void aj_tcache_put(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME], jso
         json_decref(hold); /* out of memory, or text that is not UTF-8: not cached */
         return;
     }
+    aj_tcache_put_held(c, name, hold, view, thumbprint, alg, exp);
+    json_decref(hold);
+}
+
+void aj_tcache_put_held(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME], json_t *hold,
+                        const aj_claims_view_t *view, const unsigned char thumbprint[32],
+                        const aj_alg_t *alg, double exp)
+{
+    shard_t *sh = shard_of(c, name);
+    apr_uint32_t *link, i;
+    json_t *old = NULL;
+    entry_t *e;
+
     apr_thread_mutex_lock(sh->lock);
     i = find(sh, name, &link);
     if (i != NONE) {
@@ -261,7 +270,7 @@ void aj_tcache_put(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME], jso
     sh->free_list = e->chain;
     memcpy(e->name, name, AJ_TCACHE_NAME);
     memcpy(e->thumbprint, thumbprint, 32);
-    e->hold = hold;
+    e->hold = json_incref(hold);
     e->view = *view;
     e->alg = alg;
     e->exp = exp;

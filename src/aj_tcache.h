@@ -91,6 +91,12 @@ void aj_tcache_put(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME], jso
                    const unsigned char thumbprint[32], const aj_alg_t *alg, const char *kid,
                    double exp);
 
+/* The same with the [payload, claims, kid] array already made (the entry
+ * takes a reference of its own): what a hit's hold is, and view of its payload. */
+void aj_tcache_put_held(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME], json_t *hold,
+                        const aj_claims_view_t *view, const unsigned char thumbprint[32],
+                        const aj_alg_t *alg, double exp);
+
 /* Forget one name (its key left the key set). */
 void aj_tcache_remove(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME]);
 

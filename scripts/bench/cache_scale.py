@@ -10,6 +10,7 @@ machine, after make:
   PREFORK_TOKENS=30000  distinct tokens for the prefork points
   PREFORK_CHILDREN=32   prefork children
   SECS=10               seconds per measured point; REPS=3 rounds (medians)
+  POINTS=levels,scale,prefork   which points to run
 
 Points:
   scale   event MPM, one child of 64 threads (one cache), the tokens in
@@ -53,19 +54,23 @@ REPS = int(os.environ.get("REPS", "3"))
 WORK = os.environ["AJ_TMPDIR"]
 
 ROTATE_LUA = """
--- each wrk thread walks the token list from its own offset, one token a request
-local tokens, i = {}, 0
-local path = os.getenv("BENCH_PATH")
-for line in io.lines(os.getenv("BENCH_TOKENS")) do tokens[#tokens + 1] = line end
+-- each wrk thread walks the token list from its own offset, one token a
+-- request; the requests are made once, in init, so a request costs wrk a
+-- table lookup
+local reqs, i = {}, 0
 function setup(thread)
     thread:set("offset", math.random(1, 1000000))
 end
 function init(args)
-    i = (tonumber(offset) or 0) %% #tokens
+    local path = os.getenv("BENCH_PATH")
+    for line in io.lines(os.getenv("BENCH_TOKENS")) do
+        reqs[#reqs + 1] = wrk.format("GET", path, {["Authorization"] = "Bearer " .. line})
+    end
+    i = (tonumber(offset) or 0) %% #reqs
 end
 function request()
-    i = i %% #tokens + 1
-    return wrk.format("GET", path, {["Authorization"] = "Bearer " .. tokens[i]})
+    i = i %% #reqs + 1
+    return reqs[i]
 end
 """.replace("%%", "%")
 
@@ -282,9 +287,16 @@ def main():
     out("Run %s; SECS=%d, REPS=%d; wrk -t2 -c32 on the same 2 cores as httpd."
         % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), SECS, REPS))
     out()
+    points = os.environ.get("POINTS", "levels,scale,prefork").split(",")
+    if "levels" in points:
+        level_points()
+    if "scale" not in points and "prefork" not in points:
+        return
     scale_file = mint_tokens(SCALE_TOKENS, os.path.join(WORK, "tokens-%d.txt" % SCALE_TOKENS))
-    level_points()
-    scale_points(scale_file)
+    if "scale" in points:
+        scale_points(scale_file)
+    if "prefork" not in points:
+        return
     prefork_file = os.path.join(WORK, "tokens-prefork.txt")
     with open(scale_file) as f, open(prefork_file, "w") as g:
         for i, line in enumerate(f):
