@@ -39,7 +39,7 @@
 
 #define L2_MUTEX   "auth0-jwt-tcache"
 #define L2_MAGIC   "AJT1"
-#define L2_MAX     16384 /* a record's largest size; bigger payloads stay per process */
+#define L2_MAX     4096 /* a record's largest size (read into the stack); bigger tokens stay per process */
 
 static unsigned char prf_key[16]; /* this server start's; inherited by the children */
 static aj_tcache_t *cache;        /* this process's; NULL when off */
@@ -178,8 +178,8 @@ static void l2_put(const unsigned char *name, const aj_token_t *tok, const char 
  * 0 when there is none, or it does not read back whole. */
 static int l2_get(const unsigned char *name, double now, aj_tcache_hit_t *hit, apr_pool_t *p)
 {
-    unsigned char *rec = apr_palloc(p, L2_MAX);
-    unsigned int n = L2_MAX;
+    unsigned char rec[L2_MAX];
+    unsigned int n = sizeof(rec);
     apr_size_t kid_len;
 
     hit->hold = NULL;

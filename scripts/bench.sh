@@ -21,6 +21,9 @@
 #   BENCH_PERF=1              also profile the cache-off path with perf (when installed)
 #   BENCH_CALLGRIND=1         also count instructions per request under callgrind (valgrind;
 #                             deterministic, unlike req/s on a busy machine; ~4 more minutes)
+#   BENCH_SENDERS=0           leave out scripts/bench/sender_cost.py (DPoP and JWE over bearer)
+#   BENCH_SCALE=0             leave out scripts/bench/cache_scale.py (the token cache at scale:
+#                             100,000 tokens, prefork with 32 children; ~8 minutes)
 #   BENCH_STATE=DIR           state folder (default .state/bench)
 #
 # A short trial: BENCH_SECONDS=2 BENCH_REPS=1 BENCH_MEMORY_REQUESTS=20000 scripts/bench.sh
@@ -106,4 +109,22 @@ trap 'exit 143' TERM
 
 rc=0
 python3 "$top/scripts/bench/bench.py" || rc=$?
+
+# ---- issue 17's other points, appended to the same results -------------------------
+# (Debian's python3: the token tools of the integration tests, PyJWT and cryptography)
+results=$BENCH_STATE/results.md
+export REPS=${BENCH_REPS:-3} SECS=${BENCH_SECONDS:-10}
+if [ "${BENCH_SENDERS:-1}" != 0 ]; then
+    {
+        echo "## DPoP and JWE over a bearer token (scripts/bench/sender_cost.py)"
+        echo
+        echo '```'
+        /usr/bin/python3 "$top/scripts/bench/sender_cost.py" || rc=1
+        echo '```'
+        echo
+    } | tee -a "$results"
+fi
+if [ "${BENCH_SCALE:-1}" != 0 ]; then
+    /usr/bin/python3 "$top/scripts/bench/cache_scale.py" | tee -a "$results" || rc=1
+fi
 exit "$rc"

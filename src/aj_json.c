@@ -172,7 +172,7 @@ static json_t *read_integer(reader *r)
     return json_integer(neg ? -v : v);
 }
 
-static json_t *read_value(reader *r, char *buf);
+static json_t *read_value(reader *r, char *buf, int depth);
 
 static int literal(reader *r, const char *word, size_t n)
 {
@@ -183,7 +183,7 @@ static int literal(reader *r, const char *word, size_t n)
     return 0;
 }
 
-static json_t *read_object(reader *r, char *buf)
+static json_t *read_object(reader *r, char *buf, int depth)
 {
     json_t *obj = json_object();
     size_t klen;
@@ -211,7 +211,7 @@ static json_t *read_object(reader *r, char *buf)
         r->p++;
         skip_ws(r);
         /* the key is in buf: the value is read into the space after it */
-        if ((v = read_value(r, buf + klen)) == NULL ||
+        if ((v = read_value(r, buf + klen, depth)) == NULL ||
             json_object_setn_new_nocheck(obj, key, klen, v) != 0 ||
             json_object_size(obj) != before + 1) {
             break; /* (a duplicate member replaced the first: jansson says so) */
@@ -232,7 +232,7 @@ static json_t *read_object(reader *r, char *buf)
     return NULL;
 }
 
-static json_t *read_array(reader *r, char *buf)
+static json_t *read_array(reader *r, char *buf, int depth)
 {
     json_t *arr = json_array();
 
@@ -242,7 +242,7 @@ static json_t *read_array(reader *r, char *buf)
         return arr;
     }
     while (arr) {
-        json_t *v = read_value(r, buf);
+        json_t *v = read_value(r, buf, depth);
         if (v == NULL || json_array_append_new(arr, v) != 0) {
             break;
         }
@@ -262,9 +262,10 @@ static json_t *read_array(reader *r, char *buf)
     return NULL;
 }
 
-/* One value at r (whitespace before it skipped); buf has room for every string
- * the rest of the text can hold. Depth is bounded by nesting_exceeds(). */
-static json_t *read_value(reader *r, char *buf)
+/* One value at r (whitespace before it skipped), inside depth containers; buf
+ * has room for every string the rest of the text can hold. Past
+ * AJ_JSON_MAX_DEPTH it gives up (the caller's depth rule then answers). */
+static json_t *read_value(reader *r, char *buf, int depth)
 {
     size_t n;
 
@@ -274,10 +275,10 @@ static json_t *read_value(reader *r, char *buf)
     switch (*r->p) {
     case '{':
         r->p++;
-        return read_object(r, buf);
+        return depth < AJ_JSON_MAX_DEPTH ? read_object(r, buf, depth + 1) : NULL;
     case '[':
         r->p++;
-        return read_array(r, buf);
+        return depth < AJ_JSON_MAX_DEPTH ? read_array(r, buf, depth + 1) : NULL;
     case '"':
         r->p++;
         return read_string(r, buf, &n) ? json_stringn_nocheck(buf, n) : NULL;
@@ -304,7 +305,7 @@ json_t *aj_json_fast_object(const char *buf, apr_size_t len)
     skip_ws(&r);
     if (r.p < r.end && *r.p == '{') {
         r.p++;
-        obj = read_object(&r, space);
+        obj = read_object(&r, space, 1);
         skip_ws(&r);
         if (obj && r.p != r.end) { /* only whitespace may follow */
             json_decref(obj);
@@ -323,12 +324,13 @@ aj_json_err_e aj_json_parse_object(json_t **out, apr_pool_t *p, const char *buf,
     json_t *j;
 
     *out = NULL;
-    if (nesting_exceeds(buf, len, AJ_JSON_MAX_DEPTH)) {
-        return AJ_JSON_TOO_DEEP;
-    }
+    /* (an object the fast reader takes is within the depth bound: it counts) */
     if ((j = aj_json_fast_object(buf, len)) != NULL) {
         *out = aj_json_pool_own(p, j);
         return AJ_JSON_OK;
+    }
+    if (nesting_exceeds(buf, len, AJ_JSON_MAX_DEPTH)) {
+        return AJ_JSON_TOO_DEEP;
     }
     j = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
     if (j == NULL) {

@@ -36,7 +36,7 @@ aj_json_err_e aj_json_parse_object(json_t **out, apr_pool_t *p, const char *buf,
  * strings (UTF-8, no \u escapes), integers of up to 18 digits, true, false and
  * null, with no member twice; else NULL, and jansson must decide. Whenever it
  * gives an object, json_loadb(JSON_REJECT_DUPLICATES) gives an equal one.
- * The nesting depth must have been bounded first (aj_json_parse_object does).
+ * It gives up past AJ_JSON_MAX_DEPTH nested arrays and objects.
  */
 json_t *aj_json_fast_object(const char *buf, apr_size_t len);
 

@@ -34,7 +34,9 @@
  * bytes: the RSA-OAEP decryption of the wrapped key and the RS256 verify.
  *
  * For a profiler (perf, callgrind): BENCH_VERIFY_ONLY=full, sig or raw runs
- * that loop alone, once, for BENCH_VERIFY_SECONDS, and prints its rate.
+ * that loop alone, once, for BENCH_VERIFY_SECONDS, and prints its rate; with
+ * BENCH_VERIFY_COUNT=N as well, exactly N times (for instructions per check:
+ * callgrind --toggle-collect=op_full, op_sig or op_raw).
  *
  * Build: make tests/bench/bench_verify   (not built by default)
  * Exit status: 0, or 1 when a token does not verify (never benchmark errors).
@@ -427,6 +429,16 @@ int main(int argc, const char *const *argv)
             op_fn op = strcmp(only, "sig") == 0   ? op_sig
                        : strcmp(only, "raw") == 0 ? op_raw
                                                   : op_full;
+            const char *count = getenv("BENCH_VERIFY_COUNT");
+            if (count && atol(count) > 0) {
+                long n = atol(count), ok = 0;
+                for (long i = 0; i < n; i++) {
+                    ok += op(&bc) != 0;
+                }
+                printf("%s %s: %ld ops, %ld verified\n", alg->name, only, n, ok);
+                failed |= ok != n;
+                continue;
+            }
             printf("%s %s: %.0f ops/s\n", alg->name,
                    op == op_sig   ? "sig"
                    : op == op_raw ? "raw"

@@ -118,6 +118,34 @@ START_TEST(json_fast_reader_gives_up_where_unsure)
 }
 END_TEST
 
+/* Deeper than AJ_JSON_MAX_DEPTH: the fast reader gives up, and the whole parse
+ * says too deep, as before; at the bound it is taken. */
+START_TEST(json_fast_reader_depth_bound)
+{
+    char deep[200];
+    json_t *out;
+    size_t n;
+
+    /* exactly AJ_JSON_MAX_DEPTH levels of arrays under one object, then one more */
+    for (int extra = 0; extra <= 1; extra++) {
+        int levels = AJ_JSON_MAX_DEPTH - 1 + extra;
+        n = 0;
+        memcpy(deep + n, "{\"a\":", 5);
+        n += 5;
+        for (int i = 0; i < levels; i++) {
+            deep[n++] = '[';
+        }
+        for (int i = 0; i < levels; i++) {
+            deep[n++] = ']';
+        }
+        deep[n++] = '}';
+        ck_assert_int_eq(same_as_jansson(deep, n), !extra);
+        ck_assert_int_eq(aj_json_parse_object(&out, unit_pool, deep, n),
+                         extra ? AJ_JSON_TOO_DEEP : AJ_JSON_OK);
+    }
+}
+END_TEST
+
 /*
  * The whole parse keeps jansson's answers (aj_json_parse_object): for the
  * texts the fast reader leaves, the error codes are jansson's as before.
@@ -183,6 +211,7 @@ Suite *suite_json(void)
     tcase_add_test(tc, json_fast_reader_takes_the_common_case);
     tcase_add_test(tc, json_fast_reader_gives_up_where_unsure);
     tcase_add_test(tc, json_parse_object_codes);
+    tcase_add_test(tc, json_fast_reader_depth_bound);
     tcase_add_test(tc, json_fast_reader_never_disagrees);
     suite_add_tcase(s, tc);
     return s;
