@@ -440,13 +440,15 @@ static int is_cors_preflight(request_rec *r)
  * takes the full path, which then says why.
  */
 static int cache_hit(request_rec *r, const unsigned char *name, double now, unsigned int algs,
-                     const aj_jwks_t *keys, const aj_jwks_t *secrets, aj_token_t *tok)
+                     const aj_jwks_t *keys, const aj_jwks_t *secrets, aj_token_t *tok,
+                     int shared)
 {
     aj_tcache_hit_t hit;
     const aj_key_t *key = NULL;
     const aj_jwks_t *set;
 
-    if (!auth0_jwt_tcache_get(name, now, &hit, r->pool)) {
+    if (shared ? !auth0_jwt_tcache_get_shared(name, now, &hit, r->pool)
+               : !auth0_jwt_tcache_get(name, now, &hit)) {
         return 0;
     }
     set = hit.alg->kty == AJ_KTY_OCT && secrets ? secrets : keys;
@@ -505,13 +507,29 @@ static aj_reason_e verify_signature(request_rec *r, const auth0_jwt_dir_conf *c,
         kp.secrets = c->secrets;
         kp.jwe_keys_id = jwe ? auth0_jwt_jwe_keys_id(r) : NULL;
         auth0_jwt_tcache_name(name, token, len, &kp);
-        if (cache_hit(r, name, now, algs, keys, secrets, &st->token)) {
+        if (cache_hit(r, name, now, algs, keys, secrets, &st->token, 0)) {
             *cacheable = 0; /* already there */
+            auth0_jwt_count_cache(1);
             return AJ_OK;
         }
     }
+    /* not in this process's cache: the token is read whole before anything
+     * else (a malformed header never reaches the shared level or the counts) */
     if (parse_located(st) != AJ_OK) {
         return AJ_R_HEADER_SYNTAX;
+    }
+    if (*cacheable) {
+        int shared = auth0_jwt_tcache_shared_on();
+        if (shared && cache_hit(r, name, now, algs, keys, secrets, &st->token, 1)) {
+            *cacheable = 0; /* it is there now */
+            auth0_jwt_count_cache_shared(1);
+            auth0_jwt_count_cache(1);
+            return AJ_OK;
+        }
+        if (shared) {
+            auth0_jwt_count_cache_shared(0);
+        }
+        auth0_jwt_count_cache(0);
     }
     if (jwe && (rv = auth0_jwt_jwe_decrypt(r, token, len, &token, &len)) != AJ_OK) {
         return rv;

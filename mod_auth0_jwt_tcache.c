@@ -8,7 +8,8 @@
  * secret or decryption keys never meets an entry another scope made: it
  * verifies the token itself. A hit still re-checks, in the scope at hand, the
  * algorithm, the key choice and the claims (mod_auth0_jwt.c, cache_hit).
- * Hits, misses and entries go to the status counters from here.
+ * Entries go to the status counters from here; hits and misses from the
+ * caller, which alone knows whether a hit stood its re-check.
  *
  * A second level (Auth0TokenCacheShared; On by default under prefork, where
  * every child would otherwise verify every token again) lives in this
@@ -38,7 +39,7 @@
 #include "mod_auth0_jwt_tcache.h"
 
 #define L2_MUTEX   "auth0-jwt-tcache"
-#define L2_MAGIC   "AJT1"
+#define L2_MAGIC   "AJT2"
 #define L2_MAX     4096 /* a record's largest size (read into the stack); bigger tokens stay per process */
 
 static unsigned char prf_key[16]; /* this server start's; inherited by the children */
@@ -139,9 +140,25 @@ void auth0_jwt_tcache_child_init(apr_pool_t *pchild, server_rec *s)
     }
 }
 
+/* The socache's mutex, where the provider needs one: 1 when held (or none is
+ * needed). A lock that fails (one a graceful restart took away from a child
+ * still finishing its requests) means no shared level for this look. */
+static int l2_lock(void)
+{
+    return l2_mutex == NULL || apr_global_mutex_lock(l2_mutex) == APR_SUCCESS;
+}
+
+static void l2_unlock(void)
+{
+    if (l2_mutex) {
+        apr_global_mutex_unlock(l2_mutex);
+    }
+}
+
 /* ---- the second level's records ---------------------------------------------
  *
- *   "AJT1" | alg id (1) | key thumbprint (32) | kid length (2) | kid | payload JSON
+ *   "AJT2" | alg id (1) | key thumbprint (32) | kid (2: 0 for none, else its
+ *   length + 1, so an empty kid stays an empty kid) | kid | payload JSON
  */
 #define L2_HEAD (4 + 1 + 32 + 2)
 
@@ -153,24 +170,21 @@ static void l2_put(const unsigned char *name, const aj_token_t *tok, const char 
     unsigned char *rec, *at;
     apr_time_t expiry = (apr_time_t)(exp * APR_USEC_PER_SEC);
 
-    if (kid_len > 0xffff || n > L2_MAX) {
+    if (kid_len >= 0xffff || n > L2_MAX) {
         return; /* an outsize token stays in this process's cache alone */
     }
     rec = at = apr_palloc(p, n);
     memcpy(at, L2_MAGIC, 4);
     at[4] = (unsigned char)tok->jws.alg->id;
     memcpy(at + 5, tok->key->thumbprint, 32);
-    at[37] = (unsigned char)(kid_len >> 8);
-    at[38] = (unsigned char)kid_len;
+    at[37] = (unsigned char)((tok->jws.kid ? kid_len + 1 : 0) >> 8);
+    at[38] = (unsigned char)(tok->jws.kid ? kid_len + 1 : 0);
     at += L2_HEAD;
     memcpy(at, tok->jws.kid ? tok->jws.kid : "", kid_len);
     memcpy(at + kid_len, claims, claims_len);
-    if (l2_mutex) {
-        apr_global_mutex_lock(l2_mutex);
-    }
-    l2_provider->store(l2, l2_server, name, AJ_TCACHE_NAME, expiry, rec, (unsigned int)n, p);
-    if (l2_mutex) {
-        apr_global_mutex_unlock(l2_mutex);
+    if (l2_lock()) {
+        l2_provider->store(l2, l2_server, name, AJ_TCACHE_NAME, expiry, rec, (unsigned int)n, p);
+        l2_unlock();
     }
 }
 
@@ -180,32 +194,29 @@ static int l2_get(const unsigned char *name, double now, aj_tcache_hit_t *hit, a
 {
     unsigned char rec[L2_MAX];
     unsigned int n = sizeof(rec);
-    apr_size_t kid_len;
-
-    hit->hold = NULL;
-    apr_status_t rv;
+    apr_size_t kid_len, kid_mark;
+    apr_status_t rv = APR_EGENERAL;
     const aj_alg_t *alg;
     json_t *payload, *kid, *parsed = NULL;
     const char *text;
     apr_size_t text_len;
     int bad = 0;
 
-    if (l2_mutex) {
-        apr_global_mutex_lock(l2_mutex);
-    }
-    rv = l2_provider->retrieve(l2, l2_server, name, AJ_TCACHE_NAME, rec, &n, p);
-    if (l2_mutex) {
-        apr_global_mutex_unlock(l2_mutex);
+    hit->hold = NULL;
+    if (l2_lock()) {
+        rv = l2_provider->retrieve(l2, l2_server, name, AJ_TCACHE_NAME, rec, &n, p);
+        l2_unlock();
     }
     if (rv != APR_SUCCESS || n < L2_HEAD || memcmp(rec, L2_MAGIC, 4) != 0 ||
         rec[4] >= AJ_ALG__COUNT || (alg = aj_alg_by_id((aj_alg_id_e)rec[4])) == NULL) {
         return 0;
     }
-    kid_len = (apr_size_t)rec[37] << 8 | rec[38];
+    kid_mark = (apr_size_t)rec[37] << 8 | rec[38];
+    kid_len = kid_mark ? kid_mark - 1 : 0;
     if (L2_HEAD + kid_len > n) {
         return 0;
     }
-    kid = kid_len ? json_stringn((const char *)rec + L2_HEAD, kid_len) : json_null();
+    kid = kid_mark ? json_stringn((const char *)rec + L2_HEAD, kid_len) : json_null();
     text = (const char *)rec + L2_HEAD + kid_len;
     text_len = n - L2_HEAD - kid_len;
     /* read with every rule a token's payload meets (depth, duplicates, UTF-8);
@@ -258,26 +269,36 @@ void auth0_jwt_tcache_name(unsigned char name[AJ_TCACHE_NAME], const char *token
 }
 
 int auth0_jwt_tcache_get(const unsigned char name[AJ_TCACHE_NAME], double now,
-                         aj_tcache_hit_t *hit, apr_pool_t *p)
+                         aj_tcache_hit_t *hit)
 {
-    int found = aj_tcache_get(cache, name, now, hit), shared = 0;
+    int found = aj_tcache_get(cache, name, now, hit);
 
-    if (!found && l2) {
-        shared = l2_get(name, now, hit, p);
-        if (shared) { /* into this process's cache too: the next time is a first-level hit */
-            aj_tcache_put_held(cache, name, hit->hold, &hit->view, hit->thumbprint, hit->alg,
-                               json_number_value(hit->view.exp));
-        } else if (hit->hold) {
-            json_decref(hit->hold);
-        }
-        auth0_jwt_count_cache_shared(shared);
-        found = shared;
-    }
-    auth0_jwt_count_cache(found);
-    if (!found || shared) { /* (an expired entry may have gone, or one came) */
+    if (!found) { /* (an expired entry may have gone) */
         auth0_jwt_count_cache_entries(aj_tcache_entries(cache));
     }
     return found;
+}
+
+int auth0_jwt_tcache_get_shared(const unsigned char name[AJ_TCACHE_NAME], double now,
+                                aj_tcache_hit_t *hit, apr_pool_t *p)
+{
+    if (l2 == NULL) {
+        return 0;
+    }
+    if (!l2_get(name, now, hit, p)) {
+        json_decref(hit->hold);
+        return 0;
+    }
+    /* into this process's cache too: the next time is a first-level hit */
+    aj_tcache_put_held(cache, name, hit->hold, &hit->view, hit->thumbprint, hit->alg,
+                       json_number_value(hit->view.exp));
+    auth0_jwt_count_cache_entries(aj_tcache_entries(cache));
+    return 1;
+}
+
+int auth0_jwt_tcache_shared_on(void)
+{
+    return l2 != NULL;
 }
 
 void auth0_jwt_tcache_put(const unsigned char name[AJ_TCACHE_NAME], const aj_token_t *tok,

@@ -44,10 +44,18 @@ typedef struct {
 void auth0_jwt_tcache_name(unsigned char name[AJ_TCACHE_NAME], const char *token,
                            apr_size_t len, const auth0_jwt_key_policy *kp);
 
-/* This process's cache, then the shared level. A hit fills hit, whose hold
- * the caller owns (json_decref it). */
+/* This process's cache. A hit fills hit, whose hold the caller owns
+ * (json_decref it). */
 int auth0_jwt_tcache_get(const unsigned char name[AJ_TCACHE_NAME], double now,
-                         aj_tcache_hit_t *hit, apr_pool_t *p);
+                         aj_tcache_hit_t *hit);
+
+/* The shared level (0 when it is off): a record found there is also put into
+ * this process's cache. The same contract. */
+int auth0_jwt_tcache_get_shared(const unsigned char name[AJ_TCACHE_NAME], double now,
+                                aj_tcache_hit_t *hit, apr_pool_t *p);
+
+/* Whether the shared level is in use in this process. */
+int auth0_jwt_tcache_shared_on(void);
 /* Remember a verified token (its payload, claims text, view, key and kid),
  * here and in the shared level. */
 void auth0_jwt_tcache_put(const unsigned char name[AJ_TCACHE_NAME], const aj_token_t *tok,

@@ -146,3 +146,62 @@ def test_shared_record_never_outlives_exp(httpd_factory):
     statuses, _ = _on_each_child(srv, "/a/api/private", token)
     assert statuses == [401] * CHILDREN
     srv.wait_log(r"refused expired: ")
+
+
+def test_shared_record_keeps_an_empty_kid(httpd_factory):
+    """Attack (found by review): a token signed under `"kid": ""` is verified
+    and shared; the tenant then renames that key. A fresh token with the empty
+    kid is refused (`kid_unknown`), and so must the shared one be in every
+    child: a record that turned the empty kid into no kid let other children
+    choose the key by its algorithm alone and accept it."""
+    doc = json.loads(T.keys().jwks_text)
+    doc["keys"][0]["kid"] = ""
+    srv = _server(httpd_factory)
+    srv.write_file("conf/a.json", json.dumps(doc))
+    time.sleep(1.2)  # past Auth0JWKSCacheTTL: the file is read again
+    token = T.pyjwt(kid="")
+    statuses, _ = _on_each_child(srv, "/a/api/private", token, n=1)
+    assert statuses == [200]
+    doc["keys"][0]["kid"] = "renamed"
+    srv.write_file("conf/a.json", json.dumps(doc))
+    time.sleep(1.2)
+    statuses, _ = _on_each_child(srv, "/a/api/private", T.pyjwt(kid="", sub="auth0|fresh"), n=1)
+    assert statuses == [401]
+    statuses, _ = _on_each_child(srv, "/a/api/private", token)
+    assert statuses == [401] * CHILDREN, "a shared record lost its empty kid: %r" % statuses
+    srv.wait_log(r"refused kid_unknown: ")
+
+
+def test_malformed_header_reaches_neither_level_nor_counts(httpd_factory):
+    """A malformed Authorization header (found by review) is read whole before
+    the shared level is asked or a lookup is counted: refused as
+    `header_syntax`, with the counts untouched."""
+    srv = _server(httpd_factory)
+    before = _status(srv)
+    r = srv.get("/a/api/private", headers=[("Authorization", "Bearer abc def")])
+    assert r.status == 401
+    srv.wait_log(r"refused header_syntax: ")
+    after = _status(srv)
+    for k in ("hits", "misses"):
+        assert after[k] == before[k], (before, after)
+        assert after["shared"][k] == before["shared"][k], (before, after)
+
+
+def test_refused_entry_is_not_counted_as_a_hit(httpd_factory):
+    """A hit counts only when the entry stands its re-check (found by review):
+    the token of test_shared_record_dies_with_its_key, refused after its key
+    was republished as `use: enc`, adds misses, not hits."""
+    srv = _server(httpd_factory)
+    token = T.pyjwt()
+    statuses, _ = _on_each_child(srv, "/a/api/private", token, n=1)
+    assert statuses == [200]
+    doc = json.loads(T.keys().jwks_text)
+    doc["keys"][0]["use"] = "enc"
+    srv.write_file("conf/a.json", json.dumps(doc))
+    time.sleep(1.2)
+    before = _status(srv)
+    statuses, _ = _on_each_child(srv, "/a/api/private", token)
+    assert statuses == [401] * CHILDREN
+    after = _status(srv)
+    assert after["hits"] == before["hits"], (before, after)
+    assert after["misses"] - before["misses"] == CHILDREN, (before, after)
