@@ -40,13 +40,17 @@ aj_reason_e aj_bearer_parse(const char **token, apr_size_t *len, const char *val
 
 /*
  * The part of the rules before the token: leading whitespace, the scheme in
- * any case, then exactly spaces. AJ_OK with *start at the token's first byte.
+ * any case, then exactly spaces. AJ_OK with *start at the token's first byte;
+ * *token and *len start out empty, as every caller returns them.
  */
-static aj_reason_e scheme_prefix(const char **start, const char *value, const char *scheme)
+static aj_reason_e scheme_prefix(const char **token, apr_size_t *len, const char **start,
+                                 const char *value, const char *scheme)
 {
     const char *s = value;
     apr_size_t n = strlen(scheme);
 
+    *token = NULL;
+    *len = 0;
     if (value == NULL) {
         return AJ_R_NO_TOKEN;
     }
@@ -77,10 +81,8 @@ aj_reason_e aj_scheme_parse(const char **token, apr_size_t *len, const char *val
                             const char *scheme)
 {
     const char *s, *start = NULL;
-    aj_reason_e rv = scheme_prefix(&start, value, scheme);
+    aj_reason_e rv = scheme_prefix(token, len, &start, value, scheme);
 
-    *token = NULL;
-    *len = 0;
     if (rv != AJ_OK) {
         return rv;
     }
@@ -110,10 +112,8 @@ aj_reason_e aj_scheme_locate(const char **token, apr_size_t *len, const char *va
                              const char *scheme)
 {
     const char *end, *start = NULL;
-    aj_reason_e rv = scheme_prefix(&start, value, scheme);
+    aj_reason_e rv = scheme_prefix(token, len, &start, value, scheme);
 
-    *token = NULL;
-    *len = 0;
     if (rv != AJ_OK) {
         return rv;
     }
