@@ -31,6 +31,7 @@
 #include "aj_fetch.h"
 #include "aj_json.h"
 #include "aj_pkey_memo.h"
+#include "aj_proof_memo.h"
 #include "mod_auth0_jwt_authz.h"
 #include "mod_auth0_jwt_config.h"
 #include "mod_auth0_jwt_demo.h"
@@ -468,6 +469,7 @@ static int cache_hit(request_rec *r, const unsigned char *name, double now, unsi
     tok->key = key;
     tok->jws.alg = hit.alg;
     tok->jws.kid = key->kid;
+    tok->ath = hit.ath;
     return 1;
 }
 
@@ -578,8 +580,8 @@ static int client_cert_sha256(request_rec *r, unsigned char digest[32])
  * scheme must be DPoP-bound. A certificate-bound one (cnf["x5t#S256"], RFC
  * 8705 section 3) only over TLS with that very client certificate.
  */
-static aj_reason_e check_binding(request_rec *r, const auth0_jwt_dir_conf *c,
-                                 const auth0_jwt_req *st, const char *token, apr_size_t len)
+static aj_reason_e check_binding(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jwt_req *st,
+                                 const char *token, apr_size_t len)
 {
     const char *jkt, *x5t;
     unsigned char cert[32];
@@ -595,7 +597,7 @@ static aj_reason_e check_binding(request_rec *r, const auth0_jwt_dir_conf *c,
         return AJ_R_CERT_BINDING;
     }
     /* the proof last: it is spent only for a token that passed everything else */
-    if (st->dpop && (rv = auth0_jwt_dpop_check(r, c, token, len, jkt)) != AJ_OK) {
+    if (st->dpop && (rv = auth0_jwt_dpop_check(r, c, &st->token, token, len, jkt)) != AJ_OK) {
         return rv;
     }
     return AJ_OK;
@@ -855,6 +857,7 @@ static void child_init(apr_pool_t *p, server_rec *s)
 
     aj_fetch_after_fork(); /* before any fetch of this child */
     aj_pkey_memo_after_fork();
+    aj_proof_memo_after_fork();
     auth0_jwt_jwe_child_init(s);
     auth0_jwt_shared_child_init(p, s);
     auth0_jwt_keys_child_init(p, s);

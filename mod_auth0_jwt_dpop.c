@@ -78,8 +78,8 @@ static const char *request_method(request_rec *r)
     return initial_request(r)->method;
 }
 
-aj_reason_e auth0_jwt_dpop_check(request_rec *r, const auth0_jwt_dir_conf *c, const char *token,
-                                 apr_size_t len, const char *jkt)
+aj_reason_e auth0_jwt_dpop_check(request_rec *r, const auth0_jwt_dir_conf *c, aj_token_t *tok,
+                                 const char *token, apr_size_t len, const char *jkt)
 {
     proofs_t proofs = {NULL, 0};
     aj_dpop_check_t check;
@@ -101,8 +101,12 @@ aj_reason_e auth0_jwt_dpop_check(request_rec *r, const auth0_jwt_dir_conf *c, co
     check.algs = auth0_jwt_dpop_algs(c);
     check.method = request_method(r);
     check.htu = request_htu(r, c);
+    if (tok->ath == NULL) { /* from the cache, a token's ath costs no hash */
+        tok->ath = aj_dpop_ath(r->pool, token, len);
+    }
     check.token = token;
     check.token_len = len;
+    check.ath = tok->ath;
     check.now = (double)apr_time_now() / APR_USEC_PER_SEC;
     check.lifetime = auth0_jwt_dpop_lifetime(c);
     check.skew = auth0_jwt_skew(c);

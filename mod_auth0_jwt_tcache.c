@@ -39,7 +39,7 @@
 #include "mod_auth0_jwt_tcache.h"
 
 #define L2_MUTEX   "auth0-jwt-tcache"
-#define L2_MAGIC   "AJT2"
+#define L2_MAGIC   "AJT3"
 #define L2_MAX     4096 /* a record's largest size (read into the stack); bigger tokens stay per process */
 
 static unsigned char prf_key[16]; /* this server start's; inherited by the children */
@@ -157,16 +157,22 @@ static void l2_unlock(void)
 
 /* ---- the second level's records ---------------------------------------------
  *
- *   "AJT2" | alg id (1) | key thumbprint (32) | kid (2: 0 for none, else its
- *   length + 1, so an empty kid stays an empty kid) | kid | payload JSON
+ *   "AJT3" | alg id (1) | key thumbprint (32) | kid (2: 0 for none, else its
+ *   length + 1, so an empty kid stays an empty kid) | ath length (1: 0 for
+ *   none) | kid | ath | payload JSON
+ *
+ * ath is the base64url SHA-256 of the token, which a DPoP proof names: kept so
+ * that the proofs of a cached token cost no hash of the token.
  */
-#define L2_HEAD (4 + 1 + 32 + 2)
+#define L2_HEAD (4 + 1 + 32 + 2 + 1)
+#define ATH_LEN 43 /* base64url of 32 bytes */
 
 static void l2_put(const unsigned char *name, const aj_token_t *tok, const char *claims,
                    double exp, apr_pool_t *p)
 {
     apr_size_t kid_len = tok->jws.kid ? strlen(tok->jws.kid) : 0, claims_len = strlen(claims);
-    apr_size_t n = L2_HEAD + kid_len + claims_len;
+    apr_size_t ath_len = tok->ath && strlen(tok->ath) == ATH_LEN ? ATH_LEN : 0;
+    apr_size_t n = L2_HEAD + kid_len + ath_len + claims_len;
     unsigned char *rec, *at;
     apr_time_t expiry = (apr_time_t)(exp * APR_USEC_PER_SEC);
 
@@ -179,9 +185,11 @@ static void l2_put(const unsigned char *name, const aj_token_t *tok, const char 
     memcpy(at + 5, tok->key->thumbprint, 32);
     at[37] = (unsigned char)((tok->jws.kid ? kid_len + 1 : 0) >> 8);
     at[38] = (unsigned char)(tok->jws.kid ? kid_len + 1 : 0);
+    at[39] = (unsigned char)ath_len;
     at += L2_HEAD;
     memcpy(at, tok->jws.kid ? tok->jws.kid : "", kid_len);
-    memcpy(at + kid_len, claims, claims_len);
+    memcpy(at + kid_len, ath_len ? tok->ath : "", ath_len);
+    memcpy(at + kid_len + ath_len, claims, claims_len);
     if (l2_lock()) {
         l2_provider->store(l2, l2_server, name, AJ_TCACHE_NAME, expiry, rec, (unsigned int)n, p);
         l2_unlock();
@@ -194,10 +202,10 @@ static int l2_get(const unsigned char *name, double now, aj_tcache_hit_t *hit, a
 {
     unsigned char rec[L2_MAX];
     unsigned int n = sizeof(rec);
-    apr_size_t kid_len, kid_mark;
+    apr_size_t kid_len, kid_mark, ath_len;
     apr_status_t rv = APR_EGENERAL;
     const aj_alg_t *alg;
-    json_t *payload, *kid, *parsed = NULL;
+    json_t *payload, *kid, *ath, *parsed = NULL;
     const char *text;
     apr_size_t text_len;
     int bad = 0;
@@ -213,19 +221,22 @@ static int l2_get(const unsigned char *name, double now, aj_tcache_hit_t *hit, a
     }
     kid_mark = (apr_size_t)rec[37] << 8 | rec[38];
     kid_len = kid_mark ? kid_mark - 1 : 0;
-    if (L2_HEAD + kid_len > n) {
+    ath_len = rec[39];
+    if ((ath_len != 0 && ath_len != ATH_LEN) || L2_HEAD + kid_len + ath_len > n) {
         return 0;
     }
-    kid = kid_mark ? json_stringn((const char *)rec + L2_HEAD, kid_len) : json_null();
-    text = (const char *)rec + L2_HEAD + kid_len;
-    text_len = n - L2_HEAD - kid_len;
+    text = (const char *)rec + L2_HEAD + kid_len + ath_len;
+    text_len = n - L2_HEAD - kid_len - ath_len;
     /* read with every rule a token's payload meets (depth, duplicates, UTF-8);
      * the hold takes a reference of its own beside the request pool's */
     payload = aj_json_parse_object(&parsed, p, text, text_len) == AJ_JSON_OK
                   ? json_incref(parsed)
                   : NULL;
+    kid = kid_mark ? json_stringn((const char *)rec + L2_HEAD, kid_len) : json_null();
+    ath = ath_len ? json_stringn((const char *)rec + L2_HEAD + kid_len, ath_len) : json_null();
     if ((hit->hold = json_array()) == NULL) {
         json_decref(kid);
+        json_decref(ath);
         json_decref(payload);
         return 0;
     }
@@ -235,7 +246,8 @@ static int l2_get(const unsigned char *name, double now, aj_tcache_hit_t *hit, a
     bad |= json_array_append_new(hit->hold,
                                  payload ? json_stringn_nocheck(text, text_len) : json_null());
     bad |= json_array_append_new(hit->hold, kid);
-    if (bad || !json_is_object(payload)) {
+    bad |= json_array_append_new(hit->hold, ath);
+    if (bad || !json_is_object(payload) || (ath_len && !json_is_string(ath))) {
         json_decref(hit->hold);
         hit->hold = NULL;
         return 0;
@@ -243,6 +255,7 @@ static int l2_get(const unsigned char *name, double now, aj_tcache_hit_t *hit, a
     hit->payload = payload;
     hit->claims = json_string_value(json_array_get(hit->hold, 1));
     hit->kid = json_string_value(kid);
+    hit->ath = json_string_value(ath);
     aj_claims_view(&hit->view, payload);
     memcpy(hit->thumbprint, rec + 5, 32);
     hit->alg = alg;
@@ -308,7 +321,7 @@ void auth0_jwt_tcache_put(const unsigned char name[AJ_TCACHE_NAME], const aj_tok
     const char *claims = tok->claims;
 
     aj_tcache_put(cache, name, tok->payload, claims, &tok->view, tok->key->thumbprint,
-                  tok->jws.alg, tok->jws.kid, exp);
+                  tok->jws.alg, tok->jws.kid, tok->ath, exp);
     auth0_jwt_count_cache_entries(aj_tcache_entries(cache));
     if (l2 && (claims || (claims = aj_json_compact(p, tok->payload)) != NULL)) {
         l2_put(name, tok, claims, exp, p);

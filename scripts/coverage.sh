@@ -4,7 +4,7 @@
 set -euo pipefail
 objdir=$1
 min=$2
-files=(aj_reason aj_b64 aj_json aj_alg aj_jwk aj_jws aj_claims aj_token aj_tcache aj_dpop aj_replay aj_pkey_memo aj_jwe aj_siphash)
+files=(aj_reason aj_b64 aj_json aj_alg aj_jwk aj_jws aj_claims aj_token aj_tcache aj_dpop aj_replay aj_pkey_memo aj_proof_memo aj_jwe aj_siphash)
 total=0
 hit=0
 printf '%-14s %8s %8s\n' file lines covered

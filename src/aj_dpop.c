@@ -15,6 +15,7 @@
 
 #include "aj_b64.h"
 #include "aj_dpop.h"
+#include "aj_proof_memo.h"
 
 /* JWK members that only a private (or symmetric) key has: a proof carrying
  * one is refused rather than trusted with a secret it should never send. */
@@ -24,7 +25,7 @@ static aj_reason_e proof_key(const aj_key_t **out, apr_pool_t *p, const aj_jws_t
 {
     const json_t *jwk = json_object_get(jws->header, "jwk");
     const char *why;
-    aj_key_t *key;
+    const aj_key_t *key;
 
     if (!json_is_object(jwk)) {
         return AJ_R_DPOP_JWK;
@@ -74,16 +75,20 @@ static aj_reason_e check_claims(aj_dpop_proof_t *proof, apr_pool_t *p, const jso
     if (!json_is_string(htm) || strcmp(json_string_value(htm), check->method) != 0) {
         return AJ_R_DPOP_HTM;
     }
-    if (!json_is_string(htu) || (norm = aj_dpop_htu(p, json_string_value(htu))) == NULL ||
-        check->htu == NULL || strcmp(norm, check->htu) != 0) {
+    /* a client that sends the normal form (most do) spares the normalizing:
+     * check->htu is normal already, and normalizing is idempotent */
+    if (!json_is_string(htu) || check->htu == NULL ||
+        (strcmp(json_string_value(htu), check->htu) != 0 &&
+         ((norm = aj_dpop_htu(p, json_string_value(htu))) == NULL ||
+          strcmp(norm, check->htu) != 0))) {
         return AJ_R_DPOP_HTU;
     }
     if (!json_is_number(iat) || !isfinite(t = json_number_value(iat)) ||
         t < check->now - check->lifetime - check->skew || t > check->now + check->skew) {
         return AJ_R_DPOP_IAT;
     }
-    if (check->token) {
-        want_ath = aj_dpop_ath(p, check->token, check->token_len);
+    if (check->token || check->ath) {
+        want_ath = check->ath ? check->ath : aj_dpop_ath(p, check->token, check->token_len);
         if (!json_is_string(ath) || want_ath == NULL ||
             json_string_length(ath) != strlen(want_ath) ||
             CRYPTO_memcmp(json_string_value(ath), want_ath, strlen(want_ath)) != 0) {
@@ -95,25 +100,60 @@ static aj_reason_e check_claims(aj_dpop_proof_t *proof, apr_pool_t *p, const jso
     return AJ_OK;
 }
 
+/*
+ * The proof's header and key: from the memo when this very header text passed
+ * before (then only the scope's algorithms are checked again), else read and
+ * checked in full. *fresh says the key was read here (the memo may take it
+ * once the signature holds).
+ */
+static aj_reason_e proof_head(aj_jws_t *jws, const aj_key_t **key, int *fresh, apr_pool_t *p,
+                              const char *text, apr_size_t len, unsigned int algs)
+{
+    const char *dot = memchr(text, '.', len);
+    aj_proof_seen_t seen;
+    aj_reason_e r;
+
+    *fresh = 0;
+    if (dot && aj_proof_memo_get(&seen, p, text, (apr_size_t)(dot - text))) {
+        if ((r = aj_jws_parse_known(jws, p, text, len, seen.alg)) != AJ_OK) {
+            return header_reason(r);
+        }
+        if (!(algs & AJ_ALG_BIT(seen.alg->id))) {
+            return AJ_R_DPOP_ALG; /* remembered from a scope that allows it; this one does not */
+        }
+        *key = seen.key;
+        return AJ_OK;
+    }
+    if ((r = aj_jws_parse_typ(jws, p, text, len, algs, "dpop+jwt")) != AJ_OK) {
+        return header_reason(r);
+    }
+    *fresh = 1;
+    return proof_key(key, p, jws);
+}
+
 aj_reason_e aj_dpop_verify(aj_dpop_proof_t *proof, apr_pool_t *p, const char *text,
                            apr_size_t len, const aj_dpop_check_t *check)
 {
     aj_jws_t jws;
+    aj_proof_seen_t seen;
     json_t *claims;
     const char *json;
     apr_size_t json_len;
     aj_reason_e r;
+    int fresh;
 
     memset(proof, 0, sizeof(*proof));
-    r = aj_jws_parse_typ(&jws, p, text, len, check->algs, "dpop+jwt");
-    if (r != AJ_OK) {
-        return header_reason(r);
-    }
-    if ((r = proof_key(&proof->key, p, &jws)) != AJ_OK) {
+    if ((r = proof_head(&jws, &proof->key, &fresh, p, text, len, check->algs)) != AJ_OK) {
         return r;
     }
     if (aj_jws_verify(&jws, proof->key) != AJ_OK) {
         return AJ_R_DPOP_SIGNATURE;
+    }
+    if (fresh) { /* a key that proved itself: its next proofs skip the reading */
+        seen.key = proof->key;
+        aj_proof_memo_put(&seen, p, text, (apr_size_t)((const char *)memchr(text, '.', len) - text),
+                          jws.alg, proof->key);
+        proof->key = seen.key;
     }
     if (aj_jws_payload(&claims, &json, &json_len, p, &jws) != AJ_OK) {
         return AJ_R_DPOP_MALFORMED;

@@ -26,6 +26,7 @@ typedef struct {
     double now;            /* seconds since the epoch */
     int lifetime;          /* iat at most this many seconds old ... */
     int skew;              /* ... give or take this leeway (and never this far ahead) */
+    const char *ath;       /* aj_dpop_ath() of token when the caller has it already, else NULL */
 } aj_dpop_check_t;
 
 /* A proof that passed every check. */

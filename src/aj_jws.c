@@ -77,14 +77,14 @@ aj_reason_e aj_jws_parse(aj_jws_t *jws, apr_pool_t *p, const char *token, apr_si
     return aj_jws_parse_typ(jws, p, token, len, allowed, NULL);
 }
 
-aj_reason_e aj_jws_parse_typ(aj_jws_t *jws, apr_pool_t *p, const char *token, apr_size_t len,
-                             unsigned int allowed, const char *required_typ)
+/* The three segments of a compact JWS, each strict base64url and decoded (the
+ * header's only when header is not NULL). AJ_OK or why not. */
+static aj_reason_e split(aj_jws_t *jws, unsigned char **header, apr_size_t *header_len,
+                         apr_pool_t *p, const char *token, apr_size_t len)
 {
     const char *dot1, *dot2, *sig_b64;
     apr_size_t hlen, plen, slen;
-    unsigned char *header, *payload, *sig;
-    apr_size_t header_len;
-    aj_json_err_e je;
+    unsigned char *payload, *sig;
 
     memset(jws, 0, sizeof(*jws));
     if (len > AJ_TOKEN_MAX_LEN) {
@@ -103,47 +103,82 @@ aj_reason_e aj_jws_parse_typ(aj_jws_t *jws, apr_pool_t *p, const char *token, ap
     sig_b64 = dot2 + 1;
     slen = len - (apr_size_t)(sig_b64 - token);
     /* Every segment strict base64url before any JSON is read; one pass each. */
-    if (aj_b64url_decode(&header, &header_len, p, token, hlen) != 0 ||
+    if ((header && aj_b64url_decode(header, header_len, p, token, hlen) != 0) ||
         aj_b64url_decode(&payload, &jws->payload_len, p, dot1 + 1, plen) != 0 ||
         aj_b64url_decode(&sig, &jws->sig_len, p, sig_b64, slen) != 0) {
         return AJ_R_BASE64;
     }
     jws->payload = payload;
+    jws->sig = sig;
+    jws->signing_input = token;
+    jws->signing_input_len = (apr_size_t)(dot2 - token);
+    return AJ_OK;
+}
+
+aj_reason_e aj_jws_parse_typ(aj_jws_t *jws, apr_pool_t *p, const char *token, apr_size_t len,
+                             unsigned int allowed, const char *required_typ)
+{
+    unsigned char *header = NULL;
+    apr_size_t header_len = 0;
+    aj_json_err_e je;
+    aj_reason_e r = split(jws, &header, &header_len, p, token, len);
+
+    if (r != AJ_OK) {
+        return r;
+    }
     je = aj_json_parse_object(&jws->header, p, (const char *)header, header_len);
     if (je != AJ_JSON_OK) {
         return json_reason(je, 1);
     }
-    jws->sig = sig;
-    jws->signing_input = token;
-    jws->signing_input_len = (apr_size_t)(dot2 - token);
     return check_header(jws, allowed, required_typ);
 }
 
-/*
- * Raw r||s (RFC 7518 3.4) to the DER ECDSA-Sig-Value OpenSSL verifies, written
- * into der (AJ_ECDSA_DER_MAX bytes). Returns the DER length, or 0.
- */
-#define AJ_ECDSA_DER_MAX 160 /* P-521: 2 * (66 + 1 + 3) + 3 < 160 */
-
-static size_t ecdsa_der(unsigned char *der, const unsigned char *sig, apr_size_t half)
+aj_reason_e aj_jws_parse_known(aj_jws_t *jws, apr_pool_t *p, const char *token, apr_size_t len,
+                               const aj_alg_t *alg)
 {
-    ECDSA_SIG *es = ECDSA_SIG_new();
-    BIGNUM *r = BN_bin2bn(sig, (int)half, NULL), *s = BN_bin2bn(sig + half, (int)half, NULL);
-    int len = 0;
+    aj_reason_e r = split(jws, NULL, NULL, p, token, len);
 
-    if (es && r && s && ECDSA_SIG_set0(es, r, s)) {
-        r = s = NULL; /* owned by es now */
-        len = i2d_ECDSA_SIG(es, NULL);
-        if (len > 0 && len <= AJ_ECDSA_DER_MAX) {
-            len = i2d_ECDSA_SIG(es, &der);
-        } else {
-            len = 0;
-        }
+    jws->alg = r == AJ_OK ? alg : NULL;
+    return r;
+}
+
+
+/* One DER INTEGER (X.690 8.3) of the unsigned big-endian number n (len bytes,
+ * at most 127): leading zero bytes dropped, one zero byte put in front when the
+ * top bit is set (it would read as negative). Returns the bytes written. */
+static size_t der_uint(unsigned char *out, const unsigned char *n, apr_size_t len)
+{
+    size_t pad;
+
+    while (len > 1 && n[0] == 0) {
+        n++;
+        len--;
     }
-    BN_free(r);
-    BN_free(s);
-    ECDSA_SIG_free(es);
-    return len > 0 ? (size_t)len : 0;
+    pad = (n[0] & 0x80) ? 1 : 0;
+    out[0] = 0x02;
+    out[1] = (unsigned char)(len + pad);
+    out[2] = 0;
+    memcpy(out + 2 + pad, n, len);
+    return 2 + pad + len;
+}
+
+size_t aj_jws_ecdsa_der(unsigned char *der, const unsigned char *sig, apr_size_t half)
+{
+    unsigned char body[AJ_ECDSA_DER_MAX];
+    size_t n, head = 0;
+
+    if (half == 0 || half > 66) {
+        return 0;
+    }
+    n = der_uint(body, sig, half);
+    n += der_uint(body + n, sig + half, half);
+    der[head++] = 0x30; /* SEQUENCE, its length short or (from 128 bytes) in one more byte */
+    if (n >= 0x80) {
+        der[head++] = 0x81;
+    }
+    der[head++] = (unsigned char)n;
+    memcpy(der + head, body, n);
+    return head + n;
 }
 
 static int all_zero(const unsigned char *buf, apr_size_t len)
@@ -247,7 +282,7 @@ aj_reason_e aj_jws_verify(const aj_jws_t *jws, const aj_key_t *key)
         if (all_zero(sig, alg->coord_size) || all_zero(sig + alg->coord_size, alg->coord_size)) {
             return AJ_R_SIGNATURE_INVALID;
         }
-        sig_len = ecdsa_der(der, sig, alg->coord_size);
+        sig_len = aj_jws_ecdsa_der(der, sig, alg->coord_size);
         if (sig_len == 0) {
             return AJ_R_SIGNATURE_INVALID;
         }

@@ -42,6 +42,26 @@ aj_reason_e aj_jws_parse(aj_jws_t *jws, apr_pool_t *p, const char *token, apr_si
 aj_reason_e aj_jws_parse_typ(aj_jws_t *jws, apr_pool_t *p, const char *token, apr_size_t len,
                              unsigned int allowed, const char *required_typ);
 
+/*
+ * The rest of a compact JWS whose header segment the caller has read before,
+ * byte for byte, and found to name alg (DPoP proofs: aj_proof_memo.h): the
+ * segments are split and the payload and signature decoded as aj_jws_parse()
+ * does; jws->header and jws->kid stay NULL. Whatever else the header said is
+ * the caller's to have checked when it first read it.
+ */
+aj_reason_e aj_jws_parse_known(aj_jws_t *jws, apr_pool_t *p, const char *token, apr_size_t len,
+                               const aj_alg_t *alg);
+
+/*
+ * Raw r||s (RFC 7518 3.4, each half bytes, at most 66) as the DER
+ * ECDSA-Sig-Value OpenSSL verifies, written into der (AJ_ECDSA_DER_MAX bytes):
+ * written here rather than through ECDSA_SIG and two BIGNUMs, which cost more
+ * than a tenth of what remains of a DPoP proof's check besides the signature.
+ * Returns the DER length, or 0.
+ */
+#define AJ_ECDSA_DER_MAX 160 /* P-521: 3 + 2 * (2 + 1 + 66) = 141 */
+size_t aj_jws_ecdsa_der(unsigned char *der, const unsigned char *sig, apr_size_t half);
+
 /* Check the signature with key (which must fit jws->alg): AJ_OK or why not. */
 aj_reason_e aj_jws_verify(const aj_jws_t *jws, const aj_key_t *key);
 

@@ -22,7 +22,7 @@
 typedef struct {
     unsigned char name[AJ_TCACHE_NAME];
     unsigned char thumbprint[32];
-    json_t *hold; /* [payload, claims or null, kid or null]; NULL: free entry */
+    json_t *hold; /* [payload, claims or null, kid or null, ath or null]; NULL: free entry */
     aj_claims_view_t view;
     const aj_alg_t *alg;
     double exp;
@@ -223,6 +223,7 @@ int aj_tcache_get(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME], doub
         hit->payload = json_array_get(hit->hold, 0);
         hit->claims = json_string_value(json_array_get(hit->hold, 1));
         hit->kid = json_string_value(json_array_get(hit->hold, 2));
+        hit->ath = json_string_value(json_array_get(hit->hold, 3));
     }
     return found;
 }
@@ -230,13 +231,14 @@ int aj_tcache_get(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME], doub
 void aj_tcache_put(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME], json_t *payload,
                    const char *claims, const aj_claims_view_t *view,
                    const unsigned char thumbprint[32], const aj_alg_t *alg, const char *kid,
-                   double exp)
+                   const char *ath, double exp)
 {
     json_t *hold = json_array(); /* made outside the lock */
 
     if (hold == NULL || json_array_append(hold, payload) != 0 ||
         json_array_append_new(hold, claims ? json_string(claims) : json_null()) != 0 ||
-        json_array_append_new(hold, kid ? json_string(kid) : json_null()) != 0) {
+        json_array_append_new(hold, kid ? json_string(kid) : json_null()) != 0 ||
+        json_array_append_new(hold, ath ? json_string(ath) : json_null()) != 0) {
         json_decref(hold); /* out of memory, or text that is not UTF-8: not cached */
         return;
     }

@@ -32,6 +32,7 @@ typedef struct {
     unsigned char thumbprint[32]; /* of the verifying key */
     const aj_alg_t *alg;
     const char *kid; /* the token header's kid, or NULL */
+    const char *ath; /* aj_dpop_ath() of the token, when it was known at put time; else NULL */
 } aj_tcache_hit_t;
 
 typedef struct {
@@ -89,9 +90,10 @@ int aj_tcache_get(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME], doub
 void aj_tcache_put(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME], json_t *payload,
                    const char *claims, const aj_claims_view_t *view,
                    const unsigned char thumbprint[32], const aj_alg_t *alg, const char *kid,
-                   double exp);
+                   const char *ath, double exp);
 
-/* The same with the [payload, claims, kid] array already made (the entry
+/* The same with the [payload, claims, kid, ath] array already made (ath may be
+ * left out) (the entry
  * takes a reference of its own): what a hit's hold is, and view of its payload. */
 void aj_tcache_put_held(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME], json_t *hold,
                         const aj_claims_view_t *view, const unsigned char thumbprint[32],

@@ -21,6 +21,7 @@ typedef struct {
     const char *claims;       /* the payload as compact JSON, once made (NULL before) */
     apr_size_t payload_len;
     aj_claims_view_t view; /* of payload, made with it */
+    const char *ath;       /* aj_dpop_ath() of the token once known (a DPoP request), else NULL */
 } aj_token_t;
 
 /*

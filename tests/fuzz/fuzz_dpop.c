@@ -31,7 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                              5,
                              1700000000.0,
                              300,
-                             5};
+                             5,
+                             NULL};
     aj_dpop_proof_t proof;
     aj_reason_e r = aj_dpop_verify(&proof, p, text, strlen(text), &check);
     char *once, *twice;

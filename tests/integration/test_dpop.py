@@ -113,6 +113,12 @@ SNIPPET = T.AUTH0 + T.CGI_BIN + T.QUICKSTART + """
     Auth0DPoPReplay Off
     Require valid-user
 </Location>
+<Location /edonly/>
+    SetHandler auth0-demo
+    AuthType Auth0
+    Auth0DPoPAlgorithms EdDSA
+    Require valid-user
+</Location>
 """
 
 ENV_CGI = "#!/bin/sh\necho 'Content-Type: text/plain'\necho\nenv\n"
@@ -363,3 +369,38 @@ def test_errordocument_in_another_scope_does_not_spend_the_proof_twice(srv):
     r = srv.get("/doc/nothing", headers=dpop(token, ALICE.proof(htu(srv, "/doc/nothing"), token)))
     # the ErrorDocument's own handler sets the status it answers with
     assert "Hello from a private endpoint" in r.text, (r.status, r.text)
+
+
+def test_cached_token_keeps_its_own_ath(srv):
+    """Attack: two tokens bound to the same key, both in the token cache (which
+    keeps each token's ath, so that its proofs cost no hash of the token). A
+    proof made for one, sent with the other, is refused every time: the ath
+    the cache gives is the token's own."""
+    a, b = token_for(ALICE, sub="ath-a@clients"), token_for(ALICE, sub="ath-b@clients")
+    assert a != b
+    url = htu(srv, "/api/private")
+    for _ in range(3):  # the first request puts each token in the cache
+        for token in (a, b):
+            r = srv.get("/api/private", headers=dpop(token, ALICE.proof(url, token)))
+            assert r.status == 200, r.text
+    for token, other in ((a, b), (b, a)):
+        for _ in range(3):
+            assert_proof_refused(
+                srv.get("/api/private", headers=dpop(token, ALICE.proof(url, other))),
+                "The DPoP proof is for another token")
+
+
+def test_remembered_proof_header_lends_no_algorithm(srv):
+    """Attack: a proof header remembered (per process) after a scope that
+    allows ES256 accepted it, sent to a scope that allows only EdDSA: the
+    algorithm is checked again for the scope at hand."""
+    token = token_for(ALICE)
+    for _ in range(3):
+        r = srv.get("/api/private",
+                    headers=dpop(token, ALICE.proof(htu(srv, "/api/private"), token)))
+        assert r.status == 200, r.text
+    for _ in range(3):
+        r = srv.get("/edonly/api/private",
+                    headers=dpop(token, ALICE.proof(htu(srv, "/edonly/api/private"), token)))
+        assert r.status == 401, r.text
+        assert r.json()["error_description"] == "The DPoP proof algorithm is not accepted"

@@ -190,3 +190,33 @@ def test_malformed_header_reaches_neither_level_nor_counts(httpd_factory):
     for k in ("hits", "misses"):
         assert after[k] == before[k], (before, after)
         assert after["shared"][k] == before["shared"][k], (before, after)
+
+
+def test_shared_record_keeps_the_tokens_own_ath(httpd_factory):
+    """A DPoP-bound token's record carries its ath (the SHA-256 its proofs
+    name), so that no child hashes the token again. Attack: a second token
+    bound to the same key, its proof sent with the first token to the children
+    that take the first token from shared memory: refused on each, while the
+    first token's own proofs pass there."""
+    from test_dpop import Client, dpop
+    alice = Client()
+    srv = _server(httpd_factory)
+    url = "http://127.0.0.1:%d/a/api/private" % srv.port
+    a = T.pyjwt(sub="ath-a@clients", extra={"cnf": {"jkt": alice.jkt}})
+    b = T.pyjwt(sub="ath-b@clients", extra={"cnf": {"jkt": alice.jkt}})
+    assert a != b
+    conns = [KeepAlive(srv) for _ in range(CHILDREN)]
+    try:
+        first = conns[0].get("/a/api/private", dpop(a, alice.proof(url, a)))
+        assert first[0] == 200, first
+        before = _status(srv)
+        wrong = [c.get("/a/api/private", dpop(a, alice.proof(url, b)))[0] for c in conns[1:]]
+        right = [c.get("/a/api/private", dpop(a, alice.proof(url, a)))[0] for c in conns[1:]]
+    finally:
+        for c in conns:
+            c.close()
+    assert wrong == [401] * (CHILDREN - 1), "a proof for another token passed: %r" % wrong
+    assert right == [200] * (CHILDREN - 1), right
+    after = _status(srv)
+    assert after["misses"] == before["misses"], "a child verified the token again: %r" % after
+    assert after["shared"]["hits"] - before["shared"]["hits"] >= 1, (before, after)

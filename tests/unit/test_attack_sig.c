@@ -11,10 +11,12 @@
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/obj_mac.h>
+#include <openssl/rand.h>
 #include <openssl/rsa.h>
 
 #include "unit.h"
 #include "aj_b64.h"
+#include "aj_jws.h"
 #include "aj_sign.h"
 
 typedef enum {
@@ -392,6 +394,47 @@ START_TEST(sig_ed448)
 }
 END_TEST
 
+/* The DER we write for OpenSSL is exactly what OpenSSL itself writes for the
+ * same r and s, for every curve's size, with leading zero bytes (which DER
+ * drops) and top bits set (which need a zero byte in front): a signature read
+ * one way by us and another by OpenSSL could not otherwise be ruled out. */
+START_TEST(sig_ecdsa_der_matches_openssl)
+{
+    static const apr_size_t halves[] = {32, 48, 66};
+    unsigned char raw[132], ours[AJ_ECDSA_DER_MAX], *theirs = NULL;
+
+    for (size_t h = 0; h < UNIT_N(halves); h++) {
+        apr_size_t half = halves[h];
+        for (int round = 0; round < 400; round++) {
+            ECDSA_SIG *es = ECDSA_SIG_new();
+            ck_assert(RAND_bytes(raw, (int)(2 * half)) == 1);
+            switch (round % 8) { /* shapes random bytes rarely take */
+            case 0: memset(raw, 0, half - 1); break;           /* r is one byte */
+            case 1: raw[0] = 0; raw[1] = 0x80; break;          /* r: a zero, then a top bit */
+            case 2: raw[half] = 0xff; break;                   /* s: top bit set */
+            case 3: memset(raw + half, 0, half / 2); break;    /* s: many leading zeros */
+            case 4: raw[0] = 0x7f; raw[half] = 0x80; break;
+            default: break;
+            }
+            raw[half - 1] |= 1; /* never zero (refused before any DER is made) */
+            raw[2 * half - 1] |= 1;
+            ck_assert(ECDSA_SIG_set0(es, BN_bin2bn(raw, (int)half, NULL),
+                                     BN_bin2bn(raw + half, (int)half, NULL)));
+            int n = i2d_ECDSA_SIG(es, &theirs);
+            size_t m = aj_jws_ecdsa_der(ours, raw, half);
+            ck_assert_msg(n > 0 && (size_t)n == m && memcmp(ours, theirs, m) == 0,
+                          "half %u, round %d: %zu bytes against OpenSSL's %d", (unsigned)half,
+                          round, m, n);
+            OPENSSL_free(theirs);
+            theirs = NULL;
+            ECDSA_SIG_free(es);
+        }
+    }
+    ck_assert_uint_eq(aj_jws_ecdsa_der(ours, raw, 0), 0);
+    ck_assert_uint_eq(aj_jws_ecdsa_der(ours, raw, 67), 0);
+}
+END_TEST
+
 Suite *suite_attack_sig(void)
 {
     Suite *s = suite_create("attack_sig");
@@ -403,6 +446,7 @@ Suite *suite_attack_sig(void)
     tcase_add_test(tc, sig_small_key_under_real_kid);
     tcase_add_test(tc, sig_ed448);
     tcase_add_test(tc, sig_prepared_context_carries_no_verdict);
+    tcase_add_test(tc, sig_ecdsa_der_matches_openssl);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,7 +1,9 @@
 /*
  * test_dpop.c: DPoP proofs (RFC 9449 section 4.3), each check failing in turn,
- * htu normalization (RFC 3986 6.2.2, 6.2.3), ath, and the cnf claim.
+ * htu normalization (RFC 3986 6.2.2, 6.2.3), ath, the cnf claim, and the memo
+ * of proof headers.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include <apr_strings.h>
@@ -24,7 +26,8 @@ static aj_dpop_check_t check_for(void)
                          sizeof(TOKEN) - 1,
                          NOW,
                          300,
-                         5};
+                         5,
+                         NULL};
     return c;
 }
 
@@ -241,6 +244,11 @@ START_TEST(dpop_htu_normalization)
         const char *got = aj_dpop_htu(unit_pool, cases[i].in);
         ck_assert_msg(got && strcmp(got, cases[i].want) == 0, "%s: got %s, want %s", cases[i].in,
                       got ? got : "NULL", cases[i].want);
+        /* idempotent: a proof whose htu is the normal form already is compared
+         * as it is, without normalizing (aj_dpop_verify's short cut) */
+        got = aj_dpop_htu(unit_pool, cases[i].want);
+        ck_assert_msg(got && strcmp(got, cases[i].want) == 0, "normal form %s changed to %s",
+                      cases[i].want, got ? got : "NULL");
     }
     for (size_t i = 0; i < UNIT_N(bad); i++) {
         const char *got = aj_dpop_htu(unit_pool, bad[i]);
@@ -283,6 +291,134 @@ START_TEST(dpop_ath_and_cnf)
 }
 END_TEST
 
+/* ---- the memo of proof headers (aj_proof_memo.h) ------------------------------ */
+
+/* A proof by key with a header that names jwk_of's public key, and jti. */
+static char *memo_proof(unit_key_e key, unit_key_e jwk_of, const char *alg, const char *jti)
+{
+    return unit_sign(alg, key, header_of(jwk_of, "dpop+jwt", alg),
+                     claims(jti, METHOD, HTU, NOW, good_ath()));
+}
+
+/* The same header twice: the second proof uses the key the first one left in
+ * the memo (the very same key object), with the same thumbprint and answer. */
+START_TEST(dpop_memo_second_proof_reuses_header)
+{
+    aj_dpop_proof_t a, b;
+
+    ck_assert_reason(verify(memo_proof(UK_EC256, UK_EC256, "ES256", "m1"), &a), AJ_OK, "first");
+    ck_assert_reason(verify(memo_proof(UK_EC256, UK_EC256, "ES256", "m2"), &b), AJ_OK, "second");
+    ck_assert_ptr_eq(a.key, b.key);
+    ck_assert(memcmp(a.jkt, b.jkt, 32) == 0);
+    ck_assert(memcmp(b.jkt, unit_pub(UK_EC256, NULL, NULL)->thumbprint, 32) == 0);
+    ck_assert_str_eq(b.jti, "m2");
+}
+END_TEST
+
+/* Attack: a header remembered while a scope that allows ES256 checked it lends
+ * no trust to a scope that does not: the algorithm is checked again. */
+START_TEST(dpop_memo_scope_algs_checked_again)
+{
+    aj_dpop_check_t c = check_for();
+    aj_dpop_proof_t p;
+    char *proof = memo_proof(UK_EC256, UK_EC256, "ES256", "m3");
+
+    ck_assert_reason(verify(proof, NULL), AJ_OK, "allowed here");
+    c.algs = unit_algs("EdDSA PS256");
+    ck_assert_reason(aj_dpop_verify(&p, unit_pool, proof, strlen(proof), &c), AJ_R_DPOP_ALG,
+                     "the same header where ES256 is not allowed");
+}
+END_TEST
+
+/* Attack: a remembered header with someone else's signature, or a changed
+ * payload, or broken segments: every check after the header still runs. */
+START_TEST(dpop_memo_rest_still_checked)
+{
+    char *good = memo_proof(UK_EC256, UK_EC256, "ES256", "m4");
+    char *forged = memo_proof(UK_EC256_OTHER, UK_EC256, "ES256", "m5"); /* header names UK_EC256 */
+    char *dot = strchr(good, '.'), *dot2 = strrchr(good, '.');
+    char *swapped, *bad64, *extra;
+
+    ck_assert_reason(verify(good, NULL), AJ_OK, "remembered");
+    ck_assert_reason(verify(forged, NULL), AJ_R_DPOP_SIGNATURE, "signed by another key");
+    /* good's header and signature around another payload */
+    swapped = apr_pstrcat(unit_pool, apr_pstrndup(unit_pool, good, (apr_size_t)(dot - good)),
+                          strchr(forged, '.'), NULL);
+    swapped = apr_pstrcat(unit_pool, apr_pstrndup(unit_pool, swapped, strrchr(swapped, '.') - swapped),
+                          dot2, NULL);
+    ck_assert_reason(verify(swapped, NULL), AJ_R_DPOP_SIGNATURE, "payload changed");
+    bad64 = apr_pstrcat(unit_pool, apr_pstrndup(unit_pool, good, (apr_size_t)(dot - good)),
+                        ".*bad*", dot2, NULL);
+    ck_assert_reason(verify(bad64, NULL), AJ_R_DPOP_MALFORMED, "payload not base64url");
+    extra = apr_pstrcat(unit_pool, good, ".x", NULL);
+    ck_assert_reason(verify(extra, NULL), AJ_R_DPOP_MALFORMED, "four segments");
+    ck_assert_reason(verify(memo_proof(UK_EC256, UK_EC256, "ES256", ""), NULL), AJ_R_DPOP_JTI,
+                     "claims still read");
+}
+END_TEST
+
+/* The caller's ath, when given, is the one compared (a cached token's). */
+START_TEST(dpop_ath_given_by_caller)
+{
+    aj_dpop_check_t c = check_for();
+    aj_dpop_proof_t p;
+    char *proof = memo_proof(UK_EC256, UK_EC256, "ES256", "m6");
+
+    c.token = NULL;
+    c.ath = good_ath();
+    ck_assert_reason(aj_dpop_verify(&p, unit_pool, proof, strlen(proof), &c), AJ_OK, "given");
+    c.token = TOKEN;
+    c.ath = aj_dpop_ath(unit_pool, "another.token.here", 18);
+    ck_assert_reason(aj_dpop_verify(&p, unit_pool, proof, strlen(proof), &c), AJ_R_DPOP_ATH,
+                     "the given ath is another token's");
+}
+END_TEST
+
+/* Threads sharing the memo, headers coming and going: every answer right, and
+ * (under the sanitizers and valgrind) no reference lost or freed twice. */
+typedef struct {
+    char *proofs[3];
+    int wrong;
+} memo_race_t;
+
+static void *memo_racer(void *data)
+{
+    memo_race_t *race = data;
+    apr_pool_t *p;
+    aj_dpop_check_t c = check_for();
+
+    apr_pool_create_unmanaged_ex(&p, NULL, NULL);
+    for (int i = 0; i < 60; i++) {
+        aj_dpop_proof_t out;
+        const char *proof = race->proofs[i % 3];
+        if (aj_dpop_verify(&out, p, proof, strlen(proof), &c) != (i % 3 == 2 ? AJ_R_DPOP_SIGNATURE
+                                                                             : AJ_OK)) {
+            __atomic_add_fetch(&race->wrong, 1, __ATOMIC_RELAXED);
+        }
+        apr_pool_clear(p);
+    }
+    apr_pool_destroy(p);
+    return NULL;
+}
+
+START_TEST(dpop_memo_threads)
+{
+    memo_race_t race = {{memo_proof(UK_EC256, UK_EC256, "ES256", "t1"),
+                         memo_proof(UK_ED25519, UK_ED25519, "EdDSA", "t2"),
+                         memo_proof(UK_EC256_OTHER, UK_EC256, "ES256", "t3")},
+                        0};
+    pthread_t t[4];
+
+    for (int i = 0; i < 4; i++) {
+        ck_assert_int_eq(pthread_create(&t[i], NULL, memo_racer, &race), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+    }
+    ck_assert_int_eq(race.wrong, 0);
+}
+END_TEST
+
 Suite *suite_dpop(void)
 {
     Suite *s = suite_create("dpop");
@@ -294,6 +430,11 @@ Suite *suite_dpop(void)
     tcase_add_test(tc, dpop_private_key_in_header);
     tcase_add_test(tc, dpop_htu_normalization);
     tcase_add_test(tc, dpop_ath_and_cnf);
+    tcase_add_test(tc, dpop_memo_second_proof_reuses_header);
+    tcase_add_test(tc, dpop_memo_scope_algs_checked_again);
+    tcase_add_test(tc, dpop_memo_rest_still_checked);
+    tcase_add_test(tc, dpop_ath_given_by_caller);
+    tcase_add_test(tc, dpop_memo_threads);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -39,7 +39,7 @@ START_TEST(tcache_hit_and_miss)
     digest_of(d, 7);
     digest_of(other, 8);
     ck_assert_int_eq(aj_tcache_get(c, d, 1000, &hit), 0);
-    aj_tcache_put(c, d, p, "{\"n\":7}", &no_view, thumb, aj_alg_by_id(AJ_ALG_RS256), "kid-7", 2000);
+    aj_tcache_put(c, d, p, "{\"n\":7}", &no_view, thumb, aj_alg_by_id(AJ_ALG_RS256), "kid-7", NULL, 2000);
     json_decref(p);
     ck_assert_int_eq(aj_tcache_get(c, d, 1000, &hit), 1);
     ck_assert_int_eq(json_integer_value(json_object_get(hit.payload, "n")), 7);
@@ -63,7 +63,7 @@ START_TEST(tcache_entry_dies_at_exp)
     aj_tcache_stats_t st;
 
     digest_of(d, 1);
-    aj_tcache_put(c, d, p, NULL, &no_view, thumb, aj_alg_by_id(AJ_ALG_RS256), NULL, 1500);
+    aj_tcache_put(c, d, p, NULL, &no_view, thumb, aj_alg_by_id(AJ_ALG_RS256), NULL, NULL, 1500);
     json_decref(p);
     ck_assert_int_eq(aj_tcache_get(c, d, 1499.9, &hit), 1);
     json_decref(hit.hold);
@@ -87,7 +87,7 @@ START_TEST(tcache_bounded_lru)
     for (int i = 0; i < 5000; i++) {
         json_t *p = payload_of(i);
         digest_of(d, i);
-        aj_tcache_put(c, d, p, "{}", &no_view, thumb, aj_alg_by_id(AJ_ALG_RS256), NULL, 1e9);
+        aj_tcache_put(c, d, p, "{}", &no_view, thumb, aj_alg_by_id(AJ_ALG_RS256), NULL, NULL, 1e9);
         json_decref(p);
         if (i > 0 && aj_tcache_get(c, first, 0, &hit)) { /* keep the first hot */
             json_decref(hit.hold);
@@ -119,8 +119,8 @@ START_TEST(tcache_remove_and_replace)
     json_t *p1 = payload_of(1), *p2 = payload_of(2);
 
     digest_of(d, 3);
-    aj_tcache_put(c, d, p1, NULL, &no_view, thumb, aj_alg_by_id(AJ_ALG_RS256), NULL, 1e9);
-    aj_tcache_put(c, d, p2, NULL, &no_view, t2, aj_alg_by_id(AJ_ALG_ES256), NULL, 1e9); /* same token again */
+    aj_tcache_put(c, d, p1, NULL, &no_view, thumb, aj_alg_by_id(AJ_ALG_RS256), NULL, NULL, 1e9);
+    aj_tcache_put(c, d, p2, NULL, &no_view, t2, aj_alg_by_id(AJ_ALG_ES256), NULL, NULL, 1e9); /* same token again */
     json_decref(p1);
     json_decref(p2);
     ck_assert_int_eq(aj_tcache_get(c, d, 0, &hit), 1);
