@@ -82,7 +82,7 @@ declare -A target_src=(
     [http]="aj_http"
     [bearer]="$verify_src"
     [require]="aj_require"
-    [dpop]="$verify_src aj_dpop"
+    [dpop]="$verify_src aj_dpop aj_proof_memo aj_siphash"
     [jwe]="aj_reason aj_b64 aj_json aj_alg aj_jwk aj_pkey_memo aj_jwe"
     [json]="aj_json"
 )
