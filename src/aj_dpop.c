@@ -149,17 +149,17 @@ aj_reason_e aj_dpop_verify(aj_dpop_proof_t *proof, apr_pool_t *p, const char *te
     if (aj_jws_verify(&jws, proof->key) != AJ_OK) {
         return AJ_R_DPOP_SIGNATURE;
     }
-    if (fresh) { /* a key that proved itself: its next proofs skip the reading */
-        seen.key = proof->key;
-        aj_proof_memo_put(&seen, p, text, (apr_size_t)((const char *)memchr(text, '.', len) - text),
-                          jws.alg, proof->key);
-        proof->key = seen.key;
-    }
     if (aj_jws_payload(&claims, &json, &json_len, p, &jws) != AJ_OK) {
         return AJ_R_DPOP_MALFORMED;
     }
     if ((r = check_claims(proof, p, claims, check)) != AJ_OK) {
         return r;
+    }
+    if (fresh) { /* a proof that passed: the next ones of its key skip the reading */
+        seen.key = proof->key;
+        aj_proof_memo_put(&seen, p, text, (apr_size_t)((const char *)memchr(text, '.', len) - text),
+                          jws.alg, proof->key);
+        proof->key = seen.key;
     }
     memcpy(proof->jkt, proof->key->thumbprint, sizeof(proof->jkt));
     return AJ_OK;

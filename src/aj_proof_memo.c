@@ -25,7 +25,8 @@ static aj_proof_head_t *slots[SLOTS];
 static pthread_mutex_t locks[SHARDS];
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static unsigned char slot_key[16]; /* spreads headers over slots; no one else knows it */
-static int usable;
+static int usable, inited;
+static unsigned int in_use = SLOTS; /* aj_proof_memo_squeeze() */
 
 static void init(void)
 {
@@ -33,6 +34,7 @@ static void init(void)
         pthread_mutex_init(&locks[i], NULL);
     }
     usable = RAND_bytes(slot_key, sizeof(slot_key)) == 1;
+    __atomic_store_n(&inited, 1, __ATOMIC_RELEASE);
 }
 
 /* The slot of a header: a keyed hash of its length and its last 48 bytes,
@@ -49,7 +51,7 @@ static unsigned int slot_of(const char *text, apr_size_t len)
     aj_siphash_update(&s, n, sizeof(n));
     aj_siphash_update(&s, text + len - tail, tail);
     aj_siphash_final(&s, h);
-    return ((unsigned int)h[0] | (unsigned int)h[1] << 8) % SLOTS;
+    return ((unsigned int)h[0] | (unsigned int)h[1] << 8) % in_use;
 }
 
 static void release(aj_proof_head_t *h)
@@ -155,8 +157,16 @@ void aj_proof_memo_put(aj_proof_seen_t *seen, apr_pool_t *p, const char *text, a
 
 void aj_proof_memo_after_fork(void)
 {
-    pthread_once(&once, init);
-    for (int i = 0; i < SHARDS; i++) {
+    if (!__atomic_load_n(&inited, __ATOMIC_ACQUIRE)) {
+        pthread_once(&once, init); /* never used before the fork: made here, once */
+        return;
+    }
+    for (int i = 0; i < SHARDS; i++) { /* a lock the parent held stays held no more */
         pthread_mutex_init(&locks[i], NULL);
     }
+}
+
+void aj_proof_memo_squeeze(unsigned int n)
+{
+    in_use = n >= 1 && n <= SLOTS ? n : SLOTS;
 }

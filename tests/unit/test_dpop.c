@@ -10,6 +10,7 @@
 
 #include "aj_b64.h"
 #include "aj_dpop.h"
+#include "aj_proof_memo.h"
 #include "unit.h"
 
 #define NOW    1700000000.0
@@ -419,6 +420,49 @@ START_TEST(dpop_memo_threads)
 }
 END_TEST
 
+/* Two headers of the same length in the one slot (the memo squeezed to it):
+ * the second is never taken for the first, whose key it would lend (found by
+ * review: only the whole-text compare tells them apart there); and entries
+ * replaced while proofs still hold them stay whole. */
+START_TEST(dpop_memo_same_slot_other_header)
+{
+    aj_dpop_proof_t a, b, c;
+    const char *ha = header_of(UK_EC256, "dpop+jwt", "ES256");
+    const char *hb = header_of(UK_EC256_OTHER, "dpop+jwt", "ES256");
+
+    ck_assert_uint_eq(strlen(ha), strlen(hb));
+    aj_proof_memo_squeeze(1);
+    ck_assert_reason(verify(memo_proof(UK_EC256, UK_EC256, "ES256", "s1"), &a), AJ_OK, "A");
+    ck_assert_reason(verify(memo_proof(UK_EC256_OTHER, UK_EC256_OTHER, "ES256", "s2"), &b),
+                     AJ_OK, "B, in A's slot");
+    ck_assert_reason(verify(memo_proof(UK_EC256, UK_EC256, "ES256", "s3"), &c), AJ_OK, "A again");
+    aj_proof_memo_squeeze(0);
+    ck_assert(memcmp(a.jkt, unit_pub(UK_EC256, NULL, NULL)->thumbprint, 32) == 0);
+    ck_assert(memcmp(b.jkt, unit_pub(UK_EC256_OTHER, NULL, NULL)->thumbprint, 32) == 0);
+    ck_assert(memcmp(c.jkt, a.jkt, 32) == 0);
+    ck_assert(memcmp(a.key->thumbprint, a.jkt, 32) == 0); /* a's entry, replaced twice, whole */
+    ck_assert_ptr_ne(a.key, b.key);
+}
+END_TEST
+
+/* A proof refused for its claims leaves its header unremembered. */
+START_TEST(dpop_memo_refused_proof_not_kept)
+{
+    aj_dpop_proof_t p1, p2;
+
+    aj_proof_memo_squeeze(1);
+    ck_assert_reason(verify(memo_proof(UK_ED25519, UK_ED25519, "EdDSA", "r1"), &p1), AJ_OK, "kept");
+    ck_assert_reason(verify(unit_sign("ES256", UK_EC256_OTHER,
+                                      header_of(UK_EC256_OTHER, "dpop+jwt", "ES256"),
+                                      claims("r2", "POST", HTU, NOW, good_ath())),
+                            NULL),
+                     AJ_R_DPOP_HTM, "refused for htm");
+    ck_assert_reason(verify(memo_proof(UK_ED25519, UK_ED25519, "EdDSA", "r3"), &p2), AJ_OK, "again");
+    aj_proof_memo_squeeze(0);
+    ck_assert_ptr_eq(p1.key, p2.key); /* still the first entry: the refused one took no slot */
+}
+END_TEST
+
 Suite *suite_dpop(void)
 {
     Suite *s = suite_create("dpop");
@@ -435,6 +479,8 @@ Suite *suite_dpop(void)
     tcase_add_test(tc, dpop_memo_rest_still_checked);
     tcase_add_test(tc, dpop_ath_given_by_caller);
     tcase_add_test(tc, dpop_memo_threads);
+    tcase_add_test(tc, dpop_memo_same_slot_other_header);
+    tcase_add_test(tc, dpop_memo_refused_proof_not_kept);
     suite_add_tcase(s, tc);
     return s;
 }
