@@ -952,6 +952,7 @@ static void collect(apr_hash_t *idents, apr_pool_t *p, ap_conf_vector_t *default
             info->proxy = c->proxy ? apr_pstrdup(pconf, c->proxy) : NULL;
             info->is_file = c->jwks_file != NULL;
             info->ttl = apr_time_from_sec(auth0_jwt_cache_ttl(c));
+            info->max_stale = apr_time_from_sec(auth0_jwt_max_stale(c));
             apr_hash_set(idents, ident, APR_HASH_KEY_STRING, c);
         }
     }
@@ -979,6 +980,16 @@ static int served_here(apr_pool_t *p, const char *url)
         }
     }
     return 0;
+}
+
+/* A start-up fetch is a fetch: the status page and the metrics count it. */
+static void count_fetch(const char *ident, int ok)
+{
+    auth0_jwt_slot *slot = auth0_jwt_shared_slot(ident);
+
+    if (slot) {
+        apr_atomic_inc32(ok ? &slot->fetch_ok : &slot->fetch_failed);
+    }
 }
 
 void auth0_jwt_keys_startup(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
@@ -1056,6 +1067,7 @@ void auth0_jwt_keys_startup(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
             auth0_jwt_persist_save(s, ident, url, res.body, res.body_len, ptemp);
             ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "fetched %d key(s) from %s at start-up",
                          jwks->keys->nelts, url);
+            count_fetch(ident, 1);
             continue;
         }
         if (res.err != AJ_FETCH_OK) {
@@ -1075,6 +1087,7 @@ void auth0_jwt_keys_startup(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
         rec.body_len = saved ? (apr_uint32_t)len : 0;
         auth0_jwt_shared_put(s, ident, url, &rec, saved, apr_time_now() + t.ttl + t.max_stale,
                              ptemp);
+        count_fetch(ident, 0);
     }
 }
 

@@ -57,7 +57,8 @@ typedef struct {
     const char *ca_file;  /* NULL: the system store */
     const char *proxy;    /* NULL: none */
     int is_file;
-    apr_interval_time_t ttl;
+    apr_interval_time_t ttl;       /* refreshed after this */
+    apr_interval_time_t max_stale; /* and served this much longer while refreshes fail */
 } auth0_jwt_source_info;
 
 const apr_array_header_t *auth0_jwt_configured_sources(void);

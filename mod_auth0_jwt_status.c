@@ -37,7 +37,7 @@
 
 #define USERDATA_KEY     "mod_auth0_jwt_counters"
 #define COUNTERS_MAGIC   0x41304a43u /* "A0JC" */
-#define COUNTERS_VERSION 3
+#define COUNTERS_VERSION 4
 
 typedef struct {
     volatile apr_uint32_t pid; /* 0: free */
@@ -58,6 +58,8 @@ typedef struct {
     apr_uint32_t rows;    /* one per possible child process: the MPM's ServerLimit */
     volatile apr_uint64_t accepted;
     volatile apr_uint64_t refused[AJ_R__COUNT];
+    apr_time_t started; /* when counting began: the server's first start, or the
+                         * restart that changed the layout */
     proc_row procs[]; /* rows of them */
 } counters_t;
 
@@ -157,6 +159,7 @@ int auth0_jwt_counters_post_config(apr_pool_t *pconf, server_rec *s)
     c->version = COUNTERS_VERSION;
     c->reasons = AJ_R__COUNT;
     c->rows = rows;
+    c->started = apr_time_now();
     apr_pool_userdata_set(shm, USERDATA_KEY, apr_pool_cleanup_null, proc);
     counters = c;
     return OK;
@@ -276,8 +279,50 @@ static json_t *key_list(apr_pool_t *p, const char *body, apr_size_t len)
     return keys;
 }
 
+/*
+ * One word for a key source, as an operator reads it at a glance:
+ * "fresh"   keys fetched within the refresh interval, last attempt good;
+ * "stale"   keys older than the refresh interval (refreshed by the next
+ *           request that needs them), still served;
+ * "failing" the last attempt failed: the last good keys are served while
+ *           they are younger than refresh interval + Auth0JWKSMaxStale;
+ * "none"    no key to serve: never fetched, too old, or nothing usable.
+ */
+static const char *health(const auth0_jwt_source_info *info, apr_time_t fetched_at,
+                          apr_uint32_t failures, apr_size_t usable, apr_time_t now)
+{
+    if (usable == 0 || fetched_at <= 0 || now > fetched_at + info->ttl + info->max_stale) {
+        return "none";
+    }
+    if (failures) {
+        return "failing";
+    }
+    return now > fetched_at + info->ttl ? "stale" : "fresh";
+}
+
+static apr_size_t usable_keys(const json_t *keys)
+{
+    apr_size_t n = 0;
+    size_t i;
+    json_t *k;
+
+    json_array_foreach(keys, i, k)
+    {
+        n += json_is_null(json_object_get(k, "unusable")) ||
+             json_object_get(k, "unusable") == NULL;
+    }
+    return n;
+}
+
+static json_t *age(apr_time_t since, apr_time_t now)
+{
+    return since > 0 ? json_integer((json_int_t)apr_time_sec(now > since ? now - since : 0))
+                     : json_null();
+}
+
 static json_t *source_report(request_rec *r, const auth0_jwt_source_info *info)
 {
+    apr_time_t now = apr_time_now();
     json_t *out =
         json_pack("{s:s,s:s}", "uri", info->location, "kind", info->is_file ? "file" : "https");
 
@@ -310,18 +355,27 @@ static json_t *source_report(request_rec *r, const auth0_jwt_source_info *info)
         if (body && json_array_size(keys) == 0 && aj_jwks_parse(r->pool, body, len, &why)) {
             why = "no usable key";
         }
+        json_object_set_new(out, "health", json_string(why || usable_keys(keys) == 0 ? "none"
+                                                                                    : "fresh"));
+        json_object_set_new(out, "usable_keys", json_integer((json_int_t)usable_keys(keys)));
         json_object_set_new(out, "keys", keys);
         json_object_set_new(out, "modified_at", iso_time(r->pool, mtime));
+        json_object_set_new(out, "age_seconds", age(mtime, now));
         json_object_set_new(out, "last_error", why ? json_string(why) : json_null());
         return out;
     }
     rec = auth0_jwt_shared_get(r->server, info->ident, r->pool);
     slot = auth0_jwt_shared_slot(info->ident);
-    json_object_set_new(out, "keys",
-                        key_list_memo(r, info, rec ? rec->fetched_at : 0,
-                                      rec ? (const char *)(rec + 1) : NULL,
-                                      rec ? rec->body_len : 0));
+    json_t *keys = key_list_memo(r, info, rec ? rec->fetched_at : 0,
+                                 rec ? (const char *)(rec + 1) : NULL, rec ? rec->body_len : 0);
+    apr_size_t usable = usable_keys(keys);
+    json_object_set_new(out, "health", json_string(health(info, rec ? rec->fetched_at : 0,
+                                                          rec ? rec->failures : 0, usable, now)));
+    json_object_set_new(out, "usable_keys", json_integer((json_int_t)usable));
+    json_object_set_new(out, "keys", keys);
     json_object_set_new(out, "fetched_at", iso_time(r->pool, rec ? rec->fetched_at : 0));
+    json_object_set_new(out, "age_seconds", age(rec ? rec->fetched_at : 0, now));
+    json_object_set_new(out, "refresh_seconds", json_integer((json_int_t)apr_time_sec(info->ttl)));
     json_object_set_new(
         out, "next_refresh",
         iso_time(r->pool, rec && rec->fetched_at ? rec->fetched_at + info->ttl : 0));
@@ -378,6 +432,10 @@ static json_t *report(request_rec *r)
                         json_pack("{s:b,s:I,s:I,s:I}", "on", tcache_shared_bytes > 0,
                                   "bytes", (json_int_t)tcache_shared_bytes, "hits",
                                   (json_int_t)shared_hits, "misses", (json_int_t)shared_misses));
+    if (counters) {
+        json_object_set_new(out, "counting_since", iso_time(r->pool, counters->started));
+        json_object_set_new(out, "uptime_seconds", age(counters->started, apr_time_now()));
+    }
     if (auth0_jwt_replay_usage(&store_capacity, &store_live, &store_exact, &store_horizon)) {
         json_object_set_new(out, "dpop_replay_store",
                             json_pack("{s:I,s:I,s:b,s:I}", "capacity", (json_int_t)store_capacity,

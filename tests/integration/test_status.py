@@ -87,6 +87,19 @@ def test_keys_listed_and_follow_a_rotation(srv, jwks, signing_keys):
     assert s["fetch_successes"] >= 1
 
 
+def test_start_up_fetch_counted_and_health_shown(srv, jwks):
+    """The fetch the server makes as it starts is a fetch: before any request,
+    the page counts it (it used to say fetch_successes 0 beside the keys that
+    fetch brought), calls the source fresh, and says how old its keys are and
+    how long the counts have run."""
+    j = status(srv).json()
+    s = j["key_sources"][0]
+    assert s["fetch_successes"] == 1 and s["fetch_failures"] == 0, s
+    assert s["health"] == "fresh" and s["usable_keys"] == 1, s
+    assert 0 <= s["age_seconds"] < 60 and s["refresh_seconds"] == 600, s
+    assert j["counting_since"] and 0 <= j["uptime_seconds"] < 120, j
+
+
 def test_last_error_shown(srv, jwks, signing_keys, expect_log):
     expect_log(r"cannot refresh the keys of .*status 500")
     jwks.set_mode("500")
@@ -101,6 +114,7 @@ def test_last_error_shown(srv, jwks, signing_keys, expect_log):
         time.sleep(0.1)
     assert "status 500" in s["last_error"]
     assert s["fetch_failures"] >= 1 and s["failure_streak"] >= 1
+    assert s["health"] == "failing"  # the last good keys still served
 
 
 class _Tags(html.parser.HTMLParser):
