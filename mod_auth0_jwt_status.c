@@ -34,6 +34,7 @@
 #include "mod_auth0_jwt_shared.h"
 #include "mod_auth0_jwt_shared_layout.h"
 #include "mod_auth0_jwt_status.h"
+#include "mod_auth0_jwt_status_html.h"
 
 #define USERDATA_KEY     "mod_auth0_jwt_counters"
 #define COUNTERS_MAGIC   0x41304a43u /* "A0JC" */
@@ -446,43 +447,6 @@ static json_t *report(request_rec *r)
     return out;
 }
 
-/* ---- HTML ------------------------------------------------------------------- */
-
-static void html_value(request_rec *r, const json_t *v)
-{
-    char *text;
-
-    if (json_is_string(v)) {
-        ap_rputs(ap_escape_html(r->pool, json_string_value(v)), r);
-        return;
-    }
-    text = aj_json_compact(r->pool, v);
-    ap_rputs(ap_escape_html(r->pool, text ? text : ""), r);
-}
-
-static void html_object(request_rec *r, const json_t *obj)
-{
-    const char *k;
-    json_t *v;
-
-    ap_rputs("<table>\n", r);
-    json_object_foreach((json_t *)obj, k, v)
-    {
-        ap_rvputs(r, "<tr><th>", ap_escape_html(r->pool, k), "</th><td>", NULL);
-        if (json_is_object(v)) {
-            html_object(r, v);
-        } else if (json_is_array(v) && json_array_size(v) && json_is_object(json_array_get(v, 0))) {
-            for (size_t i = 0; i < json_array_size(v); i++) {
-                html_object(r, json_array_get(v, i));
-            }
-        } else {
-            html_value(r, v);
-        }
-        ap_rputs("</td></tr>\n", r);
-    }
-    ap_rputs("</table>\n", r);
-}
-
 static int wants_html(request_rec *r)
 {
     const char *accept = apr_table_get(r->headers_in, "Accept");
@@ -510,15 +474,7 @@ int auth0_jwt_status_handler(request_rec *r)
     if (wants_html(r)) {
         ap_set_content_type(r, "text/html; charset=utf-8");
         if (!r->header_only) {
-            ap_rputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-                     "<title>mod_auth0_jwt status</title>"
-                     "<style>body{font-family:sans-serif}table{border-collapse:collapse}"
-                     "th,td{border:1px solid #ccc;padding:2px 6px;text-align:left;"
-                     "vertical-align:top}</style></head><body>\n"
-                     "<h1>mod_auth0_jwt status</h1>\n",
-                     r);
-            html_object(r, rep);
-            ap_rputs("</body></html>\n", r);
+            auth0_jwt_status_html(r, rep);
         }
         return OK;
     }

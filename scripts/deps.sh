@@ -16,6 +16,13 @@ packages=(
     redis-server memcached
 )
 
+# Only the full tier needs these (scripts/test.sh --full runs `deps.sh --full`).
+full_packages=(
+)
+if [ "${1:-}" = "--full" ]; then
+    packages+=("${full_packages[@]}")
+fi
+
 missing=()
 for p in "${packages[@]}"; do
     if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]; then

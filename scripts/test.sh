@@ -63,7 +63,7 @@ finish() {
     exit 0
 }
 
-bash scripts/deps.sh || {
+bash scripts/deps.sh $([ $full -eq 1 ] && echo --full) || {
     echo "test.sh: installing dependencies failed" >&2
     failed=1
     results+=("FAIL dependencies (scripts/deps.sh)")
