@@ -189,6 +189,29 @@ START_TEST(jwe_every_alg_and_enc_round_trip)
 }
 END_TEST
 
+/* Attack: a token with five dots (six segments), or three, taken for a JWE
+ * and sent down the decryption path (or a JWE not taken for one). Exactly
+ * four dots make a compact JWE, wherever they are: empty segments, a dot at
+ * either end, a dot past a NUL byte counted as any other byte. */
+START_TEST(jwe_compact_shape_is_four_dots)
+{
+    static const struct {
+        const char *text;
+        apr_size_t len;
+        int compact;
+    } cases[] = {
+        {"a.b.c.d.e", 9, 1},   {"....", 4, 1},      {".a.b.c.", 7, 1},  {"a.b.c.d", 7, 0},
+        {"a.b.c.d.e.f", 11, 0}, {".....", 5, 0},    {"", 0, 0},         {"abc", 3, 0},
+        {"a.b.c.d.e.", 10, 0}, {"a.b\0.c.d.e", 10, 1}, {"a.b.c.d.e", 7, 0},
+    };
+
+    for (size_t i = 0; i < UNIT_N(cases); i++) {
+        ck_assert_msg(aj_jwe_is_compact(cases[i].text, cases[i].len) == cases[i].compact,
+                      "case %zu", i);
+    }
+}
+END_TEST
+
 /* Change one character of part `part` of a compact JWE (not the last one of a
  * part, whose low bits may not count in base64url). */
 static char *tamper(const char *jwe, int part)
@@ -421,6 +444,7 @@ Suite *suite_jwe(void)
     tcase_add_loop_test(tc, jwe_published_examples, 0, (int)UNIT_N(vectors));
     tcase_add_test(tc, jwe_cbc_hmac_rfc7518_b);
     tcase_add_test(tc, jwe_every_alg_and_enc_round_trip);
+    tcase_add_test(tc, jwe_compact_shape_is_four_dots);
     tcase_add_test(tc, jwe_tampered_parts_refused);
     tcase_add_test(tc, jwe_key_choice);
     tcase_add_test(tc, jwe_unshaped_wrapped_key);
