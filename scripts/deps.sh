@@ -10,6 +10,7 @@ packages=(
     apache2 apache2-dev libssl-dev libjansson-dev
     check
     python3 python3-pytest python3-jwt python3-cryptography python3-jwcrypto acl
+    python3-prometheus-client
     curl ca-certificates openssl
     apache2-utils
     clang libclang-rt-14-dev valgrind
@@ -18,6 +19,9 @@ packages=(
 
 # Only the full tier needs these (scripts/test.sh --full runs `deps.sh --full`).
 full_packages=(
+    chromium
+    debhelper dpkg-dev fakeroot lintian
+    man-db groff-base
 )
 if [ "${1:-}" = "--full" ]; then
     packages+=("${full_packages[@]}")

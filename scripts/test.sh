@@ -10,7 +10,9 @@
 #                            unit tests under ASan+UBSan, line coverage, the
 #                            integration suite under worker and prefork, the same suite
 #                            with the module built with ASan+UBSan, 60 s of fuzzing
-#                            per target, valgrind, and a 60-second soak
+#                            per target, valgrind, a 60-second soak, the status
+#                            page in headless Chromium, `make distcheck`, and the
+#                            Debian package built, installed and purged
 #
 # Installs missing Debian packages first (scripts/deps.sh), bootstraps autotools
 # and configures when needed, then builds. Each suite prints its own counts; the
@@ -194,13 +196,19 @@ if [ $full -eq 1 ]; then
         bash scripts/fuzz.sh "${AJ_FUZZ_SECONDS:-60}"
     suite valgrind "valgrind" bash scripts/valgrind-cli.sh --no-build
     suite soak "" bash scripts/soak.sh "${AJ_SOAK_SECONDS:-60}"
+    # the status page in a real browser (headless Chromium)
+    suite browser "chromium" bash tests/browser/run.sh
+    # the release tarball builds and passes its tests out of tree
+    suite distcheck "" bash scripts/distcheck.sh
+    # the Debian package: build, lintian, install, a2enmod, configtest, purge
+    suite package "dpkg-buildpackage lintian" bash scripts/package-test.sh
 else
     # what only --full runs: each counts as one skipped suite
     for name in unit-asan coverage integration-worker integration-prefork \
-        integration-sanitizers fuzzing valgrind soak; do
+        integration-sanitizers fuzzing valgrind soak browser distcheck package; do
         skipped=$((skipped + 1))
     done
-    results+=("SKIP 8 suites of the full tier (scripts/test.sh --full)")
+    results+=("SKIP 11 suites of the full tier (scripts/test.sh --full)")
 fi
 
 finish
