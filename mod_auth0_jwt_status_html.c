@@ -38,7 +38,7 @@ static const char style[] =
     ".fresh{background:#2e7d32}.stale{background:#b26a00}.failing{background:#c62828}"
     ".none{background:#757575}.ok{color:#2e7d32}.bad,.err{color:#c62828}"
     ".barcell{width:18em}.bar{background:#5c6bc0;height:.8em;min-width:2px}"
-    "details{margin:.4em 0}summary{cursor:pointer;color:#444}"
+    ".kind{color:#666;font-size:.9em}details{margin:.4em 0}summary{cursor:pointer;color:#444}"
     "footer{margin-top:2em;color:#666;font-size:.9em}";
 
 /* N from the first refresh=N of the query string, or 0 (no refresh) when

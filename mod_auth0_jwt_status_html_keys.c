@@ -90,8 +90,8 @@ static void key_row(request_rec *r, const json_t *key)
               "</td><td>", kty ? kty : "", "</td><td>", alg ? alg : "<i>any</i>", "</td><td>",
               key_size(r->pool, kty, num(key, "bits")), "</td>", NULL);
     if (why) {
-        ap_rvputs(r, "<td class=\"bad\">&#10007; <code>", why, "</code> ", unusable_words(why),
-                  "</td></tr>\n", NULL);
+        ap_rvputs(r, "<td class=\"bad\">&#10007; <code>", why, "</code> &mdash; ",
+                  unusable_words(why), "</td></tr>\n", NULL);
     } else {
         ap_rputs("<td class=\"ok\">&#10003; usable</td></tr>\n", r);
     }

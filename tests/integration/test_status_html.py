@@ -99,7 +99,7 @@ def test_page_after_known_traffic(srv, jwks, signing_keys):
     assert "1 of 2 keys usable" in url["line"] and "fetches: 1 good, 0 failed" in url["line"]
     assert url["keys"] == [["kA", "RSA", "RS256", "2048 bits", "\u2713 usable"],
                            [HOSTILE_KID, "RSA", "RS256", "2048 bits",
-                            "\u2717 key_use its use is not sig"]]
+                            "\u2717 key_use \u2014 its use is not sig"]]
     assert path["badge"] == "fresh" and path["uri"].endswith(HOSTILE_FILE)
     assert [k[0] for k in path["keys"]] == ["kC"]
     assert "img" not in got["tags"] and "onerror" not in r.text.replace(
