@@ -159,3 +159,17 @@ def test_head_and_json_untouched(srv):
     assert r.status == 200 and r.body == b""
     r = srv.get("/status?refresh=5", headers=[("Accept", "application/json")])
     assert r.header("Content-Type") == "application/json" and "requests" in r.json()
+
+
+def test_unreadable_key_file(srv):
+    """A key file removed after start-up: its source turns grey ("none"), the
+    error says why, and its table says there is no key."""
+    import os  # pylint: disable=import-outside-toplevel
+    os.unlink(srv.path(HOSTILE_FILE))
+    root = status_page.parse(page(srv).text)
+    src = status_page.facts(root)["sources"][1]
+    assert src["badge"] == "none" and "none" in src["badge_class"], src
+    assert src["error"] == "cannot read it: No such file or directory", src
+    assert src["keys"] == [] and src["tables"] == 1, src
+    table = root.find_all("section", cls="source")[1].find("table", cls="keys")
+    assert table.find("tbody").words() == "no keys"
