@@ -6,7 +6,8 @@
  * across graceful restarts (it hangs off the process pool, which outlives
  * them). Accepted and refused counts are atomic adds on that segment; each
  * child also owns one row for its token-cache figures, so the page can sum
- * them without asking the children anything.
+ * them without asking the children anything. Every count only rises while the
+ * segment lives: a child that takes over a dead child's row adds to its counts.
  */
 #include <errno.h>
 #include <signal.h>
@@ -191,10 +192,11 @@ void auth0_jwt_counters_child_init(apr_pool_t *pchild, unsigned int cache_capaci
         proc_row *row = &counters->procs[i];
         apr_uint32_t held = apr_atomic_read32(&row->pid);
         if ((held == 0 || !alive(held)) && apr_atomic_cas32(&row->pid, me, held) == held) {
-            row->entries = 0;
-            apr_atomic_set64(&row->hits, 0);
-            apr_atomic_set64(&row->misses, 0);
-            row->capacity = cache_capacity;
+            /* the counts of the row's last owner stay: a new child adds to
+             * them, so the sums never go down while the segment lives (as
+             * Prometheus expects of a counter); only the gauges start again */
+            apr_atomic_set32(&row->entries, 0);
+            apr_atomic_set32(&row->capacity, cache_capacity);
             my_row = row;
             apr_pool_cleanup_register(pchild, row, release_row, apr_pool_cleanup_null);
             return;
@@ -407,14 +409,16 @@ static json_t *report(request_rec *r)
     }
     for (apr_uint32_t i = 0; counters && i < counters->rows; i++) {
         proc_row *row = &counters->procs[i];
+        /* counts from every row, live or free (they only rise); the gauges
+         * only from rows whose process is alive */
+        hits += apr_atomic_read64(&row->hits);
+        misses += apr_atomic_read64(&row->misses);
+        shared_hits += apr_atomic_read64(&row->shared_hits);
+        shared_misses += apr_atomic_read64(&row->shared_misses);
         if (alive(row->pid)) {
             procs++;
-            hits += apr_atomic_read64(&row->hits);
-            misses += apr_atomic_read64(&row->misses);
-            shared_hits += apr_atomic_read64(&row->shared_hits);
-            shared_misses += apr_atomic_read64(&row->shared_misses);
-            entries += row->entries;
-            capacity += row->capacity;
+            entries += apr_atomic_read32(&row->entries);
+            capacity += apr_atomic_read32(&row->capacity);
         }
     }
     for (int i = 1; counters && i < AJ_R__COUNT; i++) {
