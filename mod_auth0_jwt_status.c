@@ -1,6 +1,7 @@
 /*
  * mod_auth0_jwt_status.c: counters shared by every child process, and the
- * `SetHandler auth0-jwt-status` page (docs/status.md), in JSON or HTML.
+ * `SetHandler auth0-jwt-status` page (docs/status.md), in JSON, HTML or
+ * Prometheus' text format.
  *
  * The counters live in one shared memory segment made by the parent and kept
  * across graceful restarts (it hangs off the process pool, which outlives
@@ -36,6 +37,7 @@
 #include "mod_auth0_jwt_shared_layout.h"
 #include "mod_auth0_jwt_status.h"
 #include "mod_auth0_jwt_status_html.h"
+#include "mod_auth0_jwt_status_prom.h"
 
 #define USERDATA_KEY     "mod_auth0_jwt_counters"
 #define COUNTERS_MAGIC   0x41304a43u /* "A0JC" */
@@ -451,34 +453,112 @@ static json_t *report(request_rec *r)
     return out;
 }
 
-static int wants_html(request_rec *r)
+/* ---- the format --------------------------------------------------------- */
+
+typedef enum { FMT_JSON, FMT_HTML, FMT_PROM, FMT_UNKNOWN } status_format;
+
+/*
+ * ?format=json|html|prometheus, the first format parameter; FMT_UNKNOWN for
+ * another value, -1 without one.
+ */
+static int format_param(request_rec *r)
+{
+    char *args = r->args ? apr_pstrdup(r->pool, r->args) : NULL, *last, *pair;
+
+    for (pair = args ? apr_strtok(args, "&", &last) : NULL; pair;
+         pair = apr_strtok(NULL, "&", &last)) {
+        char *eq = strchr(pair, '=');
+        if (eq == NULL || eq - pair != 6 || strncmp(pair, "format", 6) != 0) {
+            continue;
+        }
+        char *value = eq + 1;
+        if (ap_unescape_url(value) != OK) {
+            return FMT_UNKNOWN;
+        }
+        return strcmp(value, "json") == 0         ? FMT_JSON
+               : strcmp(value, "html") == 0       ? FMT_HTML
+               : strcmp(value, "prometheus") == 0 ? FMT_PROM
+                                                  : FMT_UNKNOWN;
+    }
+    return -1;
+}
+
+/*
+ * From Accept: the first of text/plain (Prometheus), text/html and
+ * application/json that it lists without q=0; JSON when it lists none.
+ * OpenMetrics is not offered: Prometheus lists it first, then text/plain.
+ */
+static status_format format_accept(request_rec *r)
 {
     const char *accept = apr_table_get(r->headers_in, "Accept");
-    const char *html = accept ? ap_strcasestr(accept, "text/html") : NULL;
-    const char *json = accept ? ap_strcasestr(accept, "application/json") : NULL;
+    char *list = accept ? apr_pstrdup(r->pool, accept) : NULL, *last, *range;
 
-    return html && (json == NULL || html < json);
+    for (range = list ? apr_strtok(list, ",", &last) : NULL; range;
+         range = apr_strtok(NULL, ",", &last)) {
+        char *params, *q;
+        apr_collapse_spaces(range, range);
+        params = strchr(range, ';');
+        if (params) {
+            *params++ = '\0';
+            q = ap_strcasestr(params, "q=");
+            if (q && (q == params || q[-1] == ';') && strtod(q + 2, NULL) <= 0.0) {
+                continue; /* q=0: not acceptable */
+            }
+        }
+        if (strcasecmp(range, "text/plain") == 0) {
+            return FMT_PROM;
+        }
+        if (strcasecmp(range, "text/html") == 0) {
+            return FMT_HTML;
+        }
+        if (strcasecmp(range, "application/json") == 0) {
+            return FMT_JSON;
+        }
+    }
+    return FMT_JSON;
 }
 
 int auth0_jwt_status_handler(request_rec *r)
 {
     json_t *rep;
     char *text;
+    int format;
 
     if (!r->handler || strcmp(r->handler, "auth0-jwt-status") != 0) {
         return DECLINED;
     }
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     if (r->method_number != M_GET) {
+        /* answered here: httpd's own 405 would write its Allow from r->allowed
+         * (TRACE and all) over ours */
         apr_table_setn(r->headers_out, "Allow", "GET, HEAD");
-        return HTTP_METHOD_NOT_ALLOWED;
+        ap_discard_request_body(r);
+        return auth0_jwt_send_json(r, HTTP_METHOD_NOT_ALLOWED,
+                                   "{\"error\":\"method_not_allowed\",\"error_description\":"
+                                   "\"the status page answers GET and HEAD\"}\n");
+    }
+    apr_table_mergen(r->headers_out, "Vary", "Accept");
+    format = format_param(r);
+    if (format == FMT_UNKNOWN) { /* the value is not echoed back */
+        return auth0_jwt_send_json(r, HTTP_BAD_REQUEST,
+                                   "{\"error\":\"unknown_format\",\"error_description\":"
+                                   "\"format must be json, html or prometheus\"}\n");
+    }
+    if (format < 0) {
+        format = format_accept(r);
     }
     rep = aj_json_pool_own(r->pool, report(r));
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    apr_table_mergen(r->headers_out, "Vary", "Accept");
-    if (wants_html(r)) {
+    if (format == FMT_HTML) {
         ap_set_content_type(r, "text/html; charset=utf-8");
         if (!r->header_only) {
             auth0_jwt_status_html(r, rep);
+        }
+        return OK;
+    }
+    if (format == FMT_PROM) {
+        ap_set_content_type(r, AUTH0_JWT_PROM_TYPE);
+        if (!r->header_only) {
+            auth0_jwt_status_prom(r, rep);
         }
         return OK;
     }
