@@ -13,7 +13,9 @@ import time
 
 import tokens as T
 from gaps_helpers import KeepAlive
-from jwks_server import CONFIG_WARNINGS, MPM_FULL, PID_LOG, mpm_lines, pid_log
+from jwks_server import (  # noqa: F401  (fixtures)
+    CONFIG_WARNINGS, MPM_FULL, PID_LOG, bearer, jwks, location, mpm_lines, pid_log, pki,
+    signing_keys)
 
 CHILDREN = 3
 
@@ -315,6 +317,35 @@ def test_head_gets_the_headers_without_a_body_and_other_methods_405(httpd_factor
         assert r.status == 405, (method, r.status)
         assert r.header("Allow") == "GET, HEAD"
         assert r.json()["error"] == "method_not_allowed"
+
+
+def test_https_source_fetches_and_refresh_in_seconds(httpd_factory, jwks, pki, signing_keys):
+    """An https key source (Auth0's kind): its start-up fetch is counted in
+    auth0_jwt_key_source_fetches_total{result="success"}, failures at 0, its
+    refresh interval and age in seconds, no failure streak, health fresh; the
+    source label is the JWKS URL."""
+    srv = httpd_factory(location("/api/", pki.ca_file, domain=jwks.domain, ttl=600) + """
+<Location /status>
+    SetHandler auth0-jwt-status
+    Require local
+</Location>
+""", allow_log=[CONFIG_WARNINGS])
+    assert srv.get("/api/private",
+                   headers=bearer(signing_keys["A"].mint(jwks.issuer))).status == 200
+    text = _scrape(srv, "/status", headers=[("Accept", PROM_ACCEPT)])
+    _assert_well_formed(text)
+    fams = _families(text)
+    rep = _json(srv)
+    uri = rep["key_sources"][0]["uri"]
+    assert uri.startswith("https://")
+    fetches = "auth0_jwt_key_source_fetches"
+    assert _value(fams, fetches, fetches + "_total", source=uri, result="success") == 1
+    assert _value(fams, fetches, fetches + "_total", source=uri, result="failure") == 0
+    assert _value(fams, "auth0_jwt_key_source_refresh_seconds", source=uri) == 600
+    assert 0 <= _value(fams, "auth0_jwt_key_source_age_seconds", source=uri) < 60
+    assert _value(fams, "auth0_jwt_key_source_failure_streak", source=uri) == 0
+    assert _value(fams, "auth0_jwt_key_source_health", source=uri, health="fresh") == 1
+    assert _value(fams, "auth0_jwt_key_source_info", source=uri, kind="https") == 1
 
 
 HOSTILE = 'conf/we"ird\\} 1\\name.json'  # a double quote and backslashes
