@@ -8,8 +8,8 @@
  *       cooldown through it.
  *   shared memory slots                  one per key source, per server: a generation
  *       number bumped at every new key set (so every process drops a removed
- *       key at its next request, without a lock), a refresh lease (one refresh
- *       at a time), and fetch counters.
+ *       key at its next request, without a lock), and a refresh lease (one
+ *       refresh at a time). (Fetch counts are the status counters'.)
  *   a runtime-dir file per key source    the last good body, so a restart
  *       during an identity-provider outage still has keys.
  *

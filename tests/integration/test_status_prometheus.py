@@ -348,6 +348,33 @@ def test_https_source_fetches_and_refresh_in_seconds(httpd_factory, jwks, pki, s
     assert _value(fams, "auth0_jwt_key_source_info", source=uri, kind="https") == 1
 
 
+def test_fetch_counts_survive_a_graceful_restart(httpd_factory, jwks, pki, signing_keys):
+    """The fetch counts used to live beside the refresh lease in memory that
+    every graceful restart makes anew, so a reload (logrotate's, a deploy's)
+    dropped auth0_jwt_key_source_fetches_total back to what the new generation
+    fetched. They are now kept with the other counters: after the restart the
+    count is every fetch the key host answered, the first one included."""
+    srv = httpd_factory(location("/api/", pki.ca_file, domain=jwks.domain, ttl=600) + """
+<Location /status>
+    SetHandler auth0-jwt-status
+    Require local
+</Location>
+""", allow_log=[CONFIG_WARNINGS])
+    before = _json(srv)["key_sources"][0]
+    assert before["fetch_successes"] == 1 == jwks.count, before
+    srv.graceful_restart()
+    assert srv.get("/api/private",
+                   headers=bearer(signing_keys["A"].mint(jwks.issuer))).status == 200
+    after = _json(srv)["key_sources"][0]
+    # every fetch the key host answered, before the restart and since
+    assert after["fetch_successes"] == jwks.count >= 1 and after["fetch_failures"] == 0, \
+        (after, jwks.count)
+    fams = _families(_scrape(srv))
+    fetches = "auth0_jwt_key_source_fetches"
+    assert _value(fams, fetches, fetches + "_total", source=after["uri"],
+                  result="success") == jwks.count
+
+
 HOSTILE = 'conf/we"ird\\} 1\\name.json'  # a double quote and backslashes
 
 
