@@ -538,7 +538,7 @@ static void refresh_run(refresh_job *j)
         stored = auth0_jwt_shared_put(s, src->ident, src->location, rec, res.body,
                                       now + j->t.ttl + j->t.max_stale, j->pool) == APR_SUCCESS;
         auth0_jwt_persist_save(s, src->ident, src->location, res.body, res.body_len, j->pool);
-        auth0_jwt_count_fetch(src->ident, 1);
+        auth0_jwt_shared_count_fetch(src->ident, 1);
         if (src->slot) {
             if (!stored && have_shared && !was_behind) {
                 /* the others cannot adopt this set from the cache: tell them to
@@ -571,7 +571,7 @@ static void refresh_run(refresh_job *j)
         auth0_jwt_shared_put(s, src->ident, src->location, rec,
                              rec->body_len ? (const char *)(rec + 1) : NULL,
                              now + j->t.ttl + j->t.max_stale, j->pool);
-        auth0_jwt_count_fetch(src->ident, 0);
+        auth0_jwt_shared_count_fetch(src->ident, 0);
         /* Once per failure streak; the rest at debug. */
         ap_log_error(APLOG_MARK,
                      rec->failures == 1 ? (src->current ? APLOG_WARNING : APLOG_ERR) : APLOG_DEBUG,
@@ -1056,7 +1056,7 @@ void auth0_jwt_keys_startup(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
             auth0_jwt_persist_save(s, ident, url, res.body, res.body_len, ptemp);
             ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "fetched %d key(s) from %s at start-up",
                          jwks->keys->nelts, url);
-            auth0_jwt_count_fetch(ident, 1); /* a start-up fetch is a fetch */
+            auth0_jwt_shared_count_fetch(ident, 1); /* a start-up fetch is a fetch */
             continue;
         }
         if (res.err != AJ_FETCH_OK) {
@@ -1076,7 +1076,7 @@ void auth0_jwt_keys_startup(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
         rec.body_len = saved ? (apr_uint32_t)len : 0;
         auth0_jwt_shared_put(s, ident, url, &rec, saved, apr_time_now() + t.ttl + t.max_stale,
                              ptemp);
-        auth0_jwt_count_fetch(ident, 0);
+        auth0_jwt_shared_count_fetch(ident, 0);
     }
 }
 

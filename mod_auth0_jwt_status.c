@@ -29,7 +29,6 @@
 
 #include "aj_alg.h"
 #include "aj_json.h"
-#include "aj_siphash.h"
 #include "mod_auth0_jwt_file.h"
 #include "mod_auth0_jwt_keys.h"
 #include "mod_auth0_jwt_replay.h"
@@ -42,8 +41,7 @@
 
 #define USERDATA_KEY     "mod_auth0_jwt_counters"
 #define COUNTERS_MAGIC   0x41304a43u /* "A0JC" */
-#define COUNTERS_VERSION 5
-#define FETCH_ROWS       64 /* key sources whose fetches are counted */
+#define COUNTERS_VERSION 4
 
 typedef struct {
     volatile apr_uint32_t pid; /* 0: free */
@@ -51,14 +49,6 @@ typedef struct {
     volatile apr_uint64_t hits, misses;             /* hits: of either level */
     volatile apr_uint64_t shared_hits, shared_misses; /* looks in the shared level */
 } proc_row;
-
-/* The fetches of one https key source, named by a hash of its identity. */
-typedef struct {
-    volatile apr_uint32_t used; /* 0 free, 1 being claimed, 2 in use */
-    apr_uint32_t pad;
-    unsigned char id[16];
-    volatile apr_uint64_t ok, failed;
-} fetch_row;
 
 /*
  * The segment: a header that says what it holds, so that a graceful restart
@@ -74,8 +64,7 @@ typedef struct {
     volatile apr_uint64_t refused[AJ_R__COUNT];
     apr_time_t started; /* when counting began: the server's first start, or the
                          * restart that changed the layout */
-    fetch_row fetches[FETCH_ROWS]; /* kept across graceful restarts, like the rest */
-    proc_row procs[];              /* rows of them */
+    proc_row procs[]; /* rows of them */
 } counters_t;
 
 static counters_t *counters;
@@ -130,55 +119,6 @@ void auth0_jwt_count_cache_entries(unsigned int entries)
 {
     if (my_row) {
         apr_atomic_set32(&my_row->entries, entries);
-    }
-}
-
-/*
- * The fetch row of a key source's identity; claimed when claim is set and it
- * has none. NULL without counters, or when every row is taken (then its
- * fetches go uncounted). The name is SipHash-128 under a fixed key: it only
- * tells configured sources apart, it guards nothing.
- */
-static fetch_row *fetch_row_of(const char *ident, int claim)
-{
-    static const unsigned char key[16] = "auth0-jwt-fetch";
-    unsigned char id[16];
-    unsigned int start;
-
-    if (counters == NULL || ident == NULL) {
-        return NULL;
-    }
-    aj_siphash128(id, key, ident, strlen(ident));
-    start = ((unsigned int)id[0] << 8 | id[1]) % FETCH_ROWS;
-    for (unsigned int i = 0; i < FETCH_ROWS; i++) {
-        fetch_row *f = &counters->fetches[(start + i) % FETCH_ROWS];
-        apr_uint32_t used = apr_atomic_read32(&f->used);
-        if (used == 0) {
-            if (!claim) {
-                return NULL; /* rows are claimed in probe order: it has none */
-            }
-            if (apr_atomic_cas32(&f->used, 1, 0) == 0) {
-                memcpy(f->id, id, 16);
-                apr_atomic_set32(&f->used, 2);
-                return f;
-            }
-        }
-        while (apr_atomic_read32(&f->used) == 1) { /* another process is claiming it */
-            apr_sleep(1000);
-        }
-        if (memcmp(f->id, id, 16) == 0) {
-            return f;
-        }
-    }
-    return NULL;
-}
-
-void auth0_jwt_count_fetch(const char *ident, int ok)
-{
-    fetch_row *f = fetch_row_of(ident, 1);
-
-    if (f) {
-        apr_atomic_inc64(ok ? &f->ok : &f->failed);
     }
 }
 
@@ -397,7 +337,7 @@ static json_t *source_report(request_rec *r, const auth0_jwt_source_info *info)
         json_object_set_new(out, "proxy", info->proxy ? json_string(info->proxy) : json_null());
     }
     auth0_jwt_rec *rec;
-    fetch_row *fetches;
+    apr_uint64_t fetch_ok, fetch_failed;
     apr_size_t len = 0;
     apr_time_t mtime = 0;
     char *body;
@@ -447,13 +387,9 @@ static json_t *source_report(request_rec *r, const auth0_jwt_source_info *info)
     json_object_set_new(out, "last_error",
                         rec && rec->failures ? json_string(rec->detail) : json_null());
     json_object_set_new(out, "failure_streak", json_integer(rec ? rec->failures : 0));
-    fetches = fetch_row_of(info->ident, 0);
-    json_object_set_new(
-        out, "fetch_successes",
-        json_integer(fetches ? (json_int_t)apr_atomic_read64(&fetches->ok) : 0));
-    json_object_set_new(
-        out, "fetch_failures",
-        json_integer(fetches ? (json_int_t)apr_atomic_read64(&fetches->failed) : 0));
+    auth0_jwt_shared_fetches(info->ident, &fetch_ok, &fetch_failed);
+    json_object_set_new(out, "fetch_successes", json_integer((json_int_t)fetch_ok));
+    json_object_set_new(out, "fetch_failures", json_integer((json_int_t)fetch_failed));
     return out;
 }
 

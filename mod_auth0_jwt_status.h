@@ -14,8 +14,6 @@ void auth0_jwt_count_cache(int hit);
 void auth0_jwt_count_cache_entries(unsigned int entries); /* after a change */
 void auth0_jwt_count_cache_shared(int hit); /* a look in the shared level */
 void auth0_jwt_status_tcache_shared(apr_size_t bytes); /* its size, 0 when off */
-/* A fetch of the https key source of this identity (auth0_jwt_source_ident). */
-void auth0_jwt_count_fetch(const char *ident, int ok);
 int auth0_jwt_counters_post_config(apr_pool_t *pconf, server_rec *s);
 void auth0_jwt_counters_child_init(apr_pool_t *pchild, unsigned int cache_capacity);
 int auth0_jwt_status_handler(request_rec *r);
