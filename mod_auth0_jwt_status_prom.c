@@ -58,8 +58,10 @@ static apr_int64_t epoch(const json_t *v)
     int y, mo, d, h, mi, s;
     char z;
 
-    if (!json_is_string(v) || sscanf(json_string_value(v), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo,
-                                     &d, &h, &mi, &s, &z) != 7 || z != 'Z') {
+    if (!json_is_string(v) ||
+        sscanf(json_string_value(v), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &s, &z) !=
+            7 ||
+        z != 'Z') {
         return 0;
     }
     memset(&x, 0, sizeof(x));
@@ -75,8 +77,8 @@ static apr_int64_t epoch(const json_t *v)
 static const char *source_label(request_rec *r, const json_t *src)
 {
     return apr_pstrcat(r->pool, "source=\"",
-                       aj_prom_label(r->pool, json_string_value(json_object_get(src, "uri"))),
-                       "\"", NULL);
+                       aj_prom_label(r->pool, json_string_value(json_object_get(src, "uri"))), "\"",
+                       NULL);
 }
 
 /* One family over the key sources: a sample per source that has the number. */
@@ -116,8 +118,8 @@ static void key_sources(request_rec *r, const json_t *sources)
     {
         const char *kind = json_string_value(json_object_get(src, "kind"));
         sample(r, "auth0_jwt_key_source_info",
-               apr_pstrcat(r->pool, source_label(r, src), ",kind=\"",
-                           aj_prom_label(r->pool, kind), "\"", NULL),
+               apr_pstrcat(r->pool, source_label(r, src), ",kind=\"", aj_prom_label(r->pool, kind),
+                           "\"", NULL),
                1);
     }
     family(r, "auth0_jwt_key_source_health", "gauge",
@@ -127,8 +129,7 @@ static void key_sources(request_rec *r, const json_t *sources)
         const char *now = json_string_value(json_object_get(src, "health"));
         for (size_t k = 0; k < sizeof(states) / sizeof(states[0]); k++) {
             sample(r, "auth0_jwt_key_source_health",
-                   apr_pstrcat(r->pool, source_label(r, src), ",health=\"", states[k], "\"",
-                               NULL),
+                   apr_pstrcat(r->pool, source_label(r, src), ",health=\"", states[k], "\"", NULL),
                    now && strcmp(now, states[k]) == 0);
         }
     }
@@ -141,8 +142,7 @@ static void key_sources(request_rec *r, const json_t *sources)
     per_source(r, sources, "auth0_jwt_key_source_refresh_seconds", "gauge",
                "The refresh interval of an https key source, in seconds.", "refresh_seconds");
     per_source(r, sources, "auth0_jwt_key_source_failure_streak", "gauge",
-               "Fetches of an https key source failed since its last success.",
-               "failure_streak");
+               "Fetches of an https key source failed since its last success.", "failure_streak");
     int header = 0;
     json_array_foreach((json_t *)sources, i, src)
     {
@@ -213,8 +213,7 @@ void auth0_jwt_status_prom(request_rec *r, json_t *rep)
            "Tokens held in the per-process caches of the live processes.", tc, "entries");
     single(r, "auth0_jwt_token_cache_capacity", "gauge",
            "Tokens the per-process caches of the live processes can hold.", tc, "capacity");
-    single(r, "auth0_jwt_processes", "gauge", "Live child processes that count.", tc,
-           "processes");
+    single(r, "auth0_jwt_processes", "gauge", "Live child processes that count.", tc, "processes");
     key_sources(r, json_object_get(rep, "key_sources"));
     if (store) {
         single(r, "auth0_jwt_dpop_replay_store_proofs", "gauge",

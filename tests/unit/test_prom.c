@@ -23,8 +23,7 @@ START_TEST(prom_label_escapes_quote_backslash_newline)
     ck_assert_str_eq(aj_prom_label(unit_pool, "a\\b"), "a\\\\b");
     ck_assert_str_eq(aj_prom_label(unit_pool, "a\nb"), "a\\nb");
     /* an injection attempt: close the quote, add a label, start a new sample */
-    ck_assert_str_eq(aj_prom_label(unit_pool, "x\"} 1\nevil{a=\"\\"),
-                     "x\\\"} 1\\nevil{a=\\\"\\\\");
+    ck_assert_str_eq(aj_prom_label(unit_pool, "x\"} 1\nevil{a=\"\\"), "x\\\"} 1\\nevil{a=\\\"\\\\");
 }
 END_TEST
 
