@@ -41,6 +41,7 @@
 #include "mod_auth0_jwt_keys.h"
 #include "mod_auth0_jwt_shared.h"
 #include "mod_auth0_jwt_shared_layout.h"
+#include "mod_auth0_jwt_status.h"
 
 #define WAIT_STEP apr_time_from_msec(20)
 /* Requests that may wait at once for a refresh of their source in this process
@@ -537,8 +538,8 @@ static void refresh_run(refresh_job *j)
         stored = auth0_jwt_shared_put(s, src->ident, src->location, rec, res.body,
                                       now + j->t.ttl + j->t.max_stale, j->pool) == APR_SUCCESS;
         auth0_jwt_persist_save(s, src->ident, src->location, res.body, res.body_len, j->pool);
+        auth0_jwt_shared_count_fetch(src->ident, 1);
         if (src->slot) {
-            apr_atomic_inc32(&src->slot->fetch_ok);
             if (!stored && have_shared && !was_behind) {
                 /* the others cannot adopt this set from the cache: tell them to
                  * fetch their own (once: a fetch made for that reason says nothing) */
@@ -570,9 +571,7 @@ static void refresh_run(refresh_job *j)
         auth0_jwt_shared_put(s, src->ident, src->location, rec,
                              rec->body_len ? (const char *)(rec + 1) : NULL,
                              now + j->t.ttl + j->t.max_stale, j->pool);
-        if (src->slot) {
-            apr_atomic_inc32(&src->slot->fetch_failed);
-        }
+        auth0_jwt_shared_count_fetch(src->ident, 0);
         /* Once per failure streak; the rest at debug. */
         ap_log_error(APLOG_MARK,
                      rec->failures == 1 ? (src->current ? APLOG_WARNING : APLOG_ERR) : APLOG_DEBUG,
@@ -982,16 +981,6 @@ static int served_here(apr_pool_t *p, const char *url)
     return 0;
 }
 
-/* A start-up fetch is a fetch: the status page and the metrics count it. */
-static void count_fetch(const char *ident, int ok)
-{
-    auth0_jwt_slot *slot = auth0_jwt_shared_slot(ident);
-
-    if (slot) {
-        apr_atomic_inc32(ok ? &slot->fetch_ok : &slot->fetch_failed);
-    }
-}
-
 void auth0_jwt_keys_startup(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
 {
     apr_hash_t *idents = apr_hash_make(ptemp);
@@ -1067,7 +1056,7 @@ void auth0_jwt_keys_startup(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
             auth0_jwt_persist_save(s, ident, url, res.body, res.body_len, ptemp);
             ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "fetched %d key(s) from %s at start-up",
                          jwks->keys->nelts, url);
-            count_fetch(ident, 1);
+            auth0_jwt_shared_count_fetch(ident, 1); /* a start-up fetch is a fetch */
             continue;
         }
         if (res.err != AJ_FETCH_OK) {
@@ -1087,7 +1076,7 @@ void auth0_jwt_keys_startup(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
         rec.body_len = saved ? (apr_uint32_t)len : 0;
         auth0_jwt_shared_put(s, ident, url, &rec, saved, apr_time_now() + t.ttl + t.max_stale,
                              ptemp);
-        count_fetch(ident, 0);
+        auth0_jwt_shared_count_fetch(ident, 0);
     }
 }
 

@@ -8,8 +8,10 @@
  *       cooldown through it.
  *   shared memory slots                  one per key source, per server: a generation
  *       number bumped at every new key set (so every process drops a removed
- *       key at its next request, without a lock), a refresh lease (one refresh
- *       at a time), and fetch counters.
+ *       key at its next request, without a lock), and a refresh lease (one
+ *       refresh at a time).
+ *   a fetch-count table                  per server, in the process pool: it
+ *       outlives graceful restarts, so the counts only rise (docs/status.md).
  *   a runtime-dir file per key source    the last good body, so a restart
  *       during an identity-provider outage still has keys.
  *
@@ -48,6 +50,9 @@
 #define SLOTS       64
 #define PERSIST_DIR "auth0_jwt"
 #define REC_MAGIC   0x41304a31u /* "A0J1" */
+#define FETCH_MAGIC 0x41304a46u /* "A0JF" */
+#define FETCH_KEY   "mod_auth0_jwt_fetch_counts"
+#define FETCH_ROWS  64
 
 static ap_socache_provider_t *cache_provider;
 static ap_socache_instance_t *cache;
@@ -59,6 +64,20 @@ static const char *cache_args;
 static apr_shm_t *slots_shm;
 static auth0_jwt_slot *slots;
 static const char *persist_dir;
+
+/* The fetches of one URL source, named like its slot. */
+typedef struct {
+    volatile apr_uint32_t used; /* 0 free, 1 being claimed, 2 in use */
+    apr_uint32_t pad;
+    unsigned char id[16];
+    volatile apr_uint64_t ok, failed;
+} fetch_row;
+
+typedef struct {
+    apr_uint32_t magic, rows;
+    fetch_row row[FETCH_ROWS];
+} fetch_table;
+static fetch_table *fetches;
 
 /* ---- identities --------------------------------------------------------- */
 
@@ -115,6 +134,89 @@ auth0_jwt_slot *auth0_jwt_shared_slot(const char *ident)
         }
     }
     return NULL; /* table full: this source works per process */
+}
+
+/* ---- fetch counts ---------------------------------------------------------- */
+
+/* The table, made once per httpd run: a graceful restart finds it again. */
+static void fetches_setup(server_rec *s)
+{
+    apr_pool_t *proc = s->process->pool;
+    apr_shm_t *shm = NULL;
+    apr_status_t rv;
+    fetch_table *t;
+
+    apr_pool_userdata_get((void **)&shm, FETCH_KEY, proc);
+    if (shm) {
+        t = apr_shm_baseaddr_get(shm);
+        if (apr_shm_size_get(shm) == sizeof(*t) && t->magic == FETCH_MAGIC &&
+            t->rows == FETCH_ROWS) {
+            fetches = t;
+            return;
+        }
+    }
+    rv = apr_shm_create(&shm, sizeof(*t), NULL, proc);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
+                     "no shared memory for fetch counts: the status page shows none");
+        return;
+    }
+    t = apr_shm_baseaddr_get(shm);
+    memset(t, 0, sizeof(*t));
+    t->magic = FETCH_MAGIC;
+    t->rows = FETCH_ROWS;
+    apr_pool_userdata_set(shm, FETCH_KEY, apr_pool_cleanup_null, proc);
+    fetches = t;
+}
+
+/* The row of ident, claimed if claim is set and it has none; NULL when the
+ * table is full (its fetches go uncounted) or OpenSSL failed. */
+static fetch_row *fetch_row_of(const char *ident, int claim)
+{
+    unsigned char id[16];
+    unsigned int start;
+
+    if (fetches == NULL || ident == NULL || !source_id(id, ident)) {
+        return NULL;
+    }
+    start = ((unsigned int)id[0] << 8 | id[1]) % FETCH_ROWS;
+    for (unsigned int i = 0; i < FETCH_ROWS; i++) {
+        fetch_row *f = &fetches->row[(start + i) % FETCH_ROWS];
+        if (apr_atomic_read32(&f->used) == 0) {
+            if (!claim) {
+                return NULL; /* rows are claimed in probe order: it has none */
+            }
+            if (apr_atomic_cas32(&f->used, 1, 0) == 0) {
+                memcpy(f->id, id, 16);
+                apr_atomic_set32(&f->used, 2);
+                return f;
+            }
+        }
+        while (apr_atomic_read32(&f->used) == 1) { /* another process is claiming it */
+            apr_sleep(1000);
+        }
+        if (memcmp(f->id, id, 16) == 0) {
+            return f;
+        }
+    }
+    return NULL;
+}
+
+void auth0_jwt_shared_count_fetch(const char *ident, int ok)
+{
+    fetch_row *f = fetch_row_of(ident, 1);
+
+    if (f) {
+        apr_atomic_inc64(ok ? &f->ok : &f->failed);
+    }
+}
+
+void auth0_jwt_shared_fetches(const char *ident, apr_uint64_t *ok, apr_uint64_t *failed)
+{
+    fetch_row *f = fetch_row_of(ident, 0);
+
+    *ok = f ? apr_atomic_read64(&f->ok) : 0;
+    *failed = f ? apr_atomic_read64(&f->failed) : 0;
 }
 
 /* ---- socache records ------------------------------------------------------ */
@@ -291,6 +393,7 @@ static apr_status_t shared_cleanup(void *data)
     cache_mutex = NULL;
     slots = NULL;
     slots_shm = NULL;
+    fetches = NULL;
     persist_dir = NULL;
     return APR_SUCCESS;
 }
@@ -347,6 +450,7 @@ int auth0_jwt_shared_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_re
 
     apr_pool_cleanup_register(pconf, s, shared_cleanup, apr_pool_cleanup_null);
     persist_setup(pconf, s);
+    fetches_setup(s);
     rv = apr_shm_create(&slots_shm, size, NULL, pconf);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,

@@ -29,6 +29,10 @@ apr_status_t auth0_jwt_shared_put(server_rec *s, const char *ident, const char *
                                   apr_pool_t *p);
 void auth0_jwt_persist_save(server_rec *s, const char *ident, const char *url, const char *body,
                             apr_size_t len, apr_pool_t *p);
+/* Fetch counts of a URL source: kept across graceful restarts, never going
+ * down while httpd runs; 0 for a source not counted (yet). */
+void auth0_jwt_shared_count_fetch(const char *ident, int ok);
+void auth0_jwt_shared_fetches(const char *ident, apr_uint64_t *ok, apr_uint64_t *failed);
 char *auth0_jwt_persist_load(const char *ident, apr_size_t *len, apr_time_t *mtime, apr_pool_t *p);
 
 #endif

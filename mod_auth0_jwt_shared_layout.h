@@ -16,8 +16,6 @@ struct auth0_jwt_slot {
     volatile apr_uint64_t lease;      /* apr_time_t until which a refresh runs; 0: none */
     volatile apr_uint32_t used;       /* 0 free, 1 being claimed, 2 in use */
     volatile apr_uint32_t generation; /* bumped whenever a new key set is stored */
-    volatile apr_uint32_t fetch_ok;
-    volatile apr_uint32_t fetch_failed;
     volatile apr_uint32_t unshared; /* bumped when a fetched set could not be stored */
     unsigned char id[16];
 };

@@ -1,12 +1,14 @@
 /*
  * mod_auth0_jwt_status.c: counters shared by every child process, and the
- * `SetHandler auth0-jwt-status` page (docs/status.md), in JSON or HTML.
+ * `SetHandler auth0-jwt-status` page (docs/status.md), in JSON, HTML or
+ * Prometheus' text format.
  *
  * The counters live in one shared memory segment made by the parent and kept
  * across graceful restarts (it hangs off the process pool, which outlives
  * them). Accepted and refused counts are atomic adds on that segment; each
  * child also owns one row for its token-cache figures, so the page can sum
- * them without asking the children anything.
+ * them without asking the children anything. Every count only rises while the
+ * segment lives: a child that takes over a dead child's row adds to its counts.
  */
 #include <errno.h>
 #include <signal.h>
@@ -35,6 +37,7 @@
 #include "mod_auth0_jwt_shared_layout.h"
 #include "mod_auth0_jwt_status.h"
 #include "mod_auth0_jwt_status_html.h"
+#include "mod_auth0_jwt_status_prom.h"
 
 #define USERDATA_KEY     "mod_auth0_jwt_counters"
 #define COUNTERS_MAGIC   0x41304a43u /* "A0JC" */
@@ -191,10 +194,11 @@ void auth0_jwt_counters_child_init(apr_pool_t *pchild, unsigned int cache_capaci
         proc_row *row = &counters->procs[i];
         apr_uint32_t held = apr_atomic_read32(&row->pid);
         if ((held == 0 || !alive(held)) && apr_atomic_cas32(&row->pid, me, held) == held) {
-            row->entries = 0;
-            apr_atomic_set64(&row->hits, 0);
-            apr_atomic_set64(&row->misses, 0);
-            row->capacity = cache_capacity;
+            /* the counts of the row's last owner stay: a new child adds to
+             * them, so the sums never go down while the segment lives (as
+             * Prometheus expects of a counter); only the gauges start again */
+            apr_atomic_set32(&row->entries, 0);
+            apr_atomic_set32(&row->capacity, cache_capacity);
             my_row = row;
             apr_pool_cleanup_register(pchild, row, release_row, apr_pool_cleanup_null);
             return;
@@ -333,7 +337,7 @@ static json_t *source_report(request_rec *r, const auth0_jwt_source_info *info)
         json_object_set_new(out, "proxy", info->proxy ? json_string(info->proxy) : json_null());
     }
     auth0_jwt_rec *rec;
-    auth0_jwt_slot *slot;
+    apr_uint64_t fetch_ok, fetch_failed;
     apr_size_t len = 0;
     apr_time_t mtime = 0;
     char *body;
@@ -366,7 +370,6 @@ static json_t *source_report(request_rec *r, const auth0_jwt_source_info *info)
         return out;
     }
     rec = auth0_jwt_shared_get(r->server, info->ident, r->pool);
-    slot = auth0_jwt_shared_slot(info->ident);
     json_t *keys = key_list_memo(r, info, rec ? rec->fetched_at : 0,
                                  rec ? (const char *)(rec + 1) : NULL, rec ? rec->body_len : 0);
     apr_size_t usable = usable_keys(keys);
@@ -384,10 +387,9 @@ static json_t *source_report(request_rec *r, const auth0_jwt_source_info *info)
     json_object_set_new(out, "last_error",
                         rec && rec->failures ? json_string(rec->detail) : json_null());
     json_object_set_new(out, "failure_streak", json_integer(rec ? rec->failures : 0));
-    json_object_set_new(out, "fetch_successes",
-                        json_integer(slot ? apr_atomic_read32(&slot->fetch_ok) : 0));
-    json_object_set_new(out, "fetch_failures",
-                        json_integer(slot ? apr_atomic_read32(&slot->fetch_failed) : 0));
+    auth0_jwt_shared_fetches(info->ident, &fetch_ok, &fetch_failed);
+    json_object_set_new(out, "fetch_successes", json_integer((json_int_t)fetch_ok));
+    json_object_set_new(out, "fetch_failures", json_integer((json_int_t)fetch_failed));
     return out;
 }
 
@@ -407,14 +409,16 @@ static json_t *report(request_rec *r)
     }
     for (apr_uint32_t i = 0; counters && i < counters->rows; i++) {
         proc_row *row = &counters->procs[i];
+        /* counts from every row, live or free (they only rise); the gauges
+         * only from rows whose process is alive */
+        hits += apr_atomic_read64(&row->hits);
+        misses += apr_atomic_read64(&row->misses);
+        shared_hits += apr_atomic_read64(&row->shared_hits);
+        shared_misses += apr_atomic_read64(&row->shared_misses);
         if (alive(row->pid)) {
             procs++;
-            hits += apr_atomic_read64(&row->hits);
-            misses += apr_atomic_read64(&row->misses);
-            shared_hits += apr_atomic_read64(&row->shared_hits);
-            shared_misses += apr_atomic_read64(&row->shared_misses);
-            entries += row->entries;
-            capacity += row->capacity;
+            entries += apr_atomic_read32(&row->entries);
+            capacity += apr_atomic_read32(&row->capacity);
         }
     }
     for (int i = 1; counters && i < AJ_R__COUNT; i++) {
@@ -447,34 +451,112 @@ static json_t *report(request_rec *r)
     return out;
 }
 
-static int wants_html(request_rec *r)
+/* ---- the format --------------------------------------------------------- */
+
+typedef enum { FMT_JSON, FMT_HTML, FMT_PROM, FMT_UNKNOWN } status_format;
+
+/*
+ * ?format=json|html|prometheus, the first format parameter; FMT_UNKNOWN for
+ * another value, -1 without one.
+ */
+static int format_param(request_rec *r)
+{
+    char *args = r->args ? apr_pstrdup(r->pool, r->args) : NULL, *last, *pair;
+
+    for (pair = args ? apr_strtok(args, "&", &last) : NULL; pair;
+         pair = apr_strtok(NULL, "&", &last)) {
+        char *eq = strchr(pair, '=');
+        if (eq == NULL || eq - pair != 6 || strncmp(pair, "format", 6) != 0) {
+            continue;
+        }
+        char *value = eq + 1;
+        if (ap_unescape_url(value) != OK) {
+            return FMT_UNKNOWN;
+        }
+        return strcmp(value, "json") == 0         ? FMT_JSON
+               : strcmp(value, "html") == 0       ? FMT_HTML
+               : strcmp(value, "prometheus") == 0 ? FMT_PROM
+                                                  : FMT_UNKNOWN;
+    }
+    return -1;
+}
+
+/*
+ * From Accept: the first of text/plain (Prometheus), text/html and
+ * application/json that it lists without q=0; JSON when it lists none.
+ * OpenMetrics is not offered: Prometheus lists it first, then text/plain.
+ */
+static status_format format_accept(request_rec *r)
 {
     const char *accept = apr_table_get(r->headers_in, "Accept");
-    const char *html = accept ? ap_strcasestr(accept, "text/html") : NULL;
-    const char *json = accept ? ap_strcasestr(accept, "application/json") : NULL;
+    char *list = accept ? apr_pstrdup(r->pool, accept) : NULL, *last, *range;
 
-    return html && (json == NULL || html < json);
+    for (range = list ? apr_strtok(list, ",", &last) : NULL; range;
+         range = apr_strtok(NULL, ",", &last)) {
+        char *params, *q;
+        apr_collapse_spaces(range, range);
+        params = strchr(range, ';');
+        if (params) {
+            *params++ = '\0';
+            q = ap_strcasestr(params, "q=");
+            if (q && (q == params || q[-1] == ';') && strtod(q + 2, NULL) <= 0.0) {
+                continue; /* q=0: not acceptable */
+            }
+        }
+        if (strcasecmp(range, "text/plain") == 0) {
+            return FMT_PROM;
+        }
+        if (strcasecmp(range, "text/html") == 0) {
+            return FMT_HTML;
+        }
+        if (strcasecmp(range, "application/json") == 0) {
+            return FMT_JSON;
+        }
+    }
+    return FMT_JSON;
 }
 
 int auth0_jwt_status_handler(request_rec *r)
 {
     json_t *rep;
     char *text;
+    int format;
 
     if (!r->handler || strcmp(r->handler, "auth0-jwt-status") != 0) {
         return DECLINED;
     }
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     if (r->method_number != M_GET) {
+        /* answered here: httpd's own 405 would write its Allow from r->allowed
+         * (TRACE and all) over ours */
         apr_table_setn(r->headers_out, "Allow", "GET, HEAD");
-        return HTTP_METHOD_NOT_ALLOWED;
+        ap_discard_request_body(r);
+        return auth0_jwt_send_json(r, HTTP_METHOD_NOT_ALLOWED,
+                                   "{\"error\":\"method_not_allowed\",\"error_description\":"
+                                   "\"the status page answers GET and HEAD\"}\n");
+    }
+    apr_table_mergen(r->headers_out, "Vary", "Accept");
+    format = format_param(r);
+    if (format == FMT_UNKNOWN) { /* the value is not echoed back */
+        return auth0_jwt_send_json(r, HTTP_BAD_REQUEST,
+                                   "{\"error\":\"unknown_format\",\"error_description\":"
+                                   "\"format must be json, html or prometheus\"}\n");
+    }
+    if (format < 0) {
+        format = format_accept(r);
     }
     rep = aj_json_pool_own(r->pool, report(r));
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    apr_table_mergen(r->headers_out, "Vary", "Accept");
-    if (wants_html(r)) {
+    if (format == FMT_HTML) {
         ap_set_content_type(r, "text/html; charset=utf-8");
         if (!r->header_only) {
             auth0_jwt_status_html(r, rep);
+        }
+        return OK;
+    }
+    if (format == FMT_PROM) {
+        ap_set_content_type(r, AUTH0_JWT_PROM_TYPE);
+        if (!r->header_only) {
+            auth0_jwt_status_prom(r, rep);
         }
         return OK;
     }

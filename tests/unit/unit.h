@@ -127,5 +127,6 @@ Suite *suite_replay(void);
 Suite *suite_siphash(void);
 Suite *suite_json(void);
 Suite *suite_jwe(void);
+Suite *suite_prom(void);
 
 #endif

@@ -262,6 +262,7 @@ int main(void)
     srunner_add_suite(sr, suite_jwe());
     srunner_add_suite(sr, suite_siphash());
     srunner_add_suite(sr, suite_json());
+    srunner_add_suite(sr, suite_prom());
     srunner_run_all(sr, CK_ENV);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
