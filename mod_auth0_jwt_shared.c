@@ -107,6 +107,21 @@ static const char *hex16(apr_pool_t *p, const unsigned char id[16])
 
 /* ---- shared memory slots ------------------------------------------------ */
 
+/* Waits while another process claims a row (its `used` is 1: it is writing the
+ * id). 1 once the claim is done; 0 after a second, when the claimer must have
+ * died between its two steps: the caller then passes over that row rather
+ * than wait for ever. */
+static int claim_settled(volatile apr_uint32_t *used)
+{
+    for (int waited = 0; apr_atomic_read32(used) == 1; waited++) {
+        if (waited == 1000) {
+            return 0;
+        }
+        apr_sleep(1000);
+    }
+    return 1;
+}
+
 auth0_jwt_slot *auth0_jwt_shared_slot(const char *ident)
 {
     unsigned char id[16];
@@ -126,10 +141,7 @@ auth0_jwt_slot *auth0_jwt_shared_slot(const char *ident)
             apr_atomic_set32(&s->used, 2);
             return s;
         }
-        while (apr_atomic_read32(&s->used) == 1) { /* another process is claiming it */
-            apr_sleep(1000);
-        }
-        if (memcmp(s->id, id, 16) == 0) {
+        if (claim_settled(&s->used) && memcmp(s->id, id, 16) == 0) {
             return s;
         }
     }
@@ -192,10 +204,7 @@ static fetch_row *fetch_row_of(const char *ident, int claim)
                 return f;
             }
         }
-        while (apr_atomic_read32(&f->used) == 1) { /* another process is claiming it */
-            apr_sleep(1000);
-        }
-        if (memcmp(f->id, id, 16) == 0) {
+        if (claim_settled(&f->used) && memcmp(f->id, id, 16) == 0) {
             return f;
         }
     }

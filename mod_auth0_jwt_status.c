@@ -546,18 +546,16 @@ int auth0_jwt_status_handler(request_rec *r)
         format = format_accept(r);
     }
     rep = aj_json_pool_own(r->pool, report(r));
+    /* drawn for HEAD too: the renderers set headers of their own (the HTML
+     * page's Content-Security-Policy), and httpd sends no body for HEAD */
     if (format == FMT_HTML) {
         ap_set_content_type(r, "text/html; charset=utf-8");
-        if (!r->header_only) {
-            auth0_jwt_status_html(r, rep);
-        }
+        auth0_jwt_status_html(r, rep);
         return OK;
     }
     if (format == FMT_PROM) {
         ap_set_content_type(r, AUTH0_JWT_PROM_TYPE);
-        if (!r->header_only) {
-            auth0_jwt_status_prom(r, rep);
-        }
+        auth0_jwt_status_prom(r, rep);
         return OK;
     }
     text = apr_pstrcat(r->pool, aj_json_compact(r->pool, rep), "\n", NULL);

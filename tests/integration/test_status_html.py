@@ -173,3 +173,16 @@ def test_unreadable_key_file(srv):
     assert src["keys"] == [] and src["tables"] == 1, src
     table = root.find_all("section", cls="source")[1].find("table", cls="keys")
     assert table.find("tbody").words() == "no keys"
+
+
+def test_head_of_the_page_carries_its_csp_and_no_body(srv):
+    """A HEAD of the HTML page gets the same security headers as its GET (a
+    cache or proxy keeps what HEAD said), and no body."""
+    for how in ({"headers": [("Accept", HTML)]}, {}):
+        path = "/status" if how else "/status?format=html"
+        r = srv.head(path, **how)
+        assert r.status == 200
+        assert r.header("Content-Type") == "text/html; charset=utf-8"
+        assert r.header("Content-Security-Policy") == CSP
+        assert r.header("X-Content-Type-Options") == "nosniff"
+        assert r.body == b""
