@@ -22,6 +22,8 @@ CARRIERS = ("configure.ac", "NEWS.md", "debian/changelog")
 # Folders that hold build output or third-party data, not our text.
 SKIP_DIRS = {".git", ".libs", ".deps", "autom4te.cache", "build-aux", "__pycache__",
              ".pytest_cache", ".state", ".fuzz", ".asan", "coverage", "logs", "m4"}
+# What autoreconf writes from configure.ac (a release tarball carries it).
+GENERATED = {"configure", "Makefile.in", "aclocal.m4", "config.h.in"}
 
 
 def read(*parts):
@@ -54,7 +56,9 @@ def source_files():
     for root, dirs, files in os.walk(TOP):
         dirs[:] = [d for d in dirs if d not in SKIP_DIRS]
         for name in files:
-            found.append(os.path.relpath(os.path.join(root, name), TOP))
+            rel = os.path.relpath(os.path.join(root, name), TOP)
+            if rel not in GENERATED:
+                found.append(rel)
     return found
 
 

@@ -20,6 +20,29 @@ STOCK_CONF = "/etc/apache2/apache2.conf"
 STOCK_ENVVARS = "/etc/apache2/envvars"
 
 
+def _configured_module_dir():
+    """APXS_LIBEXECDIR as configure wrote it into the build tree's Makefile."""
+    try:
+        with open(os.path.join(ajtest.top_builddir(), "Makefile"), encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("APXS_LIBEXECDIR = "):
+                    return line.split("=", 1)[1].strip()
+    except OSError:
+        pass
+    return None
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _installs_where_httpd_looks():
+    """These tests follow an install into httpd's own folders (staged under a
+    DESTDIR). A build configured to install elsewhere, as make distcheck's is
+    (--with-apache-moduledir under its prefix), has nothing of that to show."""
+    configured = _configured_module_dir()
+    libexec = ajtest.apxs_query("LIBEXECDIR") or "/usr/lib/apache2/modules"
+    if configured is not None and configured != libexec:
+        pytest.skip("this build installs the module into %s, not %s" % (configured, libexec))
+
+
 @pytest.fixture(scope="module")
 def installed():
     """Run `make install DESTDIR=<tmp>` in the build tree; return the installed .so."""
