@@ -22,8 +22,10 @@ CARRIERS = ("configure.ac", "NEWS.md", "debian/changelog")
 # Folders that hold build output or third-party data, not our text.
 SKIP_DIRS = {".git", ".libs", ".deps", "autom4te.cache", "build-aux", "__pycache__",
              ".pytest_cache", ".state", ".fuzz", ".asan", "coverage", "logs", "m4"}
-# What autoreconf writes from configure.ac (a release tarball carries it).
-GENERATED = {"configure", "Makefile.in", "aclocal.m4", "config.h.in"}
+# What autoreconf writes from configure.ac (a release tarball carries it), and
+# what configure and make write in a tree built in place.
+GENERATED = {"configure", "Makefile.in", "aclocal.m4", "config.h.in", "config.status",
+             "config.log", "config.h", "Makefile", "libtool", "man/auth0-jwt.1"}
 
 
 def read(*parts):
@@ -54,10 +56,12 @@ def source_files():
         pass
     found = []
     for root, dirs, files in os.walk(TOP):
-        dirs[:] = [d for d in dirs if d not in SKIP_DIRS]
+        # a build tree inside the sources (make distcheck's _build/sub) is not ours
+        dirs[:] = [d for d in dirs if d not in SKIP_DIRS
+                   and not os.path.exists(os.path.join(root, d, "config.status"))]
         for name in files:
             rel = os.path.relpath(os.path.join(root, name), TOP)
-            if rel not in GENERATED:
+            if rel not in GENERATED and not name.endswith((".la", ".lo", ".o", "~")):
                 found.append(rel)
     return found
 
