@@ -686,6 +686,8 @@ static int usage(FILE *out, int rc)
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     }
+    fprintf(out, "  -h, --help this list\n  --version  the version\n"
+                 "Every command and option is described in auth0-jwt(1).\n");
     return rc;
 }
 
@@ -699,6 +701,10 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         return usage(stdout, 0);
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("%s (mod_auth0_jwt) %s\n", prog, AUTH0_JWT_VERSION);
+        return 0;
     }
     apr_initialize();
     apr_pool_create(&p, NULL);

@@ -24,9 +24,14 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 bash scripts/deps.sh
-[ -x configure ] || autoreconf -fi
-[ -f Makefile ] || ./configure
-make -j2 >/dev/null
+# AJ_TOP_BUILDDIR: a build tree of its own (make check in make distcheck's
+# separate, read-only source tree); else the repository is its own build tree.
+build=${AJ_TOP_BUILDDIR:-$top}
+if [ "$build" = "$top" ]; then
+    [ -x configure ] || autoreconf -fi
+    [ -f Makefile ] || ./configure
+fi
+make -C "$build" -j2 >/dev/null
 
 port=${AJ_DEMO_PORT:-8080}
 mpm=${AJ_MPM:-event}
@@ -57,8 +62,8 @@ fi
 apxs=$(command -v apxs || command -v apxs2) || { echo "demo.sh: apxs not found" >&2; exit 1; }
 httpd="$("$apxs" -q SBINDIR)/$("$apxs" -q TARGET)"
 moddir=$("$apxs" -q LIBEXECDIR)
-module="$top/.libs/mod_auth0_jwt.so"
-cli="$top/auth0-jwt"
+module="$build/.libs/mod_auth0_jwt.so"
+cli="$build/auth0-jwt"
 [ -f "$module" ] && [ -x "$cli" ] || { echo "demo.sh: the build did not produce $module and $cli" >&2; exit 1; }
 
 state=${AJ_DEMO_STATE:-$top/.state/demo}

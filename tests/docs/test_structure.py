@@ -128,8 +128,15 @@ CITATION = re.compile(r"\bspec(?:ification)? (?:section|§)\s*\d|\bSPEC\.md|\.\.
 
 
 def repository_files():
+    """The repository's text files: git's list in a clone, else (an unpacked
+    release tarball) every file under the top but the build's own."""
     out = subprocess.run(["git", "-C", TOP, "ls-files"], capture_output=True, text=True,
-                         check=True).stdout.split()
+                         check=False).stdout.split()
+    if not out:
+        for root, dirs, files in os.walk(TOP):
+            dirs[:] = [d for d in dirs if d not in (".git", ".libs", ".deps", "autom4te.cache",
+                                                    "build-aux", "m4", "__pycache__")]
+            out += [os.path.relpath(os.path.join(root, f), TOP) for f in files]
     return [f for f in out if re.search(r"\.(c|h|py|sh|am|ac|md)$", f) or f == ".ci/run"]
 
 

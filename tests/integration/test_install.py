@@ -20,6 +20,29 @@ STOCK_CONF = "/etc/apache2/apache2.conf"
 STOCK_ENVVARS = "/etc/apache2/envvars"
 
 
+def _configured_module_dir():
+    """APXS_LIBEXECDIR as configure wrote it into the build tree's Makefile."""
+    try:
+        with open(os.path.join(ajtest.top_builddir(), "Makefile"), encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("APXS_LIBEXECDIR = "):
+                    return line.split("=", 1)[1].strip()
+    except OSError:
+        pass
+    return None
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _installs_where_httpd_looks():
+    """These tests follow an install into httpd's own folders (staged under a
+    DESTDIR). A build configured to install elsewhere, as make distcheck's is
+    (--with-apache-moduledir under its prefix), has nothing of that to show."""
+    configured = _configured_module_dir()
+    libexec = ajtest.apxs_query("LIBEXECDIR") or "/usr/lib/apache2/modules"
+    if configured is not None and configured != libexec:
+        pytest.skip("this build installs the module into %s, not %s" % (configured, libexec))
+
+
 @pytest.fixture(scope="module")
 def installed():
     """Run `make install DESTDIR=<tmp>` in the build tree; return the installed .so."""
@@ -127,8 +150,8 @@ def test_make_install_then_a2enmod_configtest():
     """The administrator's path, `make install`, `a2enmod auth0_jwt`, `apache2ctl configtest`,
     done in a throw-away way: the system is left exactly as it was found.
 
-    - `make install DESTDIR=<tmp>/destdir` stages the module, the CLI and
-      auth0_jwt.load/.conf under a temporary folder, as a packager does;
+    - `make install DESTDIR=<tmp>/destdir` stages the module, the CLI, its man
+      page and auth0_jwt.load/.conf under a temporary folder, as a packager does;
     - a copy of /etc/apache2 (APACHE_CONFDIR) receives the staged .load/.conf,
       with the LoadModule path pointed at the staged module;
     - a2enmod and a2dismod run on that copy, with their state markers in a
@@ -147,9 +170,14 @@ def test_make_install_then_a2enmod_configtest():
     libexec = ajtest.apxs_query("LIBEXECDIR") or "/usr/lib/apache2/modules"
     staged_so = destdir + os.path.join(libexec, "mod_auth0_jwt.so")
     staged_conf = destdir + "/etc/apache2/mods-available"
+    staged_man = destdir + "/usr/local/share/man/man1/auth0-jwt.1"
     for path in (staged_so, staged_conf + "/auth0_jwt.load", staged_conf + "/auth0_jwt.conf",
-                 destdir + "/usr/local/bin/auth0-jwt"):
+                 destdir + "/usr/local/bin/auth0-jwt", staged_man):
         assert os.path.isfile(path), "make install staged no %s:\n%s" % (path, out.stdout)
+    # the man page as configure wrote it: the version filled in, nothing left to substitute
+    with open(staged_man, encoding="utf-8") as f:
+        page = f.read()
+    assert page.startswith(".\\\"") and "\n.TH AUTH0-JWT 1 " in page and "@" not in page, page[:400]
 
     confdir = os.path.join(tmp, "apache2")
     shutil.copytree("/etc/apache2", confdir, symlinks=True)
