@@ -686,6 +686,7 @@ static int usage(FILE *out, int rc)
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     }
+    fprintf(out, "  %-10s %s\n", "--version", "print the version and exit");
     return rc;
 }
 
@@ -699,6 +700,10 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         return usage(stdout, 0);
+    }
+    if (strcmp(argv[1], "--version") == 0) { /* AC_INIT's version, as the package's */
+        printf("%s (mod_auth0_jwt) %s\n", prog, AUTH0_JWT_VERSION);
+        return 0;
     }
     apr_initialize();
     apr_pool_create(&p, NULL);
