@@ -8,8 +8,8 @@ import stat
 import jwt
 import pytest
 
-from ajcli import (AUD, ISS, REPO_TOP, assert_refused, assert_usage, assert_valid, b64u, header_of,
-                   payload_of, run, split)
+from ajcli import (AUD, ISS, REPO_TOP, assert_refused, assert_usage, assert_valid, b64u,
+                   header_of, payload_of, run, split)
 
 NOW = 1_700_000_000
 
