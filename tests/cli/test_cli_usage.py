@@ -2,13 +2,14 @@
 
 import json
 import os
+import re
 import stat
 
 import jwt
 import pytest
 
-from ajcli import (AUD, ISS, assert_refused, assert_usage, assert_valid, b64u, header_of,
-                   payload_of, run, split)
+from ajcli import (AUD, ISS, REPO_TOP, assert_refused, assert_usage, assert_valid, b64u,
+                   header_of, payload_of, run, split)
 
 NOW = 1_700_000_000
 
@@ -190,6 +191,16 @@ def test_help_top_level(flag):
     assert res.rc == 0, res
     for cmd in ("keygen", "mint", "verify", "decode"):
         assert cmd in res.out
+
+
+def test_version_is_ac_init_version():
+    """`auth0-jwt --version` prints configure.ac's AC_INIT version, which the
+    Debian package's version must equal (scripts/package-test.sh checks that)."""
+    with open(os.path.join(REPO_TOP, "configure.ac")) as f:
+        version = re.search(r"^AC_INIT\(\[[^]]*\], *\[([^]]*)\]", f.read(), re.M).group(1)
+    res = run("--version")
+    assert res.rc == 0 and res.err == "", res
+    assert res.out == "auth0-jwt (mod_auth0_jwt) %s\n" % version, res
 
 
 def test_verify_help_even_with_other_options(kdir):
