@@ -516,6 +516,28 @@ static status_format format_accept(request_rec *r)
     return FMT_JSON;
 }
 
+/* The page shows every virtual host's key sources and counts: only the server
+ * configuration may put it up. An .htaccess file could have set the handler
+ * (SetHandler, AddHandler, RewriteRule's H flag), and nothing records which
+ * part of the configuration did, so the page is refused wherever an .htaccess
+ * file is part of the request's configuration. */
+static int htaccess_applies(request_rec *r)
+{
+    const struct htaccess_result *h = r->htaccess; /* each folder's, read or looked for */
+
+    while (h && h->htaccess == NULL) { /* NULL: that folder has no .htaccess */
+        h = h->next;
+    }
+    if (h == NULL) {
+        return 0;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                  "auth0-jwt-status refused: an .htaccess file is part of this URL's "
+                  "configuration and could have set the handler; put the status page where "
+                  "no .htaccess is read (docs/status.md)");
+    return 1;
+}
+
 int auth0_jwt_status_handler(request_rec *r)
 {
     json_t *rep;
@@ -524,6 +546,9 @@ int auth0_jwt_status_handler(request_rec *r)
 
     if (!r->handler || strcmp(r->handler, "auth0-jwt-status") != 0) {
         return DECLINED;
+    }
+    if (htaccess_applies(r)) {
+        return HTTP_FORBIDDEN;
     }
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     if (r->method_number != M_GET) {
