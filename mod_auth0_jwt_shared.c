@@ -105,6 +105,13 @@ static const char *hex16(apr_pool_t *p, const unsigned char id[16])
     return s;
 }
 
+const char *auth0_jwt_source_id_hex(apr_pool_t *p, const char *ident)
+{
+    unsigned char id[16];
+
+    return source_id(id, ident) ? hex16(p, id) : NULL;
+}
+
 /* ---- shared memory slots ------------------------------------------------ */
 
 /* Waits while another process claims a row (its `used` is 1: it is writing the

@@ -328,8 +328,13 @@ static json_t *age(apr_time_t since, apr_time_t now)
 static json_t *source_report(request_rec *r, const auth0_jwt_source_info *info)
 {
     apr_time_t now = apr_time_now();
+    const char *id = auth0_jwt_source_id_hex(r->pool, info->ident);
     json_t *out =
         json_pack("{s:s,s:s}", "uri", info->location, "kind", info->is_file ? "file" : "https");
+
+    /* several sources may share a URL (other CA, proxy or timings): the id
+     * tells them apart */
+    json_object_set_new(out, "id", id ? json_string(id) : json_null());
 
     if (!info->is_file) { /* what, beside the URL, decides this source's keys */
         json_object_set_new(out, "ca_file",
