@@ -392,9 +392,13 @@ static json_t *source_report(request_rec *r, const auth0_jwt_source_info *info)
     json_object_set_new(out, "last_error",
                         rec && rec->failures ? json_string(rec->detail) : json_null());
     json_object_set_new(out, "failure_streak", json_integer(rec ? rec->failures : 0));
-    auth0_jwt_shared_fetches(info->ident, &fetch_ok, &fetch_failed);
-    json_object_set_new(out, "fetch_successes", json_integer((json_int_t)fetch_ok));
-    json_object_set_new(out, "fetch_failures", json_integer((json_int_t)fetch_failed));
+    if (auth0_jwt_shared_fetches(info->ident, &fetch_ok, &fetch_failed)) {
+        json_object_set_new(out, "fetch_successes", json_integer((json_int_t)fetch_ok));
+        json_object_set_new(out, "fetch_failures", json_integer((json_int_t)fetch_failed));
+    } else { /* never a 0 that is not one */
+        json_object_set_new(out, "fetch_successes", json_null());
+        json_object_set_new(out, "fetch_failures", json_null());
+    }
     return out;
 }
 

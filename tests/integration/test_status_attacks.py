@@ -65,3 +65,110 @@ def test_two_sources_of_one_url_give_no_duplicate_series(httpd_factory, jwks, pk
     refresh = sorted(v for (n, _), v in seen.items()
                      if n == "auth0_jwt_key_source_refresh_seconds")
     assert refresh == ["300", "600"], refresh
+
+
+HOSTILE = '"><img src=x onerror=alert(1)><style>*{x:url(//e)}</style>\'&amp;\n'
+
+
+@pytest.fixture
+def hostile(httpd_factory, jwks, pki, signing_keys):
+    """A key host whose JWKS puts markup, quotes and a newline in every
+    string the page draws (kid, alg), beside one good key."""
+    bad = signing_keys["B"].jwk()
+    bad.update(kid=HOSTILE, alg=HOSTILE)
+    odd = signing_keys["C"].jwk()
+    odd.update(kid="k2", use="<enc>", key_ops=["<x>"])
+    jwks.set_jwks({"keys": [signing_keys["A"].jwk(), bad, odd]})
+    snippet = "\n".join([mpm_lines(_mpm(), 1),
+                         location("/api/", pki.ca_file, domain=jwks.domain, ttl=600), STATUS])
+    return httpd_factory(snippet, allow_log=[CONFIG_WARNINGS, MPM_FULL])
+
+
+def test_hostile_jwks_strings_stay_text_in_every_format(hostile):
+    """Attack: HTML, attribute and CSS injection through a hostile key
+    server's kid and alg. The page shows them as text (no tag, no attribute
+    breaks out); the Prometheus format never carries them; JSON is JSON."""
+    r = hostile.get("/status", headers=[("Accept", HTML)])
+    assert r.status == 200
+    assert "<img" not in r.text and "<style>*" not in r.text and "onerror=alert" in r.text
+    assert r.text.count("<style>") == 1
+    assert "&quot;&gt;&lt;img" in r.text
+    r = hostile.get("/status?format=prometheus")
+    assert r.status == 200 and "onerror" not in r.text
+    _samples(r.text)
+    rep = hostile.get("/status?format=json").json()
+    kids = [k["kid"] for k in rep["key_sources"][0]["keys"]]
+    assert HOSTILE in kids, kids
+
+
+QUERIES = [
+    "?format=json&format=html", "?format=html&format=%00", "?format=%00", "?format=JSON",
+    "?format=html%00", "?format=%68tml", "?format=prometheus%0a", "?%66ormat=html",
+    "?format", "?format=", "?=&&&==&", "?refresh=5&refresh=x", "?refresh=-5", "?refresh=1e3",
+    "?refresh=99999999999999999999", "?refresh=%35", "?refresh=5%22%3E%3Cscript%3E",
+    "?refresh=5;url=http://evil/", "?format=html&refresh=" + "9" * 4000,
+    "?" + "format=html&" * 600, "?" + "refresh=1&" * 600, "?%", "?%zz=1", "?format=%",
+]
+
+ACCEPTS = [
+    "text/plain;q=0, text/html", "text/plain;q=0.0", "text/plain;q=-1, application/json",
+    "text/plain;q=nan", "TEXT/HTML", "text/html;level=1;q=0, text/plain",
+    "text/html;foo=\"q=0\"", ";;;,,,;q=", "*/*;q=0", "text/plain" + ";a=b" * 800,
+    ",".join(["x/y"] * 1500), "text/html\t;\tq=1", "text/plain; version=0.0.4; q=0.5",
+]
+
+
+def test_query_and_accept_never_crash_hang_or_reflect(hostile):
+    """Attack: hostile query strings and Accept headers (repeated, long,
+    percent-encoded, NUL, `;q=` tricks, case). Every answer is 200 or 400,
+    quick, in a known type, and carries nothing of the input back: no
+    script, and the meta refresh only ever a plain number."""
+    for q in QUERIES:
+        t = time.monotonic()
+        r = hostile.get("/status" + q, headers=[("Accept", HTML)])
+        assert time.monotonic() - t < 2, q
+        assert r.status in (200, 400), (q, r.status)
+        assert "<script" not in r.text and "evil" not in r.text, q
+        for m in re.findall(r'<meta http-equiv="refresh" content="([^"]*)"', r.text):
+            assert m.isdigit() and 1 <= int(m) <= 86400, (q, m)
+        for href in re.findall(r'href="([^"]*)"', r.text):
+            assert re.match(r'^(#[a-z]+|\?refresh=\d+)$', href), (q, href)
+    for a in ACCEPTS:
+        r = hostile.get("/status", headers=[("Accept", a)])
+        assert r.status == 200, (a, r.status)
+        assert r.header("Content-Type") in (
+            PROM_TYPE, "text/html; charset=utf-8", "application/json"), a
+
+
+def test_full_fetch_table_shows_no_false_zero(httpd_factory, jwks, pki):
+    """Attack: fill the 64-row fetch-count table (65 key sources; in real
+    life also .htaccess-made sources, and sources gone since a graceful
+    restart, keep their rows). A source left without a row had its fetch
+    counted nowhere, and the page said it had fetched 0 times, good and
+    failed, while its keys were fresh: a false figure, and a
+    `fetches_total` series that never rises. Such a source must show its
+    counts as unknown (null in JSON, no series), never as 0."""
+    n = 65
+    scopes = [location("/s%d/" % i, pki.ca_file, domain=jwks.domain, ttl=600 + i)
+              for i in range(n)]
+    srv = httpd_factory("\n".join([mpm_lines(_mpm(), 1)] + scopes + [STATUS]),
+                        allow_log=[CONFIG_WARNINGS, MPM_FULL, r"fetch-count table is full"])
+    assert jwks.count == n
+    rep = srv.get("/status?format=json").json()
+    assert len(rep["key_sources"]) == n
+    counted = [s for s in rep["key_sources"] if s["fetch_successes"] is not None]
+    assert len(counted) == 64, [s["fetch_successes"] for s in rep["key_sources"]]
+    for s in rep["key_sources"]:
+        assert s["health"] == "fresh"
+        if s["fetch_successes"] is None:
+            assert s["fetch_failures"] is None, s
+        else:
+            assert s["fetch_successes"] == 1 and s["fetch_failures"] == 0, s
+    uncounted = [s["id"] for s in rep["key_sources"] if s["fetch_successes"] is None]
+    text = srv.get("/status?format=prometheus").text
+    fetch_lines = [l for l in text.splitlines()
+                   if l.startswith("auth0_jwt_key_source_fetches_total{")]
+    assert len(fetch_lines) == 2 * 64
+    assert not [l for l in fetch_lines if uncounted[0] in l]
+    page = srv.get("/status", headers=[("Accept", HTML)]).text
+    assert page.count("fetches: not counted") == 1
