@@ -172,3 +172,33 @@ def test_full_fetch_table_shows_no_false_zero(httpd_factory, jwks, pki):
     assert not [l for l in fetch_lines if uncounted[0] in l]
     page = srv.get("/status", headers=[("Accept", HTML)]).text
     assert page.count("fetches: not counted") == 1
+
+
+def test_key_file_path_not_utf8_is_still_shown(httpd_factory):
+    """Attack: hide a key source from the page. A key file whose path is not
+    UTF-8 (a Latin-1 name, from a config or an old file system) made the
+    JSON report's source object fail to build, so the source vanished from
+    every format, and a label value that is not UTF-8 would fail the whole
+    Prometheus scrape. The source is listed, its path shown with each byte
+    that is not UTF-8 as U+FFFD, in JSON, HTML and valid UTF-8 labels."""
+    import tokens as T  # pylint: disable=import-outside-toplevel
+    name = "conf/caf\udce9.json"  # the byte 0xE9 alone: Latin-1, not UTF-8
+    scope = ("<Location /api/>\n    Auth0JWKSFile \"conf/caf\xe9.json\"\n"
+             "    SetHandler auth0-demo\n    AuthType Auth0\n    Require valid-user\n"
+             "</Location>\n").encode("latin-1")
+    srv = httpd_factory(mpm_lines(_mpm(), 1) + """
+Auth0Issuer %s
+Auth0Audience %s
+Include conf/latin1.conf
+""" % (T.ISSUER, T.AUDIENCE) + STATUS, files={name: T.keys().jwks_text,
+                                           "conf/latin1.conf": scope},
+        allow_log=[CONFIG_WARNINGS, MPM_FULL])
+    assert srv.get("/api/private", headers=T.bearer(T.pyjwt())).status == 200
+    rep = srv.get("/status?format=json").json()
+    assert [s["uri"].rsplit("/", 1)[1] for s in rep["key_sources"]] == ["caf\ufffd.json"]
+    assert rep["key_sources"][0]["usable_keys"] == 1
+    r = srv.get("/status?format=prometheus")
+    text = r.body.decode("utf-8")  # raises if not UTF-8
+    assert 'caf\ufffd.json",source_id="' in text
+    page = srv.get("/status", headers=[("Accept", HTML)]).body.decode("utf-8")
+    assert "caf\ufffd.json" in page
