@@ -67,7 +67,7 @@ static const char *persist_dir;
 
 /* The fetches of one URL source, named like its slot. */
 typedef struct {
-    volatile apr_uint32_t used; /* 0 free, 1 being claimed, 2 in use */
+    volatile apr_uint32_t used; /* 0 free, 1 being claimed, 2 in use, 3 abandoned */
     apr_uint32_t pad;
     unsigned char id[16];
     volatile apr_uint64_t ok, failed;
@@ -117,11 +117,13 @@ const char *auth0_jwt_source_id_hex(apr_pool_t *p, const char *ident)
 /* Waits while another process claims a row (its `used` is 1: it is writing the
  * id). 1 once the claim is done; 0 after a second, when the claimer must have
  * died between its two steps: the caller then passes over that row rather
- * than wait for ever. */
+ * than wait for ever, and marks it abandoned (3) so that no later look waits
+ * on it again (a claimer only stopped that long still finishes: its 2 wins). */
 static int claim_settled(volatile apr_uint32_t *used)
 {
     for (int waited = 0; apr_atomic_read32(used) == 1; waited++) {
         if (waited == 1000) {
+            apr_atomic_cas32(used, 3, 1);
             return 0;
         }
         apr_sleep(1000);

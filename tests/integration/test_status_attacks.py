@@ -4,6 +4,7 @@ that look alike. Each test names the attack it tries; what the page must do
 is in its docstring."""
 
 import re
+import struct
 import time
 
 import pytest
@@ -202,3 +203,59 @@ Include conf/latin1.conf
     assert 'caf\ufffd.json",source_id="' in text
     page = srv.get("/status", headers=[("Accept", HTML)]).body.decode("utf-8")
     assert "caf\ufffd.json" in page
+
+
+FETCH_MAGIC = 0x41304a46  # "A0JF": mod_auth0_jwt_shared.c's fetch-count table
+FETCH_ROW = 40  # used, pad (4 + 4), id (16), ok, failed (8 + 8)
+
+
+def _fetch_table(pid):
+    """The address of the fetch-count table in process pid (see
+    test_trust_counters.counters_segment): its magic, then 64 rows."""
+    with open("/proc/%d/maps" % pid) as maps, open("/proc/%d/mem" % pid, "rb") as mem:
+        for line in maps:
+            fields = line.split()
+            if not fields[1].startswith("rw") or fields[1][3] != "s":
+                continue
+            start = int(fields[0].split("-")[0], 16)
+            mem.seek(start)
+            head = mem.read(64)
+            for off in range(0, 64, 8):
+                if struct.unpack_from("<II", head, off) == (FETCH_MAGIC, 64):
+                    return start + off
+    return None
+
+
+def test_claim_left_half_done_costs_one_wait_not_one_per_look(httpd_factory, jwks, pki):
+    """Attack: a child killed between the two steps of claiming a fetch-count
+    row (its `used` left at 1, "being claimed", for ever). Every look that
+    passed that row waited a second for the claim to finish, then went on:
+    every status poll (a second per source behind the row) and every counted
+    fetch, as long as httpd runs. The first look that gives up on the row
+    marks it abandoned; later looks pass it at once. Here the source's row is
+    moved one place on and a half-done claim put in its place, as if the
+    dead child had claimed first."""
+    snippet = "\n".join([mpm_lines(_mpm(), 1),
+                         location("/api/", pki.ca_file, domain=jwks.domain, ttl=600), STATUS])
+    srv = httpd_factory(snippet, allow_log=[CONFIG_WARNINGS, MPM_FULL])
+    base = _fetch_table(srv.proc.pid)
+    assert base is not None, "no fetch-count table in the parent's mappings"
+    with open("/proc/%d/mem" % srv.proc.pid, "r+b") as mem:
+        mem.seek(base + 8)
+        rows = [mem.read(FETCH_ROW) for _ in range(64)]
+        used = [struct.unpack_from("<I", r)[0] for r in rows]
+        assert used.count(2) == 1, used
+        home = used.index(2)
+        nxt = (home + 1) % 64
+        mem.seek(base + 8 + nxt * FETCH_ROW)
+        mem.write(rows[home])
+        mem.seek(base + 8 + home * FETCH_ROW)
+        mem.write(struct.pack("<II", 1, 0) + b"\0" * 32)
+        mem.flush()
+    took = []
+    for _ in range(4):
+        t = time.monotonic()
+        rep = srv.get("/status?format=json").json()
+        took.append(time.monotonic() - t)
+        assert rep["key_sources"][0]["fetch_successes"] == 1, rep["key_sources"][0]
+    assert max(took[1:]) < 0.5, took
