@@ -538,6 +538,9 @@ int auth0_jwt_status_handler(request_rec *r)
         return DECLINED;
     }
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    /* every format carries outside text (a kid raw in JSON, paths): never
+     * to be sniffed as HTML */
+    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
     if (r->method_number != M_GET) {
         /* answered here: httpd's own 405 would write its Allow from r->allowed
          * (TRACE and all) over ours */

@@ -259,3 +259,18 @@ def test_claim_left_half_done_costs_one_wait_not_one_per_look(httpd_factory, jwk
         took.append(time.monotonic() - t)
         assert rep["key_sources"][0]["fetch_successes"] == 1, rep["key_sources"][0]
     assert max(took[1:]) < 0.5, took
+
+
+def test_every_format_says_nosniff(hostile):
+    """Attack: content sniffing. The JSON answer carries a hostile key
+    server's kid raw (JSON does not escape `<`), and the text format carries
+    configured paths; a browser that sniffs could take either for HTML. Every
+    answer of the handler, errors included, says `nosniff`, not only the
+    HTML page."""
+    for query, status in (("?format=json", 200), ("?format=prometheus", 200),
+                          ("?format=html", 200), ("?format=xml", 400)):
+        r = hostile.get("/status" + query)
+        assert r.status == status, (query, r.status)
+        assert r.header("X-Content-Type-Options") == "nosniff", query
+    r = hostile.request("POST", "/status", body=b"")
+    assert r.status == 405 and r.header("X-Content-Type-Options") == "nosniff"
