@@ -274,3 +274,40 @@ def test_every_format_says_nosniff(hostile):
         assert r.header("X-Content-Type-Options") == "nosniff", query
     r = hostile.request("POST", "/status", body=b"")
     assert r.status == 405 and r.header("X-Content-Type-Options") == "nosniff"
+
+
+def test_htaccess_sources_cannot_take_the_slots_of_configured_ones(httpd_factory, jwks, pki,
+                                                                    signing_keys, expect_log):
+    """Attack: fill the 64 shared slots from .htaccess. A slot holds a key
+    source's generation (so every process drops a removed key at once) and
+    its refresh lease; a source without one works per process. Slots were
+    claimed at first use, so after a (graceful) restart an .htaccess author
+    could use 64 sources of their own (one key host, 64 refresh intervals)
+    before the first request reached a source of the server configuration,
+    which then got none. The configured sources' slots are now claimed at
+    start-up; the .htaccess sources are the ones that go without."""
+    n = 64
+    dirs = []
+    files = {}
+    for i in range(n):
+        dirs.append("<Directory ${AJ_SERVERROOT}/htdocs/h%d>\n    AllowOverride AuthConfig\n"
+                    "    Auth0CACertificateFile %s\n</Directory>" % (i, pki.ca_file))
+        files["htdocs/h%d/.htaccess" % i] = (
+            "AuthType Auth0\nAuth0Domain %s\nAuth0Audience %s\nAuth0JWKSCacheTTL %d\n"
+            "Require valid-user\n" % (jwks.domain, "https://api.example.test", 700 + i))
+        files["htdocs/h%d/data.json" % i] = '{"ok": true}\n'
+    config_uri = jwks.url("/config-jwks.json")
+    scope = location("/api/", pki.ca_file, uri=config_uri, issuer=jwks.issuer, ttl=600)
+    expect_log(r"no shared slot for https://localhost:\d+/\.well-known/jwks\.json")
+    srv = httpd_factory("\n".join([mpm_lines(_mpm(), 1), "Auth0HtaccessKeySources 100", "Auth0HtaccessKeyHosts localhost",
+                                   scope] + dirs + [STATUS]),
+                        files=files,
+                        allow_log=[CONFIG_WARNINGS, MPM_FULL, r"fetch-count table is full"])
+    token = bearer(signing_keys["A"].mint(jwks.issuer, aud="https://api.example.test"))
+    for i in range(n):
+        assert srv.get("/h%d/data.json" % i, headers=token).status == 200, i
+    assert srv.get("/api/private",
+                   headers=bearer(signing_keys["A"].mint(jwks.issuer))).status == 200
+    log = open(srv.path("logs", "error_log")).read()
+    assert "no shared slot for %s" % config_uri not in log
+    assert "no shared slot for " in log
