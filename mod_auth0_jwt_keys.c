@@ -309,6 +309,12 @@ static source *source_get(request_rec *r, const auth0_jwt_dir_conf *c, const cha
                 memcpy(src->tag, md, sizeof(src->tag));
             }
             src->slot = !is_file && have_shared ? auth0_jwt_shared_slot(src->ident) : NULL;
+            if (!is_file && have_shared && src->slot == NULL) {
+                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, NULL,
+                             "no shared slot for %s (all 64 in use): this process refreshes "
+                             "it alone, and learns of a new key set only at its own refresh",
+                             src->location);
+            }
             apr_thread_mutex_create(&src->busy, APR_THREAD_MUTEX_DEFAULT, registry_pool);
             apr_hash_set(registry, src->ident, APR_HASH_KEY_STRING, src);
         }
@@ -1008,6 +1014,9 @@ void auth0_jwt_keys_startup(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
         if (c->jwks_file) {
             continue; /* files are read by each process on first use */
         }
+        /* the configuration's sources take their shared slots now, before a
+         * request can make sources (an .htaccess author's) that fill them */
+        auth0_jwt_shared_slot(ident);
         timing_of(&t, c);
         memset(&rec, 0, sizeof(rec));
         shared = auth0_jwt_shared_get(s, ident, ptemp);

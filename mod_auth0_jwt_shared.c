@@ -67,7 +67,7 @@ static const char *persist_dir;
 
 /* The fetches of one URL source, named like its slot. */
 typedef struct {
-    volatile apr_uint32_t used; /* 0 free, 1 being claimed, 2 in use */
+    volatile apr_uint32_t used; /* 0 free, 1 being claimed, 2 in use, 3 abandoned */
     apr_uint32_t pad;
     unsigned char id[16];
     volatile apr_uint64_t ok, failed;
@@ -105,16 +105,25 @@ static const char *hex16(apr_pool_t *p, const unsigned char id[16])
     return s;
 }
 
+const char *auth0_jwt_source_id_hex(apr_pool_t *p, const char *ident)
+{
+    unsigned char id[16];
+
+    return source_id(id, ident) ? hex16(p, id) : NULL;
+}
+
 /* ---- shared memory slots ------------------------------------------------ */
 
 /* Waits while another process claims a row (its `used` is 1: it is writing the
  * id). 1 once the claim is done; 0 after a second, when the claimer must have
  * died between its two steps: the caller then passes over that row rather
- * than wait for ever. */
+ * than wait for ever, and marks it abandoned (3) so that no later look waits
+ * on it again (a claimer only stopped that long still finishes: its 2 wins). */
 static int claim_settled(volatile apr_uint32_t *used)
 {
     for (int waited = 0; apr_atomic_read32(used) == 1; waited++) {
         if (waited == 1000) {
+            apr_atomic_cas32(used, 3, 1);
             return 0;
         }
         apr_sleep(1000);
@@ -182,8 +191,10 @@ static void fetches_setup(server_rec *s)
 }
 
 /* The row of ident, claimed if claim is set and it has none; NULL when the
- * table is full (its fetches go uncounted) or OpenSSL failed. */
-static fetch_row *fetch_row_of(const char *ident, int claim)
+ * table is full (its fetches go uncounted) or OpenSSL failed. Without claim,
+ * *counted says whether the source's fetches are counted: it has a row, or a
+ * free row waits for its first fetch. */
+static fetch_row *fetch_row_of(const char *ident, int claim, int *counted)
 {
     unsigned char id[16];
     unsigned int start;
@@ -196,6 +207,7 @@ static fetch_row *fetch_row_of(const char *ident, int claim)
         fetch_row *f = &fetches->row[(start + i) % FETCH_ROWS];
         if (apr_atomic_read32(&f->used) == 0) {
             if (!claim) {
+                *counted = 1;
                 return NULL; /* rows are claimed in probe order: it has none */
             }
             if (apr_atomic_cas32(&f->used, 1, 0) == 0) {
@@ -205,6 +217,9 @@ static fetch_row *fetch_row_of(const char *ident, int claim)
             }
         }
         if (claim_settled(&f->used) && memcmp(f->id, id, 16) == 0) {
+            if (counted) {
+                *counted = 1;
+            }
             return f;
         }
     }
@@ -213,19 +228,28 @@ static fetch_row *fetch_row_of(const char *ident, int claim)
 
 void auth0_jwt_shared_count_fetch(const char *ident, int ok)
 {
-    fetch_row *f = fetch_row_of(ident, 1);
+    static int told; /* per process */
+    fetch_row *f = fetch_row_of(ident, 1, NULL);
 
     if (f) {
         apr_atomic_inc64(ok ? &f->ok : &f->failed);
+    } else if (fetches && !told) {
+        told = 1;
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, NULL,
+                     "the fetch-count table is full (%d key sources since httpd started): "
+                     "the status page shows the fetches of the others as not counted",
+                     FETCH_ROWS);
     }
 }
 
-void auth0_jwt_shared_fetches(const char *ident, apr_uint64_t *ok, apr_uint64_t *failed)
+int auth0_jwt_shared_fetches(const char *ident, apr_uint64_t *ok, apr_uint64_t *failed)
 {
-    fetch_row *f = fetch_row_of(ident, 0);
+    int counted = 0;
+    fetch_row *f = fetch_row_of(ident, 0, &counted);
 
     *ok = f ? apr_atomic_read64(&f->ok) : 0;
     *failed = f ? apr_atomic_read64(&f->failed) : 0;
+    return counted;
 }
 
 /* ---- socache records ------------------------------------------------------ */

@@ -29,10 +29,16 @@ apr_status_t auth0_jwt_shared_put(server_rec *s, const char *ident, const char *
                                   apr_pool_t *p);
 void auth0_jwt_persist_save(server_rec *s, const char *ident, const char *url, const char *body,
                             apr_size_t len, apr_pool_t *p);
+/* The 32 hex digits naming a key source everywhere (socache key, saved file,
+ * the status page's "id"); NULL if OpenSSL failed. */
+const char *auth0_jwt_source_id_hex(apr_pool_t *p, const char *ident);
+
 /* Fetch counts of a URL source: kept across graceful restarts, never going
- * down while httpd runs; 0 for a source not counted (yet). */
+ * down while httpd runs; 0 for a source not fetched yet. auth0_jwt_shared_fetches
+ * returns 0 when the source's fetches are not counted (the table of 64
+ * sources is full, or there is none): its 0s mean nothing. */
 void auth0_jwt_shared_count_fetch(const char *ident, int ok);
-void auth0_jwt_shared_fetches(const char *ident, apr_uint64_t *ok, apr_uint64_t *failed);
+int auth0_jwt_shared_fetches(const char *ident, apr_uint64_t *ok, apr_uint64_t *failed);
 char *auth0_jwt_persist_load(const char *ident, apr_size_t *len, apr_time_t *mtime, apr_pool_t *p);
 
 #endif

@@ -328,13 +328,21 @@ static json_t *age(apr_time_t since, apr_time_t now)
 static json_t *source_report(request_rec *r, const auth0_jwt_source_info *info)
 {
     apr_time_t now = apr_time_now();
-    json_t *out =
-        json_pack("{s:s,s:s}", "uri", info->location, "kind", info->is_file ? "file" : "https");
+    const char *id = auth0_jwt_source_id_hex(r->pool, info->ident);
+    /* a path or URL from the configuration need not be UTF-8: aj_json_text
+     * makes it so, or the source would drop out of the report */
+    json_t *out = json_pack("{s:o,s:s}", "uri", aj_json_text(r->pool, info->location), "kind",
+                            info->is_file ? "file" : "https");
+
+    /* several sources may share a URL (other CA, proxy or timings): the id
+     * tells them apart */
+    json_object_set_new(out, "id", id ? json_string(id) : json_null());
 
     if (!info->is_file) { /* what, beside the URL, decides this source's keys */
         json_object_set_new(out, "ca_file",
-                            info->ca_file ? json_string(info->ca_file) : json_null());
-        json_object_set_new(out, "proxy", info->proxy ? json_string(info->proxy) : json_null());
+                            info->ca_file ? aj_json_text(r->pool, info->ca_file) : json_null());
+        json_object_set_new(out, "proxy",
+                            info->proxy ? aj_json_text(r->pool, info->proxy) : json_null());
     }
     auth0_jwt_rec *rec;
     apr_uint64_t fetch_ok, fetch_failed;
@@ -366,7 +374,7 @@ static json_t *source_report(request_rec *r, const auth0_jwt_source_info *info)
         json_object_set_new(out, "keys", keys);
         json_object_set_new(out, "modified_at", iso_time(r->pool, mtime));
         json_object_set_new(out, "age_seconds", age(mtime, now));
-        json_object_set_new(out, "last_error", why ? json_string(why) : json_null());
+        json_object_set_new(out, "last_error", why ? aj_json_text(r->pool, why) : json_null());
         return out;
     }
     rec = auth0_jwt_shared_get(r->server, info->ident, r->pool);
@@ -385,11 +393,15 @@ static json_t *source_report(request_rec *r, const auth0_jwt_source_info *info)
         iso_time(r->pool, rec && rec->fetched_at ? rec->fetched_at + info->ttl : 0));
     json_object_set_new(out, "last_attempt", iso_time(r->pool, rec ? rec->last_attempt : 0));
     json_object_set_new(out, "last_error",
-                        rec && rec->failures ? json_string(rec->detail) : json_null());
+                        rec && rec->failures ? aj_json_text(r->pool, rec->detail) : json_null());
     json_object_set_new(out, "failure_streak", json_integer(rec ? rec->failures : 0));
-    auth0_jwt_shared_fetches(info->ident, &fetch_ok, &fetch_failed);
-    json_object_set_new(out, "fetch_successes", json_integer((json_int_t)fetch_ok));
-    json_object_set_new(out, "fetch_failures", json_integer((json_int_t)fetch_failed));
+    if (auth0_jwt_shared_fetches(info->ident, &fetch_ok, &fetch_failed)) {
+        json_object_set_new(out, "fetch_successes", json_integer((json_int_t)fetch_ok));
+        json_object_set_new(out, "fetch_failures", json_integer((json_int_t)fetch_failed));
+    } else { /* never a 0 that is not one */
+        json_object_set_new(out, "fetch_successes", json_null());
+        json_object_set_new(out, "fetch_failures", json_null());
+    }
     return out;
 }
 
@@ -551,6 +563,9 @@ int auth0_jwt_status_handler(request_rec *r)
         return HTTP_FORBIDDEN;
     }
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    /* every format carries outside text (a kid raw in JSON, paths): never
+     * to be sniffed as HTML */
+    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
     if (r->method_number != M_GET) {
         /* answered here: httpd's own 405 would write its Allow from r->allowed
          * (TRACE and all) over ours */

@@ -162,7 +162,9 @@ static void source_section(request_rec *r, const json_t *src, size_t n)
     ap_rprintf(r, " &middot; %" APR_INT64_T_FMT " of %" APR_SIZE_T_FMT " key%s usable",
                num(src, "usable_keys"), json_array_size(keys),
                json_array_size(keys) == 1 ? "" : "s");
-    if (!is_file) {
+    if (!is_file && !json_is_integer(json_object_get(src, "fetch_successes"))) {
+        ap_rputs(" &middot; fetches: not counted", r);
+    } else if (!is_file) {
         ap_rprintf(r, " &middot; fetches: %" APR_INT64_T_FMT " good, %" APR_INT64_T_FMT " failed",
                    num(src, "fetch_successes"), num(src, "fetch_failures"));
     }

@@ -74,11 +74,14 @@ static apr_int64_t epoch(const json_t *v)
     return apr_time_exp_gmt_get(&t, &x) == APR_SUCCESS ? (apr_int64_t)apr_time_sec(t) : 0;
 }
 
+/* source="URI",source_id="ID": the URI alone may name several sources (one
+ * URL with other CA, proxy or timings), whose samples would then collide */
 static const char *source_label(request_rec *r, const json_t *src)
 {
-    return apr_pstrcat(r->pool, "source=\"",
-                       aj_prom_label(r->pool, json_string_value(json_object_get(src, "uri"))), "\"",
-                       NULL);
+    return apr_pstrcat(
+        r->pool, "source=\"",
+        aj_prom_label(r->pool, json_string_value(json_object_get(src, "uri"))), "\",source_id=\"",
+        aj_prom_label(r->pool, json_string_value(json_object_get(src, "id"))), "\"", NULL);
 }
 
 /* One family over the key sources: a sample per source that has the number. */

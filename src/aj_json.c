@@ -368,3 +368,24 @@ char *aj_json_compact(apr_pool_t *p, const json_t *j)
     free(s);
     return copy;
 }
+
+json_t *aj_json_text(apr_pool_t *p, const char *s)
+{
+    const unsigned char *in = (const unsigned char *)s, *end = in + strlen(s);
+    char *out = apr_palloc(p, 3 * (size_t)(end - in) + 1), *o = out;
+
+    while (in < end) {
+        size_t n = utf8_len(in, end);
+        if (n == 0) {
+            memcpy(o, "\xEF\xBF\xBD", 3); /* U+FFFD */
+            o += 3;
+            in++;
+            continue;
+        }
+        memcpy(o, in, n);
+        o += n;
+        in += n;
+    }
+    *o = '\0';
+    return json_string(out);
+}

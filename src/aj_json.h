@@ -46,6 +46,11 @@ json_t *aj_json_pool_own(apr_pool_t *p, json_t *j);
 /* The string value of member key of obj, or NULL if absent or not a string. */
 const char *aj_json_string(const json_t *obj, const char *key);
 
+/* A JSON string of s, which may not be UTF-8 (a path from the configuration,
+ * an error text): each byte that does not start a valid sequence becomes
+ * U+FFFD, so the string is always made. */
+json_t *aj_json_text(apr_pool_t *p, const char *s);
+
 /* Serialize compactly into p (members in stored order). NULL on failure. */
 char *aj_json_compact(apr_pool_t *p, const json_t *j);
 

@@ -157,7 +157,14 @@ def _families(text):
 
 
 def _value(fams, family, sample=None, **labels):
-    return fams[family][(sample or family, frozenset(labels.items()))]
+    """The one sample of family whose labels include these (a key source's
+    samples also carry its source_id)."""
+    want = set(labels.items())
+    found = [v for (name, have), v in fams[family].items()
+             if name == (sample or family) and want <= have
+             and {k for k, _ in have - want} <= {"source_id"}]
+    assert len(found) == 1, (family, labels, found)
+    return found[0]
 
 
 def _assert_well_formed(text):
@@ -405,7 +412,7 @@ Auth0Audience %s
     _assert_well_formed(text)
     path = srv.path(HOSTILE)
     escaped = path.replace("\\", "\\\\").replace('"', '\\"')
-    assert 'auth0_jwt_key_source_usable_keys{source="%s"} 1\n' % escaped in text
+    assert 'auth0_jwt_key_source_usable_keys{source="%s",source_id="' % escaped in text
     fams = _families(text)
     assert _value(fams, "auth0_jwt_key_source_usable_keys", source=path) == 1
     sources = {dict(labels)["source"] for (_, labels) in fams["auth0_jwt_key_source_info"]}

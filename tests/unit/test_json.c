@@ -202,6 +202,29 @@ START_TEST(json_fast_reader_never_disagrees)
 }
 END_TEST
 
+/* Attack: a key file path that is not UTF-8 dropped its source from the
+ * status report (jansson refuses such a string); aj_json_text always makes
+ * one, each stray byte as U+FFFD, valid text left as it is. */
+START_TEST(json_text_replaces_what_is_not_utf8)
+{
+    static const char *const cases[][2] = {
+        {"caf\xe9.json", "caf\xef\xbf\xbd.json"},       /* Latin-1 */
+        {"caf\xc3\xa9", "caf\xc3\xa9"},                  /* UTF-8: kept */
+        {"\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd"},       /* overlong '/' */
+        {"\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"}, /* a surrogate */
+        {"a\xf0\x9f\x98", "a\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"}, /* cut short */
+        {"", ""},
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *j = aj_json_text(unit_pool, cases[i][0]);
+        ck_assert_ptr_nonnull(j);
+        ck_assert_str_eq(json_string_value(j), cases[i][1]);
+        json_decref(j);
+    }
+}
+END_TEST
+
 Suite *suite_json(void)
 {
     Suite *s = suite_create("json");
@@ -213,6 +236,7 @@ Suite *suite_json(void)
     tcase_add_test(tc, json_parse_object_codes);
     tcase_add_test(tc, json_fast_reader_depth_bound);
     tcase_add_test(tc, json_fast_reader_never_disagrees);
+    tcase_add_test(tc, json_text_replaces_what_is_not_utf8);
     suite_add_tcase(s, tc);
     return s;
 }
