@@ -233,6 +233,9 @@ Suite *suite_replay(void)
     TCase *tc = tcase_create("table");
 
     tcase_add_checked_fixture(tc, unit_pool_setup, unit_pool_teardown);
+    /* the racing test's 20,000 two-process barriers take seconds under ASan on
+     * a loaded 2-core machine (4 s, Check's default, was seen to run out) */
+    tcase_set_timeout(tc, 60);
     tcase_add_test(tc, replay_second_take_refused);
     tcase_add_test(tc, replay_full_table_keeps_every_entry);
     tcase_add_test(tc, replay_attach_checks_layout);
