@@ -31,6 +31,7 @@ import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import tempfile
 import time
@@ -128,6 +129,25 @@ def static_modules():
                          timeout=30, check=False)
     return frozenset(line.strip() for line in out.stdout.splitlines()
                      if line.strip().endswith(".c"))
+
+
+def shared_segment(pid, fmt, head):
+    """The address of a segment of ours in process pid's shared memory: in a
+    shared read-write mapping, the place within its first 64 bytes where
+    struct.unpack(fmt) gives head (a segment's magic number and such; APR puts
+    the mapping's size before the part it hands out). None when no mapping has it."""
+    with open("/proc/%d/maps" % pid) as maps, open("/proc/%d/mem" % pid, "rb") as mem:
+        for line in maps:
+            fields = line.split()
+            if not fields[1].startswith("rw") or fields[1][3] != "s":
+                continue
+            start = int(fields[0].split("-")[0], 16)
+            mem.seek(start)
+            first = mem.read(64)
+            for off in range(0, 64, 8):
+                if struct.unpack_from(fmt, first, off) == head:
+                    return start + off
+    return None
 
 
 def current_mpm():

@@ -9,6 +9,8 @@ import time
 
 import pytest
 
+import ajtest
+
 from jwks_server import (  # noqa: F401  (fixtures)
     CONFIG_WARNINGS, MPM_FULL, bearer, jwks, location, mpm_lines, pki, signing_keys)
 
@@ -24,7 +26,6 @@ STATUS = """
 
 
 def _mpm():
-    import ajtest  # pylint: disable=import-outside-toplevel
     return ajtest.current_mpm()
 
 
@@ -210,20 +211,8 @@ FETCH_ROW = 40  # used, pad (4 + 4), id (16), ok, failed (8 + 8)
 
 
 def _fetch_table(pid):
-    """The address of the fetch-count table in process pid (see
-    test_trust_counters.counters_segment): its magic, then 64 rows."""
-    with open("/proc/%d/maps" % pid) as maps, open("/proc/%d/mem" % pid, "rb") as mem:
-        for line in maps:
-            fields = line.split()
-            if not fields[1].startswith("rw") or fields[1][3] != "s":
-                continue
-            start = int(fields[0].split("-")[0], 16)
-            mem.seek(start)
-            head = mem.read(64)
-            for off in range(0, 64, 8):
-                if struct.unpack_from("<II", head, off) == (FETCH_MAGIC, 64):
-                    return start + off
-    return None
+    """The address of the fetch-count table in process pid: its magic, then 64 rows."""
+    return ajtest.shared_segment(pid, "<II", (FETCH_MAGIC, 64))
 
 
 def test_claim_left_half_done_costs_one_wait_not_one_per_look(httpd_factory, jwks, pki):

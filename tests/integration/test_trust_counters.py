@@ -29,21 +29,8 @@ def status(srv):
 
 
 def counters_segment(pid):
-    """The address of the counters segment in process pid: in a shared anonymous
-    mapping, the segment's magic number within the first bytes (APR puts the
-    mapping's size before the part it hands out)."""
-    with open("/proc/%d/maps" % pid) as maps, open("/proc/%d/mem" % pid, "rb") as mem:
-        for line in maps:
-            fields = line.split()
-            if not fields[1].startswith("rw") or fields[1][3] != "s":
-                continue
-            start = int(fields[0].split("-")[0], 16)
-            mem.seek(start)
-            head = mem.read(64)
-            for off in range(0, 64, 8):
-                if struct.unpack_from("<I", head, off)[0] == MAGIC:
-                    return start + off
-    return None
+    """The address of the counters segment in process pid (found by its magic)."""
+    return ajtest.shared_segment(pid, "<I", (MAGIC,))
 
 
 def test_request_counts_do_not_wrap_at_32_bits(httpd_factory, jwks, pki, signing_keys):
