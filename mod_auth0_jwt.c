@@ -515,20 +515,24 @@ static aj_reason_e verify_signature(request_rec *r, const auth0_jwt_dir_conf *c,
             return AJ_OK;
         }
     }
-    /* not in this process's cache: the token is read whole before anything
-     * else (a malformed header never reaches the shared level or the counts) */
+    /* Then the shared level, by the same name. Like a first-level hit, a
+     * shared one needs the header's token located, not read byte by byte:
+     * only a verified token was ever stored, and a verified token's bytes
+     * are all base64url and dots. */
+    if (*cacheable && auth0_jwt_tcache_shared_on() &&
+        cache_hit(r, name, now, algs, keys, secrets, &st->token, 1)) {
+        *cacheable = 0; /* it is in both levels now */
+        auth0_jwt_count_cache_shared(1);
+        auth0_jwt_count_cache(1);
+        return AJ_OK;
+    }
+    /* in neither level: the token is read whole before anything else (a
+     * malformed header is refused before a miss is counted) */
     if (parse_located(st) != AJ_OK) {
         return AJ_R_HEADER_SYNTAX;
     }
     if (*cacheable) {
-        int shared = auth0_jwt_tcache_shared_on();
-        if (shared && cache_hit(r, name, now, algs, keys, secrets, &st->token, 1)) {
-            *cacheable = 0; /* it is there now */
-            auth0_jwt_count_cache_shared(1);
-            auth0_jwt_count_cache(1);
-            return AJ_OK;
-        }
-        if (shared) {
+        if (auth0_jwt_tcache_shared_on()) {
             auth0_jwt_count_cache_shared(0);
         }
         auth0_jwt_count_cache(0);

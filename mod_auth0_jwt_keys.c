@@ -18,6 +18,8 @@
  *      unless the shared record says a fetch failed or was forced within the
  *      cooldown; without the lease, keep serving the keys we have, or (with no
  *      keys at all) wait for the lease holder, at most Auth0JWKSTimeout.
+ *   5. behind (another process fetched a set the socache could not hold): fetch
+ *      this process's own copy at once, without the lease, before answering.
  */
 #include <string.h>
 
@@ -474,6 +476,8 @@ struct refresh_job {
     aj_fetch_opts_t opts;
     auth0_jwt_rec *rec; /* a copy, last good body following it */
     int forced;
+    int leased;       /* this job holds the source's lease: it lets go when done */
+    apr_uint32_t due; /* slot->unshared when the job was made: what its fetch covers */
 };
 
 /*
@@ -487,8 +491,9 @@ static apr_thread_cond_t *jobs_cond;
 static int jobs_stopping;
 static int jobs_ready; /* the lock and cond exist (child_init ran) */
 
+/* Under busy. */
 static refresh_job *job_make(server_rec *s, source *src, const timing *t, const auth0_jwt_rec *rec,
-                             int forced)
+                             int forced, int leased)
 {
     apr_pool_t *p;
     refresh_job *j;
@@ -506,6 +511,8 @@ static refresh_job *job_make(server_rec *s, source *src, const timing *t, const 
     j->opts.timeout = src->timeout;
     j->rec = apr_pmemdup(p, rec, sizeof(*rec) + rec->body_len);
     j->forced = forced;
+    j->leased = leased;
+    j->due = src->slot ? apr_atomic_read32(&src->slot->unshared) : 0;
     return j;
 }
 
@@ -533,6 +540,10 @@ static void refresh_run(refresh_job *j)
     if (j->forced) {
         rec->last_forced = now;
         src->forced_at = now;
+        if (src->slot) {
+            /* also where every process sees it when the record cannot be stored */
+            apr_atomic_set64(&src->slot->forced, (apr_uint64_t)now);
+        }
     }
     if (ks) {
         int was_behind = behind(src);
@@ -543,18 +554,35 @@ static void refresh_run(refresh_job *j)
         rec->body_len = (apr_uint32_t)res.body_len;
         stored = auth0_jwt_shared_put(s, src->ident, src->location, rec, res.body,
                                       now + j->t.ttl + j->t.max_stale, j->pool) == APR_SUCCESS;
+        if (!stored && have_shared) {
+            /* The set does not fit; the success goes on record without it, so
+             * that a failure still there (a cache that keeps the old entry)
+             * does not excuse stale keys in the processes behind this one. */
+            rec->body_len = 0;
+            auth0_jwt_shared_put(s, src->ident, src->location, rec, NULL,
+                                 now + j->t.ttl + j->t.max_stale, j->pool);
+            rec->body_len = (apr_uint32_t)res.body_len;
+        }
         auth0_jwt_persist_save(s, src->ident, src->location, res.body, res.body_len, j->pool);
         auth0_jwt_shared_count_fetch(src->ident, 1);
         if (src->slot) {
+            /* caught up with what was announced when the fetch began, no more:
+             * a set announced while it ran may be newer than what it got */
+            apr_uint32_t caught = j->due;
             if (!stored && have_shared && !was_behind) {
                 /* the others cannot adopt this set from the cache: tell them to
                  * fetch their own (once: a fetch made for that reason says nothing) */
-                apr_atomic_inc32(&src->slot->unshared);
+                if (apr_atomic_inc32(&src->slot->unshared) == j->due) {
+                    caught = j->due + 1;
+                }
             }
-            src->unshared = apr_atomic_read32(&src->slot->unshared);
+            src->unshared = caught;
         }
         gen = src->slot ? apr_atomic_inc32(&src->slot->generation) + 1 : 0;
-        install(src, ks, now, gen);
+        /* Still behind (a newer set was announced while the fetch ran): the set
+         * goes in under an older generation, so that no request takes it on the
+         * fast path (generations only grow); each waits for the next catch-up. */
+        install(src, ks, now, behind(src) ? gen - 1 : gen);
         set_marks(src, now, 0);
         ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "fetched %d key(s) from %s%s",
                      ks->jwks->keys->nelts, src->location, j->forced ? " (unknown kid)" : "");
@@ -590,7 +618,9 @@ static void refresh_run(refresh_job *j)
     }
     src->refreshing = 0;
     apr_thread_mutex_unlock(src->busy);
-    lease_release(src);
+    if (j->leased) {
+        lease_release(src); /* (a catch-up fetch never took it: another process may hold it) */
+    }
     apr_pool_destroy(j->pool);
 }
 
@@ -679,12 +709,14 @@ static int refresher_queue(refresh_job *j)
     return queued;
 }
 
-/* Under busy: let a refresh in this process finish (busy released meanwhile). */
-static void wait_local(source *src, const timing *t)
+/* Under busy: let a refresh in this process finish (busy released meanwhile).
+ * Past MAX_WAITERS a request holding keys answers at once with them, unless
+ * it must not (the process is behind a newer set: its keys may be withdrawn). */
+static void wait_local(source *src, const timing *t, int must)
 {
     apr_time_t deadline = apr_time_now() + t->timeout + apr_time_from_sec(1);
 
-    if (src->current && src->waiters >= MAX_WAITERS) {
+    if (!must && src->current && src->waiters >= MAX_WAITERS) {
         return;
     }
     src->waiters++;
@@ -700,23 +732,34 @@ static void wait_local(source *src, const timing *t)
  * Without keys and without the lease: wait for the other process's outcome,
  * at most the timeout. Under busy, which is let go while sleeping, so that the
  * other threads of this process neither queue behind this wait nor add to it.
+ * Returns the shared record as it stood after the outcome; NULL when the wait
+ * ran out, or another thread of this process brought keys meanwhile.
  */
-static void wait_for_refresh(request_rec *r, source *src, const timing *t)
+static auth0_jwt_rec *wait_for_refresh(request_rec *r, source *src, const timing *t)
 {
     apr_time_t deadline = apr_time_now() + t->timeout;
     apr_uint32_t gen = slot_gen(src);
+    auth0_jwt_rec *rec = NULL;
 
     src->waiters++;
-    while (apr_time_now() < deadline && src->current == NULL) {
+    while (apr_time_now() < deadline && (src->current == NULL || behind(src))) {
         apr_thread_mutex_unlock(src->busy);
         apr_sleep(WAIT_STEP);
         apr_thread_mutex_lock(src->busy);
         if (slot_gen(src) != gen || apr_atomic_read64(&src->slot->lease) == 0) {
-            sync_shared(r->server, src, r->pool);
+            rec = sync_shared(r->server, src, r->pool);
             break;
         }
     }
     src->waiters--;
+    return rec;
+}
+
+/* Whether at (a time another process or server wrote) lies within span before now.
+ * A time ahead of the local clock counts as long past: it holds nothing back. */
+static int within(apr_time_t at, apr_time_t now, apr_interval_time_t span)
+{
+    return at && at <= now && now - at < span;
 }
 
 /* Whether the shared record says to hold back: a failure or a forced refresh within the cooldown.
@@ -724,9 +767,85 @@ static void wait_for_refresh(request_rec *r, source *src, const timing *t)
 static int cooling_down(const auth0_jwt_rec *rec, int forced, apr_time_t now, const timing *t)
 {
     if (forced) {
-        return rec->last_forced && now - rec->last_forced < t->cooldown;
+        return within(rec->last_forced, now, t->cooldown);
     }
-    return rec->failures && now - rec->last_attempt < t->cooldown;
+    return rec->failures && within(rec->last_attempt, now, t->cooldown);
+}
+
+/*
+ * Under busy. Still no keys after the process with the lease was done, or
+ * behind a set another process holds, and no failure on record within the
+ * cooldown: that set did not fit the shared cache (or was evicted), so there
+ * is nothing to adopt. This process fetches its own at once, as the log line
+ * of that store promised, without the lease: the lease serializes refreshes
+ * that others can adopt, and processes that must each fetch would otherwise
+ * take turns and run out of their timeout. Each fetches at most once per set
+ * announced (src->refreshing, src->unshared). Or it waits for the thread of
+ * this process that already fetches.
+ */
+static void fetch_unshared(server_rec *s, source *src, const timing *t, const auth0_jwt_rec *rec)
+{
+    refresh_job *job;
+
+    if ((src->current != NULL && !behind(src)) || cooling_down(rec, 0, apr_time_now(), t)) {
+        return;
+    }
+    if (src->refreshing) {
+        wait_local(src, t, 1);
+        return;
+    }
+    job = job_make(s, src, t, rec, 0, 0);
+    src->refreshing = 1;
+    apr_thread_mutex_unlock(src->busy);
+    refresh_run(job);
+    apr_thread_mutex_lock(src->busy);
+}
+
+/*
+ * Under busy: no keys, or keys a newer set held by another process may have
+ * withdrawn from. Without keys (and not behind), wait first for the process
+ * with the lease (at most the timeout): its set may reach the shared cache.
+ * Then fetch our own if still needed. Returns the last record seen.
+ */
+static auth0_jwt_rec *catch_up(request_rec *r, source *src, const timing *t, auth0_jwt_rec *rec)
+{
+    if (!behind(src)) {
+        auth0_jwt_rec *after = wait_for_refresh(r, src, t);
+        if (after == NULL) {
+            return rec; /* the wait ran out (or keys came meanwhile) */
+        }
+        rec = after;
+    }
+    fetch_unshared(r->server, src, t, rec);
+    return rec;
+}
+
+/*
+ * Under busy, holding keys while another process holds a newer set the shared
+ * cache could not take: catch up first. Whether the keys here may serve: yes
+ * once caught up, or when a failure on record within the cooldown excuses them
+ * (the host fails: stale keys serve, as for any failed refresh); no when this
+ * process could not get the newer set in time, for it may withdraw a key. A
+ * request starts a catch-up here only within Auth0JWKSTimeout of its own start
+ * (began), a second look for an unknown kid included, so that its waits here
+ * do not add up without bound.
+ */
+static int may_serve_behind(request_rec *r, source *src, const timing *t, auth0_jwt_rec **rec,
+                            apr_time_t began)
+{
+    *rec = record(r->server, src, r->pool);
+    if (cooling_down(*rec, 0, apr_time_now(), t)) {
+        return 1;
+    }
+    if (apr_time_now() - began >= t->timeout) {
+        return 0; /* this request already spent its timeout waiting or fetching */
+    }
+    *rec = catch_up(r, src, t, *rec);
+    if (!behind(src)) {
+        return 1;
+    }
+    *rec = record(r->server, src, r->pool);
+    return cooling_down(*rec, 0, apr_time_now(), t);
 }
 
 static const aj_jwks_t *url_keys(request_rec *r, source *src, const auth0_jwt_dir_conf *c,
@@ -751,10 +870,13 @@ static const aj_jwks_t *url_keys(request_rec *r, source *src, const auth0_jwt_di
         apr_thread_mutex_lock(src->busy);
     }
     if (forced && src->current &&
-        (now - src->forced_at < t->cooldown || now - src->forced_seen < t->cooldown)) {
+        (within(src->forced_at, now, t->cooldown) || within(src->forced_seen, now, t->cooldown) ||
+         (src->slot &&
+          within((apr_time_t)apr_atomic_read64(&src->slot->forced), now, t->cooldown)))) {
         /* a refresh was forced within the cooldown (here, or by another process
-         * as the record said last time): no new one, and no look at the record
-         * for it either; the keys we hold answer */
+         * of this server as the slot says, or of the fleet as the record said
+         * last time): no new one, and no look at the record for it either; the
+         * keys we hold answer */
         if ((ks = usable_get(src, now, t, 1)) != NULL) {
             apr_thread_mutex_unlock(src->busy);
             return hold(r, ks);
@@ -769,33 +891,50 @@ static const aj_jwks_t *url_keys(request_rec *r, source *src, const auth0_jwt_di
     if (forced && src->fetched_at != seen) {
         forced = 0; /* a newer set arrived meanwhile: the caller looks again */
     } else if ((forced || stale) && src->refreshing) {
-        if (forced || usable_get_peek(src, now, t) == 0) {
-            wait_local(src, t); /* no usable key for this request: wait for it */
+        /* no usable (or trusted) key for this request: it must wait for the refresh */
+        int must = was_behind || usable_get_peek(src, now, t) == 0;
+        if (forced || must) {
+            wait_local(src, t, must);
         }
     } else if ((forced || stale) && !cooling_down(rec, forced, now, t)) {
-        int leased = lease_take(src, now, t);
-        if (leased && src->slot && !was_behind && slot_gen(src) != src->gen) {
+        /* The lease is for refreshes the other processes can adopt (or learn of):
+         * a process behind fetches for itself alone (catch_up), without it, and
+         * never holds up another's forced or timely refresh. */
+        int leased = !was_behind && lease_take(src, now, t);
+        if (leased && src->slot && slot_gen(src) != src->gen) {
             /* another process finished a refresh between our look and the lease:
-             * adopt its set instead of fetching again */
-            lease_release(src);
+             * adopt its set instead of fetching again; if that set did not fit
+             * the shared cache, fetch our own (below, as one behind) */
             rec = sync_shared(r->server, src, r->pool);
-        } else if (leased) {
-            job = job_make(r->server, src, t, rec, forced);
+            was_behind = behind(src);
+            if (src->current != NULL || was_behind) {
+                lease_release(src);
+                leased = 0;
+            }
+        }
+        if (leased) {
+            job = job_make(r->server, src, t, rec, forced, 1);
             src->refreshing = 1;
-            /* a process behind a set it cannot adopt may hold a withdrawn key:
-             * like a forced refresh, its request waits for the outcome */
-            if (forced || was_behind || !usable_get_peek(src, now, t) || !refresher_queue(job)) {
+            if (forced || !usable_get_peek(src, now, t) || !refresher_queue(job)) {
                 /* this request needs the outcome: run it here, busy released */
                 apr_thread_mutex_unlock(src->busy);
                 refresh_run(job);
                 apr_thread_mutex_lock(src->busy);
             }
-        } else if (src->current == NULL && src->slot) {
-            wait_for_refresh(r, src, t);
+        } else if (src->slot && (src->current == NULL || was_behind)) {
+            rec = catch_up(r, src, t, rec);
         }
     }
     if (src->current && apr_time_now() >= src->fetched_at + t->ttl) {
         set_marks(src, 0, apr_time_now() + t->cooldown); /* serve stale, look again later */
+    }
+    /* the budget counts from the request's start: a second look for an
+     * unknown kid does not get a fresh one */
+    if (src->current && behind(src) &&
+        !may_serve_behind(r, src, t, &rec, r->request_time ? r->request_time : now)) {
+        *why = "another process holds a newer key set, not fetched here yet";
+        apr_thread_mutex_unlock(src->busy);
+        return NULL;
     }
     ks = usable_get(src, apr_time_now(), t, 0);
     if (ks == NULL) {

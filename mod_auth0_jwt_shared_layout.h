@@ -14,6 +14,8 @@
 /* One per key source, in shared memory: every process of the server sees it. */
 struct auth0_jwt_slot {
     volatile apr_uint64_t lease;      /* apr_time_t until which a refresh runs; 0: none */
+    volatile apr_uint64_t forced;     /* apr_time_t: the last refresh an unknown kid forced,
+                                       * by any process (also when its set was not stored) */
     volatile apr_uint32_t used;       /* 0 free, 1 being claimed, 2 in use,
                                        * 3 abandoned (claimer died) */
     volatile apr_uint32_t generation; /* bumped whenever a new key set is stored */

@@ -76,13 +76,19 @@ command -v wrk >/dev/null 2>&1 || { echo "bench.sh: wrk is not installed" >&2; e
 [ -x configure ] || autoreconf -fi
 [ -f Makefile ] || ./configure
 make -j2 >/dev/null
-make tests/bench/bench_verify >/dev/null
+make tests/bench/bench_verify tests/bench/bench_tcache >/dev/null
 
 # ---- run; httpd is stopped whatever happens ------------------------------------
 export BENCH_STATE=${BENCH_STATE:-$top/.state/bench}
 case "$BENCH_STATE" in /*) ;; *) BENCH_STATE=$top/$BENCH_STATE ;; esac
 export BENCH_PEERS=$peers
 mkdir -p "$BENCH_STATE"
+# the floor of a miss inside httpd (tests/bench/mod_bench_floor.c): built here,
+# loaded by the benchmark's own httpd only
+# shellcheck disable=SC2046
+gcc -shared -fPIC -O2 -Wall -Werror $(apxs -q CFLAGS) -I"$(apxs -q INCLUDEDIR)" \
+    $(pkg-config --cflags apr-1) tests/bench/mod_bench_floor.c -lcrypto \
+    -o "$BENCH_STATE/mod_bench_floor.so"
 
 stop_leftovers() {
     # bench.py stops its servers itself; this covers a driver killed outright.

@@ -17,17 +17,57 @@ static int numeric_date(const json_t *v, double *out)
     return isfinite(*out) && *out >= 0 && *out <= AJ_NUMERIC_DATE_MAX;
 }
 
+/* The view's slot for a member named key (len bytes), or NULL for a claim it
+ * does not keep. Lengths count: a member "exp\u0000x" is not exp. Most
+ * members have three letters, so those are told apart by their bytes. */
+static const json_t **view_slot(aj_claims_view_t *v, const char *key, size_t len)
+{
+    if (len == 3) {
+        unsigned w = (unsigned char)key[0] << 16 | (unsigned char)key[1] << 8 | (unsigned char)key[2];
+        switch (w) {
+        case 'e' << 16 | 'x' << 8 | 'p':
+            return &v->exp;
+        case 'n' << 16 | 'b' << 8 | 'f':
+            return &v->nbf;
+        case 'i' << 16 | 'a' << 8 | 't':
+            return &v->iat;
+        case 'i' << 16 | 's' << 8 | 's':
+            return &v->iss;
+        case 'a' << 16 | 'u' << 8 | 'd':
+            return &v->aud;
+        case 's' << 16 | 'u' << 8 | 'b':
+            return &v->sub;
+        case 'c' << 16 | 'n' << 8 | 'f':
+            return &v->cnf;
+        default:
+            return NULL;
+        }
+    }
+    if (len == 5 && memcmp(key, "scope", 5) == 0) {
+        return &v->scope;
+    }
+    if (len == 11 && memcmp(key, "permissions", 11) == 0) {
+        return &v->permissions;
+    }
+    return NULL;
+}
+
+/* One walk over the payload's members rather than a hash lookup per claim:
+ * a payload holds few members, most of them claims the view keeps. (A
+ * payload never has a member twice: the JSON rules refuse it.) */
 void aj_claims_view(aj_claims_view_t *v, const json_t *payload)
 {
-    v->exp = json_object_get(payload, "exp");
-    v->nbf = json_object_get(payload, "nbf");
-    v->iat = json_object_get(payload, "iat");
-    v->iss = json_object_get(payload, "iss");
-    v->aud = json_object_get(payload, "aud");
-    v->sub = json_object_get(payload, "sub");
-    v->scope = json_object_get(payload, "scope");
-    v->permissions = json_object_get(payload, "permissions");
-    v->cnf = json_object_get(payload, "cnf");
+    void *it;
+
+    memset(v, 0, sizeof(*v));
+    for (it = json_object_iter((json_t *)payload); it;
+         it = json_object_iter_next((json_t *)payload, it)) {
+        const json_t **slot =
+            view_slot(v, json_object_iter_key(it), json_object_iter_key_len(it));
+        if (slot) {
+            *slot = json_object_iter_value(it);
+        }
+    }
 }
 
 static aj_reason_e check_times(const aj_claims_view_t *v, int skew, double now)

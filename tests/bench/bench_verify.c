@@ -65,6 +65,7 @@
 #include "aj_jws.h"
 #include "aj_sign.h"
 #include "aj_token.h"
+#include "bench_util.h"
 
 #define MAX_REPS 99
 
@@ -86,30 +87,6 @@ typedef struct {
     const unsigned char *ek; /* the wrapped content key, for the raw loop */
     apr_size_t ek_len;
 } bench_case;
-
-static double now_sec(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double env_double(const char *name, double dflt, double lo, double hi)
-{
-    const char *v = getenv(name);
-    char *end;
-    double d;
-
-    if (v == NULL || *v == '\0') {
-        return dflt;
-    }
-    d = strtod(v, &end);
-    if (*end != '\0' || d < lo || d > hi) {
-        fprintf(stderr, "bench_verify: %s=%s is out of range (%g..%g)\n", name, v, lo, hi);
-        exit(2);
-    }
-    return d;
-}
 
 /* ---- the three loops: each returns 1 per good verification, 0 on failure ---- */
 
@@ -181,42 +158,11 @@ static int op_raw(bench_case *bc)
 
 typedef int (*op_fn)(bench_case *);
 
-/* Operations per second of op over about seconds; -1 when an operation fails. */
 static double measure(op_fn op, bench_case *bc, double seconds)
 {
-    unsigned long done = 0, batch = 1;
-    double start = now_sec(), elapsed = 0;
-
-    while (elapsed < seconds) {
-        for (unsigned long i = 0; i < batch; i++) {
-            if (!op(bc)) {
-                return -1;
-            }
-        }
-        done += batch;
-        elapsed = now_sec() - start;
-        if (elapsed < seconds / 20 && batch < (1ul << 20)) {
-            batch *= 2; /* check the clock about 20+ times per run, no more */
-        }
-    }
-    return (double)done / elapsed;
+    return bench_measure((int (*)(void *))op, bc, seconds);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof(double), cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-/* ---- setting a case up ------------------------------------------------------ */
-
-/* Raw r||s to DER, done once for the raw loop (our sig loop does it every time). */
 static int ecdsa_to_der(bench_case *bc, apr_pool_t *p)
 {
     apr_size_t half = bc->jws.sig_len / 2;
@@ -393,8 +339,8 @@ int main(int argc, const char *const *argv)
                                                "DPoP", "JWE"};
     const char *const *names = argc > 1 ? argv + 1 : default_algs;
     int n_algs = argc > 1 ? argc - 1 : (int)(sizeof(default_algs) / sizeof(default_algs[0]));
-    double seconds = env_double("BENCH_VERIFY_SECONDS", 1.0, 0.01, 3600);
-    int reps = (int)env_double("BENCH_VERIFY_REPS", 3, 1, MAX_REPS);
+    double seconds = bench_env("BENCH_VERIFY_SECONDS", 1.0, 0.01, 3600);
+    int reps = (int)bench_env("BENCH_VERIFY_REPS", 3, 1, MAX_REPS);
     const char *only = getenv("BENCH_VERIFY_ONLY");
     apr_pool_t *p;
     int failed = 0;
@@ -461,9 +407,9 @@ int main(int argc, const char *const *argv)
             sig[r] = measure(op_sig, &bc, seconds);
             raw[r] = measure(op_raw, &bc, seconds);
         }
-        mf = median(full, reps);
-        ms = median(sig, reps);
-        mr = median(raw, reps);
+        mf = bench_median(full, reps);
+        ms = bench_median(sig, reps);
+        mr = bench_median(raw, reps);
         printf("| %s | %s | %zu | %.0f | %.0f | %.0f | %.2f | %.2f |\n",
                dpop  ? "DPoP proof (ES256)"
                : jwe ? "JWE (RSA-OAEP-256, A256GCM) of RS256"

@@ -186,10 +186,23 @@ def base_dir():
     return _base
 
 
+_given_ports = set()
+
+
 def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port on 127.0.0.1 that nothing listens on now and that this process
+    has not handed out before: two bind(0) calls in a row can return the same
+    port, and a server given it twice fails its configuration ("Cannot define
+    multiple Listeners on the same IP:port")."""
+    if len(_given_ports) > 16384:
+        _given_ports.clear()
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _given_ports:
+            _given_ports.add(port)
+            return port
 
 
 # --------------------------------------------------------------------------
@@ -377,6 +390,11 @@ def _proc_stat(pid):
 def _alive(pid):
     st = _proc_stat(pid)
     return st is not None and st[0] not in ("Z", "X")
+
+
+def alive_pids(pids):
+    """Those of pids whose processes still run (prefork may retire a spare child)."""
+    return {pid for pid in pids if _alive(pid)}
 
 
 def _group_members(pgid):
@@ -619,8 +637,8 @@ class Httpd:
                 rc = self.proc.returncode
                 self._reap()
                 self.proc = None  # reported here; stop() has nothing left to do
-                raise StartError("httpd exited with %s during start-up\n%s"
-                                 % (rc, self._diagnostics()))
+                raise StartError("httpd exited with %s during start-up: %s\n%s"
+                                 % (rc, self._last_complaint(), self._diagnostics()))
             accepting = False
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
@@ -647,6 +665,16 @@ class Httpd:
                 return "resuming normal operations" in f.read()
         except OSError:
             return False
+
+    def _last_complaint(self):
+        """The last line httpd wrote to stderr (where configuration and
+        start-up errors go), so that a one-line test summary names the cause."""
+        try:
+            with open(self.stderr_log, errors="replace") as fh:
+                lines = [l.strip() for l in fh.read()[-4000:].splitlines() if l.strip()]
+        except OSError:
+            lines = []
+        return lines[-1][:300] if lines else "(nothing on stderr)"
 
     def _diagnostics(self):
         out = []

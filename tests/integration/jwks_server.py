@@ -677,6 +677,26 @@ def fire(srv, n, headers, path="/api/private", threads=None, timeout=20.0):
     return results
 
 
+def spread(srv, headers, enough, path="/api/private", burst=8, rounds=30):
+    """Bursts of `burst` requests sent at once, until `enough(pids)` holds for the
+    set of processes that answered them (at most `rounds` bursts). One request after
+    another may all land on one child (the event MPM wakes whichever listener it
+    likes); requests in flight together cannot all share one thread.
+    Returns (statuses, pids)."""
+    srv._barrier()  # pylint: disable=protected-access
+    seen = len(pid_log(srv))
+    statuses, pids = [], set()
+    for _ in range(rounds):
+        statuses += [r[0] for r in fire(srv, burst, headers, path=path)]
+        deadline = time.monotonic() + 5
+        while len(pid_log(srv)) < seen + len(statuses) and time.monotonic() < deadline:
+            time.sleep(0.02)  # the access log line is written after the answer
+        pids = {pid for pid, _, p in pid_log(srv)[seen:] if p == path}
+        if enough(pids):
+            break
+    return statuses, pids
+
+
 # --------------------------------------------------------------------------
 # pytest fixtures (import them into a test module: from jwks_server import pki, ...)
 # --------------------------------------------------------------------------

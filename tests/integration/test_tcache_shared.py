@@ -11,6 +11,7 @@ children, which the access log's %P proves.
 """
 
 import json
+import os
 import time
 
 import tokens as T
@@ -86,6 +87,40 @@ def test_prefork_children_verify_a_token_once(httpd_factory):
     assert tc["shared"]["on"] is True and tc["shared"]["bytes"] >= 1 << 20, tc
     assert tc["misses"] == 1, "verified %d times by %d children" % (tc["misses"], CHILDREN)
     assert tc["hits"] == CHILDREN - 1 and tc["shared"]["hits"] == CHILDREN - 1, tc
+
+
+def test_level_mutex_takes_its_own_mutex_line(httpd_factory):
+    """The test servers say `Mutex file:DIR default`, which makes every mutex
+    an fcntl lock (two system calls a lookup). `Mutex default
+    auth0-jwt-tcache` (docs/directives.md) gives the level's eight mutexes
+    (one a shard) the platform's own mechanism back, and the level still
+    works across children."""
+    def lock_files(pids):
+        """the children's open files named after the level's mutex (an fcntl
+        lock keeps its file open, unlinked; a pthread mutex has none)"""
+        found = []
+        for pid in pids:
+            fd_dir = "/proc/%d/fd" % pid
+            for fd in os.listdir(fd_dir):
+                try:
+                    target = os.readlink(os.path.join(fd_dir, fd))
+                except OSError:
+                    continue
+                if "auth0-jwt-tcache" in target:
+                    found.append(target)
+        return found
+
+    for extra, fcntl in (("", True), ("Mutex default auth0-jwt-tcache", False)):
+        srv = _server(httpd_factory, extra)
+        statuses, pids = _on_each_child(srv, "/a/api/private", T.pyjwt())
+        assert statuses == [200] * CHILDREN and len(pids) == CHILDREN
+        tc = _status(srv)
+        assert tc["misses"] == 1 and tc["shared"]["hits"] == CHILDREN - 1, (extra, tc)
+        files = lock_files(pids)
+        # eight shards, each its own mutex: eight lock files, held by every child
+        assert len(files) == (8 * CHILDREN if fcntl else 0), (extra, files)
+        assert len(set(files)) == (8 if fcntl else 0), (extra, files)
+        srv.stop()
 
 
 def test_shared_off_each_child_verifies(httpd_factory):
@@ -179,8 +214,10 @@ def test_shared_record_keeps_an_empty_kid(httpd_factory):
 
 def test_malformed_header_reaches_neither_level_nor_counts(httpd_factory):
     """A malformed Authorization header (found by review) is read whole before
-    the shared level is asked or a lookup is counted: refused as
-    `header_syntax`, with the counts untouched."""
+    a lookup is counted: refused as `header_syntax`, with the counts of both
+    levels untouched. (Both levels may be asked first, as for any token: only
+    verified tokens, all base64url and dots, were ever stored, so bytes like
+    these never match.)"""
     srv = _server(httpd_factory)
     before = _status(srv)
     r = srv.get("/a/api/private", headers=[("Authorization", "Bearer abc def")])

@@ -156,6 +156,18 @@ static const struct {
     {"{" ISS "," EXP ",\"aud\":\"urn:third\"}", P_MULTI, AJ_R_AUD_MISMATCH,
      "none of two configured"},
     {"{" ISS "," EXP "}", P_NO_AUD, AJ_OK, "aud missing, audience not configured"},
+    /* look-alike member names are other members, never the claim they resemble
+     * (a name with a NUL in it never gets this far: the JSON rules refuse \u0000) */
+    {"{" ISS "," AUD ",\"ex\":1800003600,\"expx\":1800003600,\"Exp\":1800003600}", P_STD,
+     AJ_R_EXP_MISSING, "ex, expx and Exp are not exp"},
+    {"{" ISS "," AUD "," EXP ",\"exp \":0,\"exp.\":0}", P_STD, AJ_OK,
+     "expired 'exp ' and 'exp.' members beside the real exp"},
+    {"{" AUD "," EXP ",\"issuer\":\"https://tenant.example.auth0.com/\"}", P_STD,
+     AJ_R_ISS_MISSING, "issuer is not iss"},
+    {"{" ISS "," EXP ",\"audience\":\"https://api.example.com/\",\"au\":\"x\"}", P_STD,
+     AJ_R_AUD_MISSING, "audience and au are not aud"},
+    {"{" ISS "," AUD "," EXP ",\"nbfx\":1900000000,\"nb\":1900000000}", P_STD, AJ_OK,
+     "nbf look-alikes are not nbf"},
 };
 
 static aj_claims_policy_t *policy_of(policy_e which)

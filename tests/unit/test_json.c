@@ -159,6 +159,9 @@ START_TEST(json_parse_object_codes)
     ck_assert_int_eq(aj_json_parse_object(&out, unit_pool, "{\"a\":\"\xff\"}", 9), AJ_JSON_UTF8);
     ck_assert_int_eq(aj_json_parse_object(&out, unit_pool, "[1]", 3), AJ_JSON_NOT_OBJECT);
     ck_assert_int_eq(aj_json_parse_object(&out, unit_pool, "{\"a\":}", 6), AJ_JSON_SYNTAX);
+    /* a NUL in a member's name (a payload's "exp\u0000" posing as exp) is refused */
+    ck_assert_int_eq(aj_json_parse_object(&out, unit_pool, "{\"exp\\u0000\":1}", 15),
+                     AJ_JSON_SYNTAX);
     ck_assert_int_eq(aj_json_parse_object(&out, unit_pool, "{\"a\":1.5}", 9), AJ_JSON_OK);
     ck_assert(json_real_value(json_object_get(out, "a")) == 1.5);
     ck_assert_int_eq(aj_json_parse_object(&out, unit_pool, "{\"a\":\"b\"}", 9), AJ_JSON_OK);

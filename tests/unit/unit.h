@@ -121,6 +121,7 @@ Suite *suite_attack_claims(void);
 Suite *suite_match(void);
 Suite *suite_reason(void);
 Suite *suite_tcache(void);
+Suite *suite_tcache_rec(void);
 Suite *suite_http(void);
 Suite *suite_dpop(void);
 Suite *suite_replay(void);

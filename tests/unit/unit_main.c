@@ -256,6 +256,7 @@ int main(void)
     srunner_add_suite(sr, suite_match());
     srunner_add_suite(sr, suite_reason());
     srunner_add_suite(sr, suite_tcache());
+    srunner_add_suite(sr, suite_tcache_rec());
     srunner_add_suite(sr, suite_http());
     srunner_add_suite(sr, suite_dpop());
     srunner_add_suite(sr, suite_replay());
