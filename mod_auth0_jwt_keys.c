@@ -755,11 +755,17 @@ static auth0_jwt_rec *wait_for_refresh(request_rec *r, source *src, const timing
     return rec;
 }
 
-/* Whether at (a time another process or server wrote) lies within span before now.
- * A time ahead of the local clock counts as long past: it holds nothing back. */
+/*
+ * Whether at (a time this or another process or server wrote) lies within span
+ * of now, either side. A little ahead is the common case, not a clock fault:
+ * another thread or process wrote it after this one read its clock, and it
+ * must hold back as a time just past does (else two refreshes run within one
+ * cooldown). A time a whole span or more ahead (a fleet member's clock running
+ * ahead) holds nothing back: it cannot keep a cooldown running beyond its span.
+ */
 static int within(apr_time_t at, apr_time_t now, apr_interval_time_t span)
 {
-    return at && at <= now && now - at < span;
+    return at && at - now < span && now - at < span;
 }
 
 /* Whether the shared record says to hold back: a failure or a forced refresh within the cooldown.
@@ -868,6 +874,7 @@ static const aj_jwks_t *url_keys(request_rec *r, source *src, const auth0_jwt_di
             return hold(r, ks);
         }
         apr_thread_mutex_lock(src->busy);
+        now = apr_time_now(); /* the wait may have been long: what was done meanwhile counts */
     }
     if (forced && src->current &&
         (within(src->forced_at, now, t->cooldown) || within(src->forced_seen, now, t->cooldown) ||
