@@ -38,6 +38,7 @@
 #include <openssl/evp.h>
 
 #include "aj_fetch.h"
+#include "aj_siphash.h"
 #include "mod_auth0_jwt_config.h"
 #include "mod_auth0_jwt_file.h"
 #include "mod_auth0_jwt_keys.h"
@@ -516,6 +517,80 @@ static refresh_job *job_make(server_rec *s, source *src, const timing *t, const 
     return j;
 }
 
+/*
+ * What a key set says for key choice, as 64 bits: the sum over its keys of a
+ * hash of each key's kid, thumbprint, alg and fitness. The order of the keys
+ * and the document's spelling do not count; a key added, withdrawn or changed
+ * does. Not a secret and not a defence against the key host: only a way to
+ * tell that two fetches of one URL brought different sets.
+ */
+static apr_uint64_t keyset_digest(const aj_jwks_t *jwks)
+{
+    static const unsigned char zero[16];
+    apr_uint64_t sum = 0;
+
+    for (int i = 0; i < jwks->keys->nelts; i++) {
+        const aj_key_t *k = APR_ARRAY_IDX(jwks->keys, i, const aj_key_t *);
+        /* each part after its length (~0 for none): no two keys run together */
+        apr_uint32_t kid_len = k->kid ? (apr_uint32_t)strlen(k->kid) : ~(apr_uint32_t)0;
+        apr_uint32_t alg_len = k->alg ? (apr_uint32_t)strlen(k->alg) : ~(apr_uint32_t)0;
+        apr_uint32_t unusable = (apr_uint32_t)k->unusable;
+        unsigned char out[16];
+        apr_uint64_t part;
+        aj_siphash_t h;
+
+        aj_siphash_init(&h, zero);
+        aj_siphash_update(&h, &kid_len, sizeof(kid_len));
+        if (k->kid) {
+            aj_siphash_update(&h, k->kid, kid_len);
+        }
+        aj_siphash_update(&h, &alg_len, sizeof(alg_len));
+        if (k->alg) {
+            aj_siphash_update(&h, k->alg, alg_len);
+        }
+        aj_siphash_update(&h, &unusable, sizeof(unusable));
+        aj_siphash_update(&h, k->thumbprint, sizeof(k->thumbprint));
+        aj_siphash_final(&h, out);
+        memcpy(&part, out, sizeof(part));
+        sum += part;
+    }
+    return sum;
+}
+
+/*
+ * Under busy: announce a set the shared cache could not take (the others fetch
+ * their own). A refresh that was not behind always announces. A catch-up
+ * announces only when it found another set than the one announced (the host
+ * rotated since), nothing was announced while it ran, and the announcement it
+ * answers was not itself a catch-up's: so the process that announced first
+ * does not keep a key the host has withdrawn until its TTL, and a host that
+ * serves two sets at once (a CDN mid-change) costs each announcement at most
+ * one more round of fetches, never an endless exchange. Returns what the job
+ * is caught up with.
+ */
+static apr_uint32_t announce(source *src, const refresh_job *j, const keyset *ks, int was_behind)
+{
+    auth0_jwt_slot *slot = src->slot;
+    apr_uint64_t digest = keyset_digest(ks->jwks);
+
+    if (!was_behind) {
+        apr_atomic_set64(&slot->digest, digest);
+        /* (once: a fetch made for that reason says nothing) */
+        return apr_atomic_inc32(&slot->unshared) == j->due ? j->due + 1 : j->due;
+    }
+    if (digest != apr_atomic_read64(&slot->digest) && apr_atomic_read32(&slot->second) != j->due &&
+        apr_atomic_cas32(&slot->unshared, j->due + 1, j->due) == j->due) {
+        apr_atomic_set32(&slot->second, j->due + 1);
+        apr_atomic_set64(&slot->digest, digest);
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, j->s,
+                     "the key set of %s changed since another process fetched it: "
+                     "the other processes fetch it again",
+                     src->location);
+        return j->due + 1;
+    }
+    return j->due;
+}
+
 static void refresh_run(refresh_job *j)
 {
     server_rec *s = j->s;
@@ -567,16 +642,10 @@ static void refresh_run(refresh_job *j)
         auth0_jwt_shared_count_fetch(src->ident, 1);
         if (src->slot) {
             /* caught up with what was announced when the fetch began, no more:
-             * a set announced while it ran may be newer than what it got */
-            apr_uint32_t caught = j->due;
-            if (!stored && have_shared && !was_behind) {
-                /* the others cannot adopt this set from the cache: tell them to
-                 * fetch their own (once: a fetch made for that reason says nothing) */
-                if (apr_atomic_inc32(&src->slot->unshared) == j->due) {
-                    caught = j->due + 1;
-                }
-            }
-            src->unshared = caught;
+             * a set announced while it ran may be newer than what it got; the
+             * others cannot adopt a set the cache did not take: tell them to
+             * fetch their own */
+            src->unshared = !stored && have_shared ? announce(src, j, ks, was_behind) : j->due;
         }
         gen = src->slot ? apr_atomic_inc32(&src->slot->generation) + 1 : 0;
         /* Still behind (a newer set was announced while the fetch ran): the set

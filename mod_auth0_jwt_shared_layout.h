@@ -19,7 +19,10 @@ struct auth0_jwt_slot {
     volatile apr_uint32_t used;       /* 0 free, 1 being claimed, 2 in use,
                                        * 3 abandoned (claimer died) */
     volatile apr_uint32_t generation; /* bumped whenever a new key set is stored */
-    volatile apr_uint32_t unshared; /* bumped when a fetched set could not be stored */
+    volatile apr_uint32_t unshared;   /* bumped when a fetched set could not be stored */
+    volatile apr_uint32_t second;     /* the unshared value a catch-up announced (it found
+                                       * another set than announced); 0: none */
+    volatile apr_uint64_t digest;     /* of the set last announced by unshared (its keys) */
     unsigned char id[16];
 };
 

@@ -256,6 +256,8 @@ class JwksServer:
         self.host = host
         self.port = port
         self.jwks = jwks if jwks is not None else {"keys": []}
+        self._cycle = None  # several JWKS served in turn (set_jwks_cycle)
+        self._turn = 0
         self.mode = mode
         self.path_modes = {}
         self.cert = cert
@@ -290,6 +292,14 @@ class JwksServer:
             jwks = jwks_of(*jwks)
         with self._lock:
             self.jwks = jwks
+            self._cycle = None
+
+    def set_jwks_cycle(self, *sets):
+        """Serve these JWKS (dicts) in turn, one per request: a host whose edges
+        disagree for a while, as a CDN in the middle of a change."""
+        with self._lock:
+            self._cycle = list(sets)
+            self._turn = 0
 
     def set_mode(self, mode, path=None):
         """Answer in `mode` from now on: every path, or only `path` (a path prefix)."""
@@ -470,7 +480,11 @@ class JwksServer:
             mode = self.mode_for(path)
             with self._lock:
                 self._requests.append(Request(path, text, getattr(tls, "aj_sni", None), mode))
-                body = json.dumps(self.jwks).encode()
+                served = self.jwks
+                if self._cycle:
+                    served = self._cycle[self._turn % len(self._cycle)]
+                    self._turn += 1
+                body = json.dumps(served).encode()
             self._answer(tls, mode, path, body)
         except (OSError, ssl.SSLError, ValueError):
             pass

@@ -301,3 +301,81 @@ def test_a_process_still_behind_after_its_fetch_stays_off_the_fast_path(httpd_fa
     assert 200 not in got, "withdrawn key B accepted %d of %d times after a set without " \
         "it was announced (a process behind it serving from the fast path): %s" % (
             got.count(200), len(got), rows)
+
+
+def _announce(srv, jwks, token):
+    """One request whose unknown kid forces a refresh in the process it reaches, which
+    fetches the set the host serves now and announces it. Returns that process."""
+    srv._barrier()  # pylint: disable=protected-access
+    logged = len(pid_log(srv))
+    before = jwks.count
+    assert srv.get("/api/private", headers=bearer(token)).status == 200
+    srv._barrier()  # pylint: disable=protected-access
+    assert jwks.count > before, "the premise: the unknown kid forced a fetch"
+    return pid_log(srv)[logged][0]
+
+
+def test_a_rotation_after_the_announcement_reaches_the_announcer(httpd_factory, pki, jwks,
+                                                                 signing_keys):
+    """Attack (a withdrawn key kept): process P, forced by the unknown kid of C,
+    fetches S1 = {A, C} and announces it (the cache cannot hold it). Before the others
+    catch up, the tenant withdraws A (S2 = {C}); their catch-ups bring S2. P must learn
+    of it: a catch-up that finds another set than the one announced announces its own,
+    and P fetches again. Without that, P accepted A until its own TTL (an hour here)
+    while every other process refused it."""
+    children = 3
+    a, b, c = (signing_keys[k] for k in "ABC")
+    jwks.set_jwks(big_set(a, b))
+    srv = unshared_server(httpd_factory, pki, jwks, children, cooldown=1, ttl=3600)
+    statuses, warm = spread(srv, bearer(a.mint(jwks.issuer)), lambda pids: len(pids) >= children)
+    assert set(statuses) == {200} and len(warm) >= children, (statuses, warm)
+    jwks.set_jwks(big_set(a, c))  # S1
+    time.sleep(1.1)  # past the cooldown of the children's own fetches
+    announcer = _announce(srv, jwks, c.mint(jwks.issuer))
+    jwks.set_jwks(big_set(c))  # S2: A withdrawn, before anyone caught up
+    others = ajtest.alive_pids(warm - {announcer})
+    assert others, "no process but the announcer"
+    before = jwks.count
+    statuses, asked = spread(srv, bearer(c.mint(jwks.issuer)), lambda pids: others <= pids)
+    assert others <= asked and set(statuses) == {200}, (statuses, asked, others)
+    statuses, asked = spread(srv, bearer(a.mint(jwks.issuer)),
+                             lambda pids: ajtest.alive_pids(warm) <= pids)
+    fetches = jwks.count - before
+    print("\n%s: withdrawn A after the catch-ups: %s from %s (announcer %d); %d fetches" % (
+        ajtest.current_mpm(), statuses, sorted(asked), announcer, fetches))
+    assert announcer in asked or announcer not in ajtest.alive_pids({announcer}), \
+        "the announcer was not asked: %s" % sorted(asked)
+    assert set(statuses) == {401}, "the withdrawn key A was accepted: %s" % statuses
+    srv.wait_log(r"the key set of .* changed since another process fetched it")
+    procs = len(ajtest.alive_pids(warm | asked))
+    assert fetches <= 2 * procs + 2, "%d fetches for %d processes" % (fetches, procs)
+
+
+def test_a_host_serving_two_sets_at_once_costs_one_more_round(httpd_factory, pki, jwks,
+                                                              signing_keys):
+    """Attack (amplification): a host whose edges serve two sets in turn (a CDN in the
+    middle of a change, or an attacker on one edge). Each catch-up finds another set
+    than the one announced; if every such catch-up announced its own, the processes
+    would send each other fetching without end. Only a refresh's announcement may be
+    answered, once: one announcement costs at most two rounds of fetches."""
+    children = 3
+    a, b, c = (signing_keys[k] for k in "ABC")
+    jwks.set_jwks(big_set(a, b))
+    srv = unshared_server(httpd_factory, pki, jwks, children, cooldown=1, ttl=3600)
+    statuses, warm = spread(srv, bearer(a.mint(jwks.issuer)), lambda pids: len(pids) >= children)
+    assert set(statuses) == {200} and len(warm) >= children, (statuses, warm)
+    time.sleep(1.1)
+    jwks.set_jwks_cycle(big_set(a, c), big_set(a, c, b))
+    _announce(srv, jwks, c.mint(jwks.issuer))
+    before = jwks.count
+    token = bearer(a.mint(jwks.issuer))  # in both sets
+    answers = []
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 3.0:
+        answers += spread(srv, token, lambda pids: ajtest.alive_pids(warm) <= pids)[0]
+    fetches = jwks.count - before
+    procs = len(ajtest.alive_pids(warm)) + (1 if ajtest.current_mpm() == "prefork" else 0)
+    print("\n%s: %d requests over 3 s with a host serving two sets: %d fetches, %d processes"
+          % (ajtest.current_mpm(), len(answers), fetches, procs))
+    assert set(answers) == {200}, {s: answers.count(s) for s in set(answers)}
+    assert fetches <= 2 * procs + 2, "%d fetches in 3 s for %d processes" % (fetches, procs)
