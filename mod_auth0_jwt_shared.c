@@ -290,13 +290,15 @@ auth0_jwt_rec *auth0_jwt_shared_get(server_rec *s, const char *ident, apr_pool_t
         return NULL;
     }
     buf[len] = '\0';
-    /* Written by another process, or another server whose clock may run ahead:
-     * never later than our own clock (a future time would pin a key set as
-     * fresh, or a cooldown as running, for as long as the clocks differ). */
+    /* Written by another process, or another server whose clock may run ahead.
+     * The fetch time is never later than our own clock (a future time would pin
+     * the key set as fresh for as long as the clocks differ). The cooldown times
+     * stay as written: capped at our clock, a time an hour ahead would read as
+     * "just now" at every look, and hold every refresh back for that hour; the
+     * cooldown checks count a time at most one cooldown ahead and ignore one
+     * further ahead (mod_auth0_jwt_keys.c, within). */
     now = apr_time_now();
     rec->fetched_at = rec->fetched_at > now ? now : rec->fetched_at;
-    rec->last_attempt = rec->last_attempt > now ? now : rec->last_attempt;
-    rec->last_forced = rec->last_forced > now ? now : rec->last_forced;
     return rec;
 }
 

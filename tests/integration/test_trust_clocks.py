@@ -3,12 +3,15 @@ shared cache are never trusted beyond the local clock, and a failed refresh
 never writes an older key set over a newer one."""
 
 import os
+import socket
+import struct
 import threading
 import time
 
 from jwks_server import (  # noqa: F401  (fixtures)
-    CONFIG_WARNINGS, MPM_FULL, bearer, jwks, location, pki, signing_keys)
-from test_fetch_fleet import backend, fleet_member  # noqa: F401  (fixtures)
+    CONFIG_WARNINGS, MPM_FULL, SigningKey, bearer, jwks, location, need_module, pki,
+    signing_keys)
+from test_fetch_fleet import Backend, backend, fleet_member  # noqa: F401  (fixtures)
 
 ALLOW = [CONFIG_WARNINGS, r"cannot (fetch|refresh) the keys", r"no signing keys available"]
 
@@ -120,3 +123,75 @@ def test_set_the_cache_cannot_hold_reaches_every_process(httpd_factory, pki, jwk
     assert ajtest.alive_pids(accepted) <= refused, \
         "not every process that took A was asked again: %s of %s" % (refused, accepted)
     assert set(statuses) == {401}, "a process kept the withdrawn key: %s" % statuses
+
+
+
+def redis_call(port, *args):
+    """One command to a redis-server on loopback (RESP); its reply (bytes, int, list)."""
+    out = b"*%d\r\n" % len(args) + b"".join(
+        b"$%d\r\n%s\r\n" % (len(a), a) for a in
+        (x if isinstance(x, bytes) else str(x).encode() for x in args))
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(out)
+        f = s.makefile("rb")
+
+        def reply():
+            line = f.readline().rstrip(b"\r\n")
+            kind, rest = line[:1], line[1:]
+            if kind in (b"+", b"-"):
+                assert kind == b"+", rest
+                return rest
+            if kind == b":":
+                return int(rest)
+            if kind == b"$":
+                n = int(rest)
+                return None if n < 0 else f.read(n + 2)[:-2]
+            assert kind == b"*", line
+            return [reply() for _ in range(int(rest))]
+        return reply()
+
+
+REC_LAST_FORCED = 24  # offset of last_forced (apr_time_t, us) in mod_auth0_jwt_shared_layout.h
+
+
+def test_fleet_member_clock_ahead_does_not_hold_back_refreshes(httpd_factory, jwks, pki,
+                                                               signing_keys):
+    """Attack (fleet, clocks): server b's clock runs an hour ahead. An unknown kid at b
+    forces a refresh, and the shared record (redis) says it was forced an hour from
+    now: the test writes that time into b's record, as such a b would. Then the tenant
+    publishes key D. Server a must force its own refresh for D's kid once its cooldown
+    is over: with the record's times capped at a's clock, b's refresh read as "forced
+    just now" at every look, and a refused every token of D for the hour (its TTL)."""
+    need_module("socache_redis")
+    store = Backend("redis").start()
+    try:
+        kw = dict(cooldown=1, timeout=2, ttl=3600)
+        a = fleet_member(httpd_factory, store, jwks, pki, "a", **kw)
+        b = fleet_member(httpd_factory, store, jwks, pki, "b", **kw)
+        a_key, c_key = signing_keys["A"], signing_keys["C"]
+        for srv in (a, b):
+            assert srv.get("/api/private", headers=bearer(a_key.mint(jwks.issuer))).status \
+                == 200
+        jwks.set_jwks([a_key, c_key])
+        time.sleep(1.1)  # past the cooldown of the start-up fetches
+        before = jwks.count
+        assert b.get("/api/private", headers=bearer(c_key.mint(jwks.issuer))).status == 200
+        assert jwks.count == before + 1, "the premise: b forced a refresh"
+        keys = redis_call(store.port, "KEYS", "*")
+        assert len(keys) == 1, keys
+        rec = bytearray(redis_call(store.port, "GET", keys[0]))
+        forced = struct.unpack_from("<q", rec, REC_LAST_FORCED)[0]
+        assert abs(forced / 1e6 - time.time()) < 5, "the premise: the record's layout"
+        struct.pack_into("<q", rec, REC_LAST_FORCED, forced + 3600 * 10 ** 6)
+        assert redis_call(store.port, "SET", keys[0], bytes(rec), "KEEPTTL") == b"OK"
+        fresh = SigningKey(kid="kD")
+        jwks.set_jwks([a_key, c_key, fresh])
+        time.sleep(1.1)  # past b's cooldown by the true clock
+        # the first look adopts b's newer set from the record, which counts as that
+        # request's refresh (401: D is not in it); the second forces a's own
+        statuses = [a.get("/api/private", headers=bearer(fresh.mint(jwks.issuer))).status
+                    for _ in range(2)]
+        assert statuses[-1] == 200, ("a did not fetch for a new kid: b's forced refresh, "
+                                     "an hour ahead, held it back %s" % statuses)
+    finally:
+        store.stop()
