@@ -541,12 +541,18 @@ static aj_reason_e verify_signature(request_rec *r, const auth0_jwt_dir_conf *c,
         return rv;
     }
     rv = aj_token_verify_signature_ex(&st->token, r->pool, token, len, algs, keys, secrets);
-    if (rv == AJ_R_KID_UNKNOWN && keys) {
+    /* An unknown kid: look again, forcing a refresh (within the cooldown
+     * rules). Twice at most: when the first look only adopts a newer set that
+     * another process or server fetched (which counts as its refresh) and the
+     * kid is not in that one either, the second fetches for itself. A look
+     * that brings nothing new (the same set) ends it. */
+    for (int look = 0; look < 2 && rv == AJ_R_KID_UNKNOWN && keys; look++) {
         fresh = auth0_jwt_keys(r, c, 1, &why, NULL);
-        if (fresh && fresh != keys) {
-            rv =
-                aj_token_verify_signature_ex(&st->token, r->pool, token, len, algs, fresh, secrets);
+        if (fresh == NULL || fresh == keys) {
+            break;
         }
+        keys = fresh;
+        rv = aj_token_verify_signature_ex(&st->token, r->pool, token, len, algs, keys, secrets);
     }
     return rv;
 }

@@ -20,7 +20,7 @@ import pytest
 
 import ajtest
 from jwks_server import (  # noqa: F401  (fixtures)
-    CONFIG_WARNINGS, bearer, jwks, location, need_module, pki, signing_keys)
+    CONFIG_WARNINGS, SigningKey, bearer, jwks, location, need_module, pki, signing_keys)
 
 BACKENDS = {
     # name: (binary, socache module, Auth0Cache provider)
@@ -296,3 +296,39 @@ def test_dpop_proof_replayed_to_another_fleet_member(httpd_factory, backend):
     assert r.json()["error_description"] == "The DPoP proof was already used"
     fresh = alice.proof(snippet_url, token)
     assert b.get("/api/private", headers=dpop(token, fresh)).status == 200
+
+
+def test_new_kid_after_adopting_a_newer_shared_set(httpd_factory, backend, jwks, pki,
+                                                   signing_keys):
+    """Server b refreshes (an unknown kid forced it) and stores {A, C}; then the tenant
+    publishes key D. The first token of D at server a: a's first look adopts b's newer
+    set from the shared cache, which counts as that look's refresh, and D is not in it.
+    A second look must fetch for itself (b's forced refresh is past the cooldown):
+    before, that request was refused (kid_unknown) and only the next token of D
+    made a fetch."""
+    kw = dict(cooldown=1, ttl=3600)
+    a = fleet_member(httpd_factory, backend, jwks, pki, "a", **kw)
+    b = fleet_member(httpd_factory, backend, jwks, pki, "b", **kw)
+    a_key, c_key = signing_keys["A"], signing_keys["C"]
+    for srv in (a, b):
+        assert srv.get("/api/private", headers=bearer(a_key.mint(jwks.issuer))).status == 200
+    jwks.set_jwks([a_key, c_key])
+    time.sleep(1.1)  # past the cooldown of the start-up fetches
+    before = jwks.count
+    assert b.get("/api/private", headers=bearer(c_key.mint(jwks.issuer))).status == 200
+    assert jwks.count == before + 1, "the premise: b fetched and stored {A, C}"
+    fresh = SigningKey(kid="kD")
+    jwks.set_jwks([a_key, c_key, fresh])
+    time.sleep(1.1)  # past b's cooldown
+    r = a.get("/api/private", headers=bearer(fresh.mint(jwks.issuer)))
+    assert r.status == 200, "the first token of a new key was refused: %d %s" % (
+        r.status, r.headers.get("WWW-Authenticate"))
+    assert jwks.count == before + 2, "one fetch by a: %d" % (jwks.count - before)
+    # and the look stops there: a token of a kid nobody has costs no more fetches
+    # than the cooldown allows (one)
+    time.sleep(1.1)
+    before = jwks.count
+    for _ in range(3):
+        assert a.get("/api/private", headers=bearer(
+            fresh.mint(jwks.issuer, kid="nope"))).status == 401
+    assert jwks.count - before <= 1, jwks.count - before
