@@ -559,36 +559,49 @@ static apr_uint64_t keyset_digest(const aj_jwks_t *jwks)
 
 /*
  * Under busy: announce a set the shared cache could not take (the others fetch
- * their own). A refresh that was not behind always announces. A catch-up
- * announces only when it found another set than the one announced (the host
- * rotated since), nothing was announced while it ran, and the announcement it
- * answers was not itself a catch-up's: so the process that announced first
- * does not keep a key the host has withdrawn until its TTL, and a host that
- * serves two sets at once (a CDN mid-change) costs each announcement at most
- * one more round of fetches, never an endless exchange. Returns what the job
- * is caught up with.
+ * their own), and say what the job is caught up with. The announcement is one
+ * word, slot->unshared: a refresh that was not behind moves it to the next
+ * even value. A catch-up answers when it found another set than the one a
+ * refresh announced (the host rotated since), and nothing was announced while
+ * it ran: it moves the even value to the odd one after it, by compare-and-swap,
+ * so each refresh's announcement is answered at most once, however the
+ * processes race. So the process that announced first does not keep a key the
+ * host has withdrawn until its TTL, and a host that serves two sets at once (a
+ * CDN mid-change) costs each announcement at most one more round of fetches,
+ * never an endless exchange. The digests beside it only steer: a catch-up whose
+ * set is the one an answer announced while it ran counts as caught up with it;
+ * a digest read a moment early or late costs at most one more fetch.
  */
 static apr_uint32_t announce(source *src, const refresh_job *j, const keyset *ks, int was_behind)
 {
     auth0_jwt_slot *slot = src->slot;
     apr_uint64_t digest = keyset_digest(ks->jwks);
+    apr_uint32_t due = j->due, now_at;
 
     if (!was_behind) {
-        apr_atomic_set64(&slot->digest, digest);
-        /* (once: a fetch made for that reason says nothing) */
-        return apr_atomic_inc32(&slot->unshared) == j->due ? j->due + 1 : j->due;
+        apr_uint32_t old, next;
+        apr_atomic_set64(&slot->digest[0], digest);
+        do {
+            old = apr_atomic_read32(&slot->unshared);
+            next = (old | 1) + 1;
+        } while (apr_atomic_cas32(&slot->unshared, next, old) != old);
+        /* (caught up with its own only when nothing came between) */
+        return old == due ? next : due;
     }
-    if (digest != apr_atomic_read64(&slot->digest) && apr_atomic_read32(&slot->second) != j->due &&
-        apr_atomic_cas32(&slot->unshared, j->due + 1, j->due) == j->due) {
-        apr_atomic_set32(&slot->second, j->due + 1);
-        apr_atomic_set64(&slot->digest, digest);
+    if (!(due & 1) && digest != apr_atomic_read64(&slot->digest[0]) &&
+        apr_atomic_cas32(&slot->unshared, due + 1, due) == due) {
+        apr_atomic_set64(&slot->digest[1], digest);
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, j->s,
                      "the key set of %s changed since another process fetched it: "
                      "the other processes fetch it again",
                      src->location);
-        return j->due + 1;
+        return due + 1;
     }
-    return j->due;
+    now_at = apr_atomic_read32(&slot->unshared);
+    if (!(due & 1) && now_at == due + 1 && digest == apr_atomic_read64(&slot->digest[1])) {
+        return due + 1; /* an answer came while it ran, and this is its set */
+    }
+    return due;
 }
 
 static void refresh_run(refresh_job *j)
@@ -826,15 +839,18 @@ static auth0_jwt_rec *wait_for_refresh(request_rec *r, source *src, const timing
 
 /*
  * Whether at (a time this or another process or server wrote) lies within span
- * of now, either side. A little ahead is the common case, not a clock fault:
- * another thread or process wrote it after this one read its clock, and it
- * must hold back as a time just past does (else two refreshes run within one
- * cooldown). A time a whole span or more ahead (a fleet member's clock running
- * ahead) holds nothing back: it cannot keep a cooldown running beyond its span.
+ * before now, or at most a second ahead (and within span). A little ahead is
+ * the common case, not a clock fault: another thread or process wrote it
+ * after this one read its clock, and it must hold back as a time just past
+ * does (else two refreshes run within one cooldown). A time further ahead (a
+ * fleet member's clock running ahead, this clock stepped back) holds nothing
+ * back: it cannot keep a cooldown running beyond its span.
  */
 static int within(apr_time_t at, apr_time_t now, apr_interval_time_t span)
 {
-    return at && at - now < span && now - at < span;
+    apr_interval_time_t ahead = span < apr_time_from_sec(1) ? span : apr_time_from_sec(1);
+
+    return at && at - now < ahead && now - at < span;
 }
 
 /* Whether the shared record says to hold back: a failure or a forced refresh within the cooldown.
@@ -903,24 +919,31 @@ static auth0_jwt_rec *catch_up(request_rec *r, source *src, const timing *t, aut
  * process could not get the newer set in time, for it may withdraw a key. A
  * request starts a catch-up here only within Auth0JWKSTimeout of its own start
  * (began), a second look for an unknown kid included, so that its waits here
- * do not add up without bound.
+ * do not add up without bound; within twice that when the set it is behind is
+ * a catch-up's answer (announce): a catch-up that was running when the answer
+ * came may have to run again, and the host is slow.
  */
 static int may_serve_behind(request_rec *r, source *src, const timing *t, auth0_jwt_rec **rec,
                             apr_time_t began)
 {
-    *rec = record(r->server, src, r->pool);
-    if (cooling_down(*rec, 0, apr_time_now(), t)) {
-        return 1;
+    apr_interval_time_t budget = t->timeout;
+
+    for (;;) {
+        *rec = record(r->server, src, r->pool);
+        if (!behind(src) || cooling_down(*rec, 0, apr_time_now(), t)) {
+            return 1;
+        }
+        if (apr_time_now() - began >= budget) {
+            /* Behind a catch-up's answer (odd), a catch-up that ran while it
+             * came may have to run again: one more timeout for that, once. */
+            if (budget > t->timeout || !(apr_atomic_read32(&src->slot->unshared) & 1)) {
+                return 0; /* this request already spent its budget waiting or fetching */
+            }
+            budget += t->timeout;
+        }
+        /* each turn fetches or waits for this process's fetch: no spinning */
+        *rec = catch_up(r, src, t, *rec);
     }
-    if (apr_time_now() - began >= t->timeout) {
-        return 0; /* this request already spent its timeout waiting or fetching */
-    }
-    *rec = catch_up(r, src, t, *rec);
-    if (!behind(src)) {
-        return 1;
-    }
-    *rec = record(r->server, src, r->pool);
-    return cooling_down(*rec, 0, apr_time_now(), t);
 }
 
 static const aj_jwks_t *url_keys(request_rec *r, source *src, const auth0_jwt_dir_conf *c,

@@ -19,10 +19,12 @@ struct auth0_jwt_slot {
     volatile apr_uint32_t used;       /* 0 free, 1 being claimed, 2 in use,
                                        * 3 abandoned (claimer died) */
     volatile apr_uint32_t generation; /* bumped whenever a new key set is stored */
-    volatile apr_uint32_t unshared;   /* bumped when a fetched set could not be stored */
-    volatile apr_uint32_t second;     /* the unshared value a catch-up announced (it found
-                                       * another set than announced); 0: none */
-    volatile apr_uint64_t digest;     /* of the set last announced by unshared (its keys) */
+    volatile apr_uint32_t unshared;   /* announcements of sets the socache could not take:
+                                       * a refresh's moves it to the next even value, a
+                                       * catch-up's answer from an even value to the odd
+                                       * one after it (once per refresh's) */
+    volatile apr_uint32_t spare;
+    volatile apr_uint64_t digest[2];  /* of the set announced last, by parity of unshared */
     unsigned char id[16];
 };
 

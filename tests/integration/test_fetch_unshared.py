@@ -379,3 +379,90 @@ def test_a_host_serving_two_sets_at_once_costs_one_more_round(httpd_factory, pki
           % (ajtest.current_mpm(), len(answers), fetches, procs))
     assert set(answers) == {200}, {s: answers.count(s) for s in set(answers)}
     assert fetches <= 2 * procs + 2, "%d fetches in 3 s for %d processes" % (fetches, procs)
+    answered = [ln for ln in srv.log_lines() if "changed since another process" in ln]
+    assert len(answered) <= 1, "one refresh's announcement answered %d times: %s" % (
+        len(answered), answered)
+
+
+def test_second_round_with_a_slow_host_does_not_refuse_valid_tokens(httpd_factory, pki, jwks,
+                                                                     signing_keys):
+    """Attack (503 for valid tokens): a host that serves two sets in turn
+    (CDN mid-change) and answers in 1.6 s (under Auth0JWKSTimeout 2 s). A refresh
+    announces one set; the catch-ups find the other and the first to end announces a
+    second round, so every process whose catch-up was still running ends behind and
+    fetches again: its waiting requests need two slow fetches (3.2 s), more than a
+    request's budget of one timeout. Key A is in both sets: every answer must be 200.
+    With one timeout only, 1 or 2 of 16 requests got 503 in rounds 3 and 4, 2 of 2 runs
+    (event); a request behind an answer now has one more timeout, once."""
+    children, rounds, slow = 4, 4, 1.6
+    a, b = signing_keys["A"], signing_keys["B"]
+    jwks.set_jwks(big_set(a, b))
+    srv = unshared_server(httpd_factory, pki, jwks, children, cooldown=1, timeout=2, ttl=3600)
+    srv.expect_log(r"another process holds a newer key set")
+    statuses, _ = spread(srv, bearer(a.mint(jwks.issuer)), lambda pids: len(pids) >= 3,
+                         burst=8)
+    assert set(statuses) == {200}, statuses
+    bad = []
+    for n in range(rounds):
+        jwks.set_mode("normal")
+        new = signing_keys["C"] if n == 0 else SigningKey(kid="kR%d" % n)
+        jwks.set_jwks_cycle(big_set(a, new), big_set(a, new, b))
+        time.sleep(1.1)  # past the cooldown
+        _announce(srv, jwks, new.mint(jwks.issuer))
+        jwks.slow_total = slow
+        jwks.set_mode("slow")
+        before = jwks.count
+        results = fire(srv, 16, bearer(a.mint(jwks.issuer)), timeout=30)
+        got = [r[0] for r in results]
+        worst = max(r[1] for r in results)
+        time.sleep(2 * slow + 0.5)
+        rounds2 = sum("changed since another process" in ln for ln in srv.log_lines())
+        print("\n%s round %d: %s, max latency %.2f s, %d fetches, second rounds so far %d" % (
+            ajtest.current_mpm(), n + 1, {s: got.count(s) for s in set(got)}, worst,
+            jwks.count - before, rounds2))
+        bad += [s for s in got if s != 200]
+    assert not bad, "valid tokens of key A (in both sets) refused: %s" % bad
+
+
+def test_unknown_kids_against_a_host_serving_two_sets(httpd_factory, pki, jwks, signing_keys):
+    """Attack (amplification; held): unknown kids flood every process while the host
+    serves two sets in turn. Each forced refresh (one per cooldown) is a refresh's
+    announcement, which a catch-up may answer once: at most two rounds of fetches per
+    cooldown. Bound: 2 * (seconds / cooldown + 1) * (processes + 1) + 3 (twice the
+    bound of test_unknown_kids_do_not_multiply_fetches_of_an_unshareable_set); the
+    numbers printed say how much of it is used."""
+    children, cooldown, duration = 4, 1, 4.0
+    a, b, c = (signing_keys[k] for k in "ABC")
+    jwks.set_jwks(big_set(a, b))
+    srv = unshared_server(httpd_factory, pki, jwks, children, cooldown=cooldown, ttl=3600)
+    statuses, warm = spread(srv, bearer(a.mint(jwks.issuer)), lambda pids: len(pids) >= children,
+                            burst=8)
+    assert set(statuses) == {200}, statuses
+    jwks.set_jwks_cycle(big_set(a, c), big_set(a, c, b))
+    time.sleep(1.1)
+    serial = iter(range(10 ** 6))
+
+    def unknown(_i):
+        return bearer(b.mint(jwks.issuer, kid="nope-%d" % next(serial)))
+
+    srv._barrier()  # pylint: disable=protected-access
+    logged = len(pid_log(srv))
+    before = jwks.count
+    t0 = time.monotonic()
+    answers = []
+    while time.monotonic() - t0 < duration:
+        answers += [r[0] for r in fire(srv, 8, unknown)]
+        answers += [r[0] for r in fire(srv, 4, bearer(a.mint(jwks.issuer)))]
+    elapsed = time.monotonic() - t0
+    srv._barrier()  # pylint: disable=protected-access
+    time.sleep(0.5)
+    fetches = jwks.count - before
+    procs = {pid for pid, _, _ in pid_log(srv)[logged:]} | warm
+    one = (math.ceil(elapsed / cooldown) + 1) * (len(procs) + 1) + 3
+    rounds2 = sum("changed since another process" in ln for ln in srv.log_lines())
+    print("\n%s: %.1f s of unknown kids, host serving two sets: %d fetches over %d processes "
+          "(one-round bound %d), %d second rounds; answers %s" % (
+              ajtest.current_mpm(), elapsed, fetches, len(procs), one, rounds2,
+              {s: answers.count(s) for s in set(answers)}))
+    assert fetches <= 2 * one, "%d fetches: more than two rounds per cooldown" % fetches
+    assert not set(answers) - {200, 401}, {s: answers.count(s) for s in set(answers)}

@@ -151,7 +151,23 @@ def redis_call(port, *args):
         return reply()
 
 
-REC_LAST_FORCED = 24  # offset of last_forced (apr_time_t, us) in mod_auth0_jwt_shared_layout.h
+# struct auth0_jwt_rec (mod_auth0_jwt_shared_layout.h): magic, body_len, fetched_at,
+# last_attempt, last_forced (apr_time_t, us), failures, err, detail[200]
+REC = struct.Struct("<IIqqqII200s")
+REC_LAST_ATTEMPT, REC_LAST_FORCED, REC_FAILURES, REC_ERR = 16, 24, 32, 36
+
+
+def rewrite_redis_record(port, *fields):
+    """Rewrite fields of our one record in redis ((offset, struct format, value) each),
+    keeping its expiry, as another fleet member would write them."""
+    keys = redis_call(port, "KEYS", "*")
+    assert len(keys) == 1, keys
+    rec = bytearray(redis_call(port, "GET", keys[0]))
+    assert len(rec) >= REC.size, "the premise: the record's layout"
+    for offset, fmt, value in fields:
+        struct.pack_into(fmt, rec, offset, value)
+    assert redis_call(port, "SET", keys[0], bytes(rec), "KEEPTTL") == b"OK"
+    return REC.unpack_from(rec)
 
 
 def test_fleet_member_clock_ahead_does_not_hold_back_refreshes(httpd_factory, jwks, pki,
@@ -177,13 +193,9 @@ def test_fleet_member_clock_ahead_does_not_hold_back_refreshes(httpd_factory, jw
         before = jwks.count
         assert b.get("/api/private", headers=bearer(c_key.mint(jwks.issuer))).status == 200
         assert jwks.count == before + 1, "the premise: b forced a refresh"
-        keys = redis_call(store.port, "KEYS", "*")
-        assert len(keys) == 1, keys
-        rec = bytearray(redis_call(store.port, "GET", keys[0]))
-        forced = struct.unpack_from("<q", rec, REC_LAST_FORCED)[0]
-        assert abs(forced / 1e6 - time.time()) < 5, "the premise: the record's layout"
-        struct.pack_into("<q", rec, REC_LAST_FORCED, forced + 3600 * 10 ** 6)
-        assert redis_call(store.port, "SET", keys[0], bytes(rec), "KEEPTTL") == b"OK"
+        ahead = int((time.time() + 3600) * 1e6)
+        fields = rewrite_redis_record(store.port, (REC_LAST_FORCED, "<q", ahead))
+        assert abs(fields[2] / 1e6 - time.time()) < 5, "the premise: the record's layout"
         fresh = SigningKey(kid="kD")
         jwks.set_jwks([a_key, c_key, fresh])
         time.sleep(1.1)  # past b's cooldown by the true clock
@@ -193,5 +205,40 @@ def test_fleet_member_clock_ahead_does_not_hold_back_refreshes(httpd_factory, jw
                     for _ in range(2)]
         assert statuses[-1] == 200, ("a did not fetch for a new kid: b's forced refresh, "
                                      "an hour ahead, held it back %s" % statuses)
+    finally:
+        store.stop()
+
+
+def test_fleet_failure_written_ahead_does_not_stop_refreshes(httpd_factory, jwks, pki,
+                                                             signing_keys):
+    """Attack (a withdrawn key kept, fleet, clocks): a fleet member whose clock runs an
+    hour ahead records a failed refresh (failures 1, last attempt an hour from now, as
+    the test writes it into redis). Then the tenant withdraws key A. This server must
+    still refresh after its TTL and refuse A: a failure read as "just now" at every
+    look (the time capped at the reader's clock) held every refresh back for the hour,
+    and A was accepted with no fetch at all (a hostile review: 4 of 4 runs)."""
+    need_module("socache_redis")
+    store = Backend("redis").start()
+    try:
+        ttl, cooldown = 2, 1
+        a_key, b_key = signing_keys["A"], signing_keys["B"]
+        jwks.set_jwks([a_key])
+        srv = fleet_member(httpd_factory, store, jwks, pki, "a", ttl=ttl, cooldown=cooldown,
+                           timeout=2)
+        srv.expect_log(r"cannot (fetch|refresh) the keys")
+        assert srv.get("/api/private", headers=bearer(a_key.mint(jwks.issuer))).status == 200
+        ahead = int((time.time() + 3600) * 1e6)
+        rewrite_redis_record(store.port, (REC_FAILURES, "<I", 1), (REC_ERR, "<I", 8),
+                             (REC_LAST_ATTEMPT, "<q", ahead))
+        jwks.set_jwks([b_key])  # A withdrawn
+        before = jwks.count
+        deadline = time.monotonic() + ttl + 3 * cooldown + 6
+        status = 200
+        while status != 401 and time.monotonic() < deadline:
+            time.sleep(0.25)
+            status = srv.get("/api/private", headers=bearer(a_key.mint(jwks.issuer))).status
+        assert status == 401 and jwks.count > before, (
+            "withdrawn key A still accepted (%d fetches): a failure recorded by a member "
+            "whose clock runs ahead held every refresh back" % (jwks.count - before))
     finally:
         store.stop()
