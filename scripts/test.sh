@@ -22,6 +22,8 @@
 # when anything failed or nothing passed. Logs: tests/logs/SUITE.log.
 #
 # Environment: AJ_FUZZ_SECONDS (default 60) and AJ_SOAK_SECONDS (default 60) for --full.
+# The quick tier exports AJ_TIER=quick: a few long integration tests (marked with
+# ajtest.full_tier_only) skip there, and run in --full under every MPM.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -173,6 +175,9 @@ suite() {
 }
 
 export AJ_TOP_SRCDIR="$top" AJ_TOP_BUILDDIR="$top" AJ_CLI="$top/auth0-jwt"
+# the few long integration tests (ajtest.full_tier_only) run in the full tier only
+AJ_TIER=$([ $full -eq 1 ] && echo full || echo quick)
+export AJ_TIER
 export CK_VERBOSITY=normal
 
 # ---- the quick tier ------------------------------------------------------------

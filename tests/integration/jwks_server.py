@@ -594,6 +594,13 @@ CONFIG_WARNINGS = r"honoured as set"
 PID_LOG = 'CustomLog "${AJ_SERVERROOT}/logs/pid_log" "%P %>s %U"'
 
 
+# A long test (tens of seconds: a scenario played over several slow fetches) that the
+# quick tier leaves to the full one (scripts/test.sh exports AJ_TIER); run by hand, or
+# with AJ_TIER unset, it runs.
+full_tier_only = pytest.mark.skipif(os.environ.get("AJ_TIER") == "quick",
+                                    reason="long: the full tier runs it (scripts/test.sh --full)")
+
+
 def need_module(name):
     """Skip the test when stock module mod_NAME is not on this system."""
     import ajtest  # pylint: disable=import-outside-toplevel

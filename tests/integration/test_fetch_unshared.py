@@ -13,8 +13,8 @@ import pytest
 
 import ajtest
 from jwks_server import (  # noqa: F401  (fixtures)
-    CONFIG_WARNINGS, MPM_FULL, PID_LOG, SigningKey, bearer, fire, jwks, location, mpm_lines,
-    pid_log, pki, signing_keys, spread)
+    CONFIG_WARNINGS, MPM_FULL, PID_LOG, SigningKey, bearer, fire, full_tier_only, jwks, location,
+    mpm_lines, pid_log, pki, signing_keys, spread)
 
 ALLOW = [CONFIG_WARNINGS, r"cannot (fetch|refresh) the keys", r"no signing keys available",
          r"Auth0Cache .*cannot store the key set", r"AH00844|AH00833", MPM_FULL]
@@ -209,6 +209,7 @@ def test_a_catch_up_counts_only_for_what_was_announced_when_it_began(httpd_facto
     assert set(statuses) == {401}, "the withdrawn key A was accepted: %s" % statuses
 
 
+@full_tier_only
 def test_a_process_still_behind_after_its_fetch_stays_off_the_fast_path(httpd_factory, pki,
                                                                         jwks, signing_keys):
     """Attack (a withdrawn key kept): a catch-up fetch that ends behind (a newer set,
@@ -384,6 +385,7 @@ def test_a_host_serving_two_sets_at_once_costs_one_more_round(httpd_factory, pki
         len(answered), answered)
 
 
+@full_tier_only
 def test_second_round_with_a_slow_host_does_not_refuse_valid_tokens(httpd_factory, pki, jwks,
                                                                      signing_keys):
     """Attack (503 for valid tokens): a host that serves two sets in turn
@@ -424,6 +426,7 @@ def test_second_round_with_a_slow_host_does_not_refuse_valid_tokens(httpd_factor
     assert not bad, "valid tokens of key A (in both sets) refused: %s" % bad
 
 
+@full_tier_only
 def test_unknown_kids_against_a_host_serving_two_sets(httpd_factory, pki, jwks, signing_keys):
     """Attack (amplification; held): unknown kids flood every process while the host
     serves two sets in turn. Each forced refresh (one per cooldown) is a refresh's
