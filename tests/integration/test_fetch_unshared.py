@@ -38,6 +38,34 @@ def unshared_server(httpd_factory, pki, jwks, children, **kw):
     return srv
 
 
+def unknown_kid_storm(srv, jwks, key, duration, cooldown, warm, valid=None, settle=0.3):
+    """Bursts of 8 tokens of `key` under ever new unknown kids (and 4 of `valid`
+    after each, if given) for `duration` s. Returns (answers, elapsed, fetches the
+    host saw, processes that answered or were warm, the bound of one round of
+    fetches: (seconds / cooldown + 1) * (processes + 1) + 3)."""
+    serial = iter(range(10 ** 6))
+
+    def unknown(_i):
+        return bearer(key.mint(jwks.issuer, kid="nope-%d" % next(serial)))
+
+    srv._barrier()  # pylint: disable=protected-access
+    logged = len(pid_log(srv))
+    before = jwks.count
+    t0 = time.monotonic()
+    answers = []
+    while time.monotonic() - t0 < duration:
+        answers += [r[0] for r in fire(srv, 8, unknown)]
+        if valid is not None:
+            answers += [r[0] for r in fire(srv, 4, valid)]
+    elapsed = time.monotonic() - t0
+    srv._barrier()  # pylint: disable=protected-access
+    time.sleep(settle)  # a refresh begun by the last burst has shown at the host by now
+    fetches = jwks.count - before
+    procs = {pid for pid, _, _ in pid_log(srv)[logged:]} | warm
+    bound = (math.ceil(elapsed / cooldown) + 1) * (len(procs) + 1) + 3
+    return answers, elapsed, fetches, procs, bound
+
+
 def test_unknown_kids_do_not_multiply_fetches_of_an_unshareable_set(httpd_factory, pki, jwks,
                                                                     signing_keys):
     """Attack (amplification): tokens with ever new unknown kids, sent to every process
@@ -55,25 +83,8 @@ def test_unknown_kids_do_not_multiply_fetches_of_an_unshareable_set(httpd_factor
     statuses, warm = spread(srv, bearer(valid), lambda pids: len(pids) >= children, burst=8)
     assert set(statuses) == {200}, statuses
     assert len(warm) >= children, "every child warmed: %s" % warm
-    stranger = signing_keys["B"]  # not in the set
-    serial = iter(range(10 ** 6))
-
-    def unknown(_i):
-        return bearer(stranger.mint(jwks.issuer, kid="nope-%d" % next(serial)))
-
-    srv._barrier()  # pylint: disable=protected-access
-    logged = len(pid_log(srv))
-    before = jwks.count
-    t0 = time.monotonic()
-    answers = []
-    while time.monotonic() - t0 < duration:
-        answers += [r[0] for r in fire(srv, 8, unknown)]
-    elapsed = time.monotonic() - t0
-    srv._barrier()  # pylint: disable=protected-access
-    time.sleep(0.3)  # a refresh begun by the last burst has shown at the host by now
-    fetches = jwks.count - before
-    procs = {pid for pid, _, _ in pid_log(srv)[logged:]} | warm
-    bound = (math.ceil(elapsed / cooldown) + 1) * (len(procs) + 1) + 3
+    answers, elapsed, fetches, procs, bound = unknown_kid_storm(
+        srv, jwks, signing_keys["B"], duration, cooldown, warm)  # B: not in the set
     print("\n%s: %d unknown-kid requests in %.1f s over %d processes: %d fetches "
           "(bound %d)" % (ajtest.current_mpm(), len(answers), elapsed, len(procs), fetches,
                           bound))
@@ -443,25 +454,8 @@ def test_unknown_kids_against_a_host_serving_two_sets(httpd_factory, pki, jwks, 
     assert set(statuses) == {200}, statuses
     jwks.set_jwks_cycle(big_set(a, c), big_set(a, c, b))
     time.sleep(1.1)
-    serial = iter(range(10 ** 6))
-
-    def unknown(_i):
-        return bearer(b.mint(jwks.issuer, kid="nope-%d" % next(serial)))
-
-    srv._barrier()  # pylint: disable=protected-access
-    logged = len(pid_log(srv))
-    before = jwks.count
-    t0 = time.monotonic()
-    answers = []
-    while time.monotonic() - t0 < duration:
-        answers += [r[0] for r in fire(srv, 8, unknown)]
-        answers += [r[0] for r in fire(srv, 4, bearer(a.mint(jwks.issuer)))]
-    elapsed = time.monotonic() - t0
-    srv._barrier()  # pylint: disable=protected-access
-    time.sleep(0.5)
-    fetches = jwks.count - before
-    procs = {pid for pid, _, _ in pid_log(srv)[logged:]} | warm
-    one = (math.ceil(elapsed / cooldown) + 1) * (len(procs) + 1) + 3
+    answers, elapsed, fetches, procs, one = unknown_kid_storm(
+        srv, jwks, b, duration, cooldown, warm, valid=bearer(a.mint(jwks.issuer)), settle=0.5)
     rounds2 = sum("changed since another process" in ln for ln in srv.log_lines())
     print("\n%s: %.1f s of unknown kids, host serving two sets: %d fetches over %d processes "
           "(one-round bound %d), %d second rounds; answers %s" % (
