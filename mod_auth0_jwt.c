@@ -318,12 +318,6 @@ static const char *claim_text(apr_pool_t *p, const json_t *v)
     return apr_array_pstrcat(p, parts, ' ');
 }
 
-/* The claim that names the user: sub (the default) from the view. */
-static const json_t *user_claim(const aj_token_t *tok, const char *name)
-{
-    return strcmp(name, "sub") == 0 ? tok->view.sub : json_object_get(tok->payload, name);
-}
-
 /* Header values must stay on one line: control characters become spaces. */
 static const char *header_safe(apr_pool_t *p, const char *s)
 {
@@ -458,11 +452,11 @@ static int cache_hit(request_rec *r, const unsigned char *name, double now, unsi
         if (aj_jwks_find_thumbprint(set, hit.thumbprint) == NULL) {
             auth0_jwt_tcache_remove(name); /* its key left the key set */
         }
-        json_decref(hit.hold);
+        aj_tcache_held_release(hit.hold);
         return 0;
     }
     memset(tok, 0, sizeof(*tok));
-    aj_json_pool_own(r->pool, hit.hold);
+    aj_tcache_held_pool_own(r->pool, hit.hold);
     tok->payload = hit.payload;
     tok->claims = hit.claims;
     tok->view = hit.view;
@@ -658,7 +652,7 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
         policy.skew = auth0_jwt_skew(c);
         rv = aj_claims_check_view(&st->token.view, &policy, now);
     }
-    user = rv == AJ_OK ? claim_text(r->pool, user_claim(&st->token, auth0_jwt_user_claim(c))) : NULL;
+    user = rv == AJ_OK ? claim_text(r->pool, aj_token_claim(&st->token, auth0_jwt_user_claim(c), r->pool)) : NULL;
     if (rv == AJ_OK && (user == NULL || *user == '\0')) {
         rv = AJ_R_USER_CLAIM;
     }

@@ -102,15 +102,15 @@ static const char *parse_claim(cmd_parms *cmd, const char *line, const void **pa
 }
 
 /*
- * Common front of the checks: the verified payload, or the authz status to
+ * Common front of the checks: the verified token, or the authz status to
  * return when there is none (no user yet: let authentication run and answer).
  */
-static const json_t *payload_or(request_rec *r, const require_args *a, authz_status *status)
+static aj_token_t *token_or(request_rec *r, const require_args *a, authz_status *status)
 {
     auth0_jwt_req *st = auth0_jwt_req_get(r);
 
     if (st->state == AUTH0_JWT_STATE_VALID) {
-        return st->token.payload;
+        return &st->token;
     }
     if (st->state == AUTH0_JWT_STATE_PREFLIGHT) {
         /* A CORS preflight carries no token by design: a token requirement is
@@ -148,26 +148,26 @@ static authz_status check_tokens(request_rec *r, const char *line, const void *p
 {
     const require_args *a = parsed;
     authz_status status = AUTHZ_DENIED;
-    const json_t *payload = payload_or(r, a, &status);
+    aj_token_t *tok = token_or(r, a, &status);
 
-    if (payload == NULL) {
+    if (tok == NULL) {
         return status;
     }
-    return aj_claim_has_all(json_object_get(payload, a->claim), a->values) ? grant(r, a)
-                                                                           : deny(r, a);
+    return aj_claim_has_all(aj_token_claim(tok, a->claim, r->pool), a->values) ? grant(r, a)
+                                                                               : deny(r, a);
 }
 
 static authz_status check_claim(request_rec *r, const char *line, const void *parsed)
 {
     const require_args *a = parsed;
     authz_status status = AUTHZ_DENIED;
-    const json_t *payload = payload_or(r, a, &status);
+    aj_token_t *tok = token_or(r, a, &status);
 
-    if (payload == NULL) {
+    if (tok == NULL) {
         return status;
     }
-    return aj_claim_equals_any(json_object_get(payload, a->claim), a->values) ? grant(r, a)
-                                                                              : deny(r, a);
+    return aj_claim_equals_any(aj_token_claim(tok, a->claim, r->pool), a->values) ? grant(r, a)
+                                                                                  : deny(r, a);
 }
 
 static const authz_provider scope_provider = {check_tokens, parse_scope};

@@ -18,8 +18,9 @@
  * in its own cache looks there, by the same name, before it verifies; a
  * token it verified goes to both. A
  * record holds what an entry holds (algorithm, key thumbprint, kid, the
- * payload as compact JSON), is parsed again by the reader, and is re-checked
- * by it exactly as an entry of its own. A shard's mutex is held only around
+ * payload as compact JSON), is read again by the reader with every rule of a
+ * token's payload (building only the claims the view keeps, when it can), and
+ * is re-checked by it exactly as an entry of its own. A shard's mutex is held only around
  * one store or one retrieve, never during a signature check.
  */
 #include <string.h>
@@ -268,7 +269,7 @@ int auth0_jwt_tcache_get_shared(const unsigned char name[AJ_TCACHE_NAME], double
         return 0;
     }
     /* into this process's cache too: the next time is a first-level hit */
-    aj_tcache_put_held(cache, name, hit->hold, &hit->view, hit->thumbprint, hit->alg,
+    aj_tcache_put_held(cache, name, hit->hold, hit->thumbprint, hit->alg,
                        json_number_value(hit->view.exp));
     auth0_jwt_count_cache_entries(aj_tcache_entries(cache));
     return 1;

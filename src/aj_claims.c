@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "aj_claims.h"
+#include "aj_json.h"
 
 /* A NumericDate (RFC 7519 2): a JSON number, finite, 0 .. year 9999. */
 static int numeric_date(const json_t *v, double *out)
@@ -50,6 +51,50 @@ static const json_t **view_slot(aj_claims_view_t *v, const char *key, size_t len
         return &v->permissions;
     }
     return NULL;
+}
+
+const json_t *aj_claims_view_get(const aj_claims_view_t *v, const char *name, int *kept)
+{
+    const json_t **slot = view_slot((aj_claims_view_t *)v, name, strlen(name));
+
+    *kept = slot != NULL;
+    return slot ? *slot : NULL;
+}
+
+static json_t **pick_view(void *ctx, const char *key, size_t len)
+{
+    return (json_t **)view_slot(ctx, key, len);
+}
+
+int aj_claims_view_text(aj_claims_view_t *v, const char *text, size_t len)
+{
+    memset(v, 0, sizeof(*v));
+    if (aj_json_fast_pick(text, len, pick_view, v)) {
+        return 1;
+    }
+    aj_claims_view_release(v);
+    return 0;
+}
+
+void aj_claims_view_hold(const aj_claims_view_t *v)
+{
+    const json_t *all[] = {v->exp, v->nbf, v->iat, v->iss, v->aud,
+                           v->sub, v->scope, v->permissions, v->cnf};
+
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+        json_incref((json_t *)all[i]);
+    }
+}
+
+void aj_claims_view_release(aj_claims_view_t *v)
+{
+    const json_t *all[] = {v->exp, v->nbf, v->iat, v->iss, v->aud,
+                           v->sub, v->scope, v->permissions, v->cnf};
+
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+        json_decref((json_t *)all[i]);
+    }
+    memset(v, 0, sizeof(*v));
 }
 
 /* One walk over the payload's members rather than a hash lookup per claim:

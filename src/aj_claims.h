@@ -33,6 +33,26 @@ typedef struct {
 
 void aj_claims_view(aj_claims_view_t *v, const json_t *payload);
 
+/*
+ * A view read straight from a payload's JSON text, with no object built: 1
+ * with each claim the view keeps as a value of its own (a reference the
+ * caller owns: aj_claims_view_release), when the text meets the fast
+ * reader's rules (aj_json_fast_pick: every rule a token's payload meets,
+ * in a common form); 0 with nothing held when the text must go to the full
+ * reader instead (aj_json_parse_object), which then decides.
+ */
+int aj_claims_view_text(aj_claims_view_t *v, const char *text, size_t len);
+
+/* A reference of its own to each value of v (json_incref); and letting them
+ * go again, which leaves v empty. */
+void aj_claims_view_hold(const aj_claims_view_t *v);
+void aj_claims_view_release(aj_claims_view_t *v);
+
+/* The claim name from v, when v keeps that claim (*kept 1: the value, or
+ * NULL when the payload has none); else *kept 0 and NULL, and the caller
+ * must read the payload. */
+const json_t *aj_claims_view_get(const aj_claims_view_t *v, const char *name, int *kept);
+
 /* exp, nbf, iat, iss and aud of payload at time now (seconds since the epoch). */
 aj_reason_e aj_claims_check(const json_t *payload, const aj_claims_policy_t *policy, double now);
 

@@ -106,6 +106,20 @@ static size_t utf8_len(const unsigned char *s, const unsigned char *end)
     return n;
 }
 
+int aj_json_utf8_valid(const char *s, apr_size_t n)
+{
+    const unsigned char *at = (const unsigned char *)s, *end = at + n;
+
+    while (at < end) {
+        size_t k = utf8_len(at, end);
+        if (k == 0) {
+            return 0;
+        }
+        at += k;
+    }
+    return 1;
+}
+
 /*
  * Whether any of the 8 bytes in x needs a look of its own in a string: a
  * control character (below 0x20), a quote, a backslash, or a byte of a
@@ -349,6 +363,106 @@ json_t *aj_json_fast_object(const char *buf, apr_size_t len)
         free(space);
     }
     return obj;
+}
+
+/*
+ * The top level of an object, picking members: each member's key goes to
+ * pick, and the value of a member it gives a slot for is built into that
+ * slot (a new reference); any other member's value is only read. Every rule
+ * of aj_json_fast_object holds for the whole text, and no key may come twice
+ * (compared as unescaped bytes, as jansson compares them).
+ */
+#define PICK_MAX_MEMBERS 64
+
+typedef struct {
+    size_t off, len; /* of a key, in the reader's space */
+} key_span;
+
+static int key_seen(const char *space, const key_span *keys, int n, const char *key, size_t len)
+{
+    for (int i = 0; i < n; i++) {
+        if (keys[i].len == len && memcmp(space + keys[i].off, key, len) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int pick_members(reader *r, char *space, aj_json_pick_fn pick, void *ctx)
+{
+    key_span keys[PICK_MAX_MEMBERS];
+    int n = 0;
+    size_t used = 0; /* keys so far, one after another at the start of space */
+
+    skip_ws(r);
+    if (r->p < r->end && *r->p == '}') {
+        r->p++;
+        return 1;
+    }
+    for (;;) {
+        json_t **slot, *v;
+        char *key = space + used;
+        size_t klen;
+        if (n == PICK_MAX_MEMBERS || r->p >= r->end || *r->p != '"') {
+            return 0;
+        }
+        r->p++;
+        if (!read_string(r, key, &klen) || key_seen(space, keys, n, key, klen)) {
+            return 0; /* (a member twice: jansson says which error) */
+        }
+        keys[n].off = used;
+        keys[n++].len = klen;
+        used += klen;
+        skip_ws(r);
+        if (r->p >= r->end || *r->p != ':') {
+            return 0;
+        }
+        r->p++;
+        skip_ws(r);
+        /* a value's strings go after the keys; a value not picked is read
+         * and let go (read_value holds every rule; what it builds is freed) */
+        if ((v = read_value(r, space + used, 1)) == NULL) {
+            return 0;
+        }
+        if ((slot = pick(ctx, key, klen)) != NULL) {
+            *slot = v;
+        } else {
+            json_decref(v);
+        }
+        skip_ws(r);
+        if (r->p < r->end && *r->p == ',') {
+            r->p++;
+            skip_ws(r);
+            continue;
+        }
+        if (r->p < r->end && *r->p == '}') {
+            r->p++;
+            return 1;
+        }
+        return 0;
+    }
+}
+
+int aj_json_fast_pick(const char *buf, apr_size_t len, aj_json_pick_fn pick, void *ctx)
+{
+    reader r = {(const unsigned char *)buf, (const unsigned char *)buf + len};
+    char stack[2048], *space = len < sizeof(stack) ? stack : malloc(len + 1);
+    int ok = 0;
+
+    if (space == NULL) {
+        return 0;
+    }
+    skip_ws(&r);
+    if (r.p < r.end && *r.p == '{') {
+        r.p++;
+        ok = pick_members(&r, space, pick, ctx);
+        skip_ws(&r);
+        ok = ok && r.p == r.end; /* only whitespace may follow */
+    }
+    if (space != stack) {
+        free(space);
+    }
+    return ok;
 }
 
 aj_json_err_e aj_json_parse_object(json_t **out, apr_pool_t *p, const char *buf, apr_size_t len)

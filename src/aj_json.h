@@ -40,6 +40,22 @@ aj_json_err_e aj_json_parse_object(json_t **out, apr_pool_t *p, const char *buf,
  */
 json_t *aj_json_fast_object(const char *buf, apr_size_t len);
 
+/*
+ * The fast reader over one object's members, building only those picked:
+ * pick(ctx, key, key_len) gives the slot a member's value goes to (a new
+ * reference the caller then owns), or NULL to read the value and let it go.
+ * 1 when the whole text meets the fast reader's rules (as
+ * aj_json_fast_object: then json_loadb(JSON_REJECT_DUPLICATES) gives an
+ * object whose picked members equal the values given); 0 to give up, with
+ * the values already put in slots still the caller's to release. At most 64
+ * members, and no key twice.
+ */
+typedef json_t **(*aj_json_pick_fn)(void *ctx, const char *key, size_t key_len);
+int aj_json_fast_pick(const char *buf, apr_size_t len, aj_json_pick_fn pick, void *ctx);
+
+/* Whether n bytes at s are UTF-8 (no overlong forms, no surrogates). */
+int aj_json_utf8_valid(const char *s, apr_size_t n);
+
 /* Tie j to p: json_decref(j) runs when p is cleared or destroyed. Returns j. */
 json_t *aj_json_pool_own(apr_pool_t *p, json_t *j);
 

@@ -22,8 +22,7 @@
 typedef struct {
     unsigned char name[AJ_TCACHE_NAME];
     unsigned char thumbprint[32];
-    json_t *hold; /* [payload, claims or null, kid or null, ath or null]; NULL: free entry */
-    aj_claims_view_t view;
+    aj_tcache_held_t *hold; /* NULL: a free entry */
     const aj_alg_t *alg;
     double exp;
     apr_uint32_t chain;      /* next entry in the bucket */
@@ -44,13 +43,80 @@ struct aj_tcache {
     unsigned int capacity;
 };
 
+/* ---- the held block ------------------------------------------------------- */
+
+/* text (n bytes, or none) copied to *at with a NUL after it; its start, or NULL */
+static const char *tail_copy(char **at, const char *text, apr_size_t n)
+{
+    char *s = *at;
+
+    if (text == NULL) {
+        return NULL;
+    }
+    memcpy(s, text, n);
+    s[n] = '\0';
+    *at = s + n + 1;
+    return s;
+}
+
+aj_tcache_held_t *aj_tcache_held_make(json_t *payload, aj_claims_view_t *view, const char *claims,
+                                      apr_size_t claims_len, const char *kid, apr_size_t kid_len,
+                                      const char *ath, apr_size_t ath_len)
+{
+    aj_tcache_held_t *h = malloc(sizeof(*h) + claims_len + kid_len + ath_len + 3);
+    char *at;
+
+    if (h == NULL) {
+        json_decref(payload);
+        aj_claims_view_release(view);
+        return NULL;
+    }
+    h->refs = 1;
+    h->payload = payload;
+    h->view = *view;
+    at = (char *)(h + 1);
+    h->claims = tail_copy(&at, claims, claims_len);
+    h->kid = tail_copy(&at, kid, kid_len);
+    h->ath = tail_copy(&at, ath, ath_len);
+    return h;
+}
+
+aj_tcache_held_t *aj_tcache_held_ref(aj_tcache_held_t *h)
+{
+    __atomic_add_fetch(&h->refs, 1, __ATOMIC_RELAXED);
+    return h;
+}
+
+void aj_tcache_held_release(aj_tcache_held_t *h)
+{
+    if (h == NULL || __atomic_sub_fetch(&h->refs, 1, __ATOMIC_ACQ_REL) != 0) {
+        return;
+    }
+    json_decref(h->payload);
+    aj_claims_view_release(&h->view);
+    free(h);
+}
+
+static apr_status_t held_cleanup(void *data)
+{
+    aj_tcache_held_release(data);
+    return APR_SUCCESS;
+}
+
+void aj_tcache_held_pool_own(apr_pool_t *p, aj_tcache_held_t *h)
+{
+    if (h) {
+        apr_pool_cleanup_register(p, h, held_cleanup, apr_pool_cleanup_null);
+    }
+}
+
 static apr_status_t cache_cleanup(void *data)
 {
     aj_tcache_t *c = data;
 
     for (int s = 0; s < SHARDS; s++) {
         for (apr_uint32_t i = 0; i < c->shards[s].capacity; i++) {
-            json_decref(c->shards[s].entries[i].hold);
+            aj_tcache_held_release(c->shards[s].entries[i].hold);
             c->shards[s].entries[i].hold = NULL;
         }
     }
@@ -174,10 +240,10 @@ static apr_uint32_t find(shard_t *sh, const unsigned char *name, apr_uint32_t **
 }
 
 /* Drop entry i (found through link): out of its bucket and the list, onto the free list. */
-static json_t *drop(shard_t *sh, apr_uint32_t i, apr_uint32_t *link)
+static aj_tcache_held_t *drop(shard_t *sh, apr_uint32_t i, apr_uint32_t *link)
 {
     entry_t *e = &sh->entries[i];
-    json_t *hold = e->hold;
+    aj_tcache_held_t *hold = e->hold;
 
     *link = e->chain;
     list_unlink(sh, i);
@@ -193,7 +259,7 @@ int aj_tcache_get(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME], doub
 {
     shard_t *sh = shard_of(c, name);
     apr_uint32_t *link, i;
-    json_t *expired = NULL;
+    aj_tcache_held_t *expired = NULL;
     int found = 0;
 
     apr_thread_mutex_lock(sh->lock);
@@ -206,8 +272,7 @@ int aj_tcache_get(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME], doub
             list_unlink(sh, i);
             list_push_front(sh, i);
         }
-        hit->hold = json_incref(e->hold);
-        hit->view = e->view;
+        hit->hold = aj_tcache_held_ref(e->hold);
         memcpy(hit->thumbprint, e->thumbprint, 32);
         hit->alg = e->alg;
         found = 1;
@@ -218,12 +283,13 @@ int aj_tcache_get(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME], doub
         sh->misses++;
     }
     apr_thread_mutex_unlock(sh->lock);
-    json_decref(expired);
-    if (found) { /* the array never changes once made: read it outside the lock */
-        hit->payload = json_array_get(hit->hold, 0);
-        hit->claims = json_string_value(json_array_get(hit->hold, 1));
-        hit->kid = json_string_value(json_array_get(hit->hold, 2));
-        hit->ath = json_string_value(json_array_get(hit->hold, 3));
+    aj_tcache_held_release(expired);
+    if (found) { /* the block never changes once made: read it outside the lock */
+        hit->payload = hit->hold->payload;
+        hit->view = hit->hold->view;
+        hit->claims = hit->hold->claims;
+        hit->kid = hit->hold->kid;
+        hit->ath = hit->hold->ath;
     }
     return found;
 }
@@ -233,26 +299,28 @@ void aj_tcache_put(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME], jso
                    const unsigned char thumbprint[32], const aj_alg_t *alg, const char *kid,
                    const char *ath, double exp)
 {
-    json_t *hold = json_array(); /* made outside the lock */
+    aj_claims_view_t own = *view;
+    aj_tcache_held_t *hold;
 
-    if (hold == NULL || json_array_append(hold, payload) != 0 ||
-        json_array_append_new(hold, claims ? json_string(claims) : json_null()) != 0 ||
-        json_array_append_new(hold, kid ? json_string(kid) : json_null()) != 0 ||
-        json_array_append_new(hold, ath ? json_string(ath) : json_null()) != 0) {
-        json_decref(hold); /* out of memory, or text that is not UTF-8: not cached */
-        return;
+    /* the block's own references, made outside the lock */
+    json_incref(payload);
+    aj_claims_view_hold(&own);
+    hold = aj_tcache_held_make(payload, &own, claims, claims ? strlen(claims) : 0, kid,
+                               kid ? strlen(kid) : 0, ath, ath ? strlen(ath) : 0);
+    if (hold == NULL) {
+        return; /* out of memory: not cached */
     }
-    aj_tcache_put_held(c, name, hold, view, thumbprint, alg, exp);
-    json_decref(hold);
+    aj_tcache_put_held(c, name, hold, thumbprint, alg, exp);
+    aj_tcache_held_release(hold);
 }
 
-void aj_tcache_put_held(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME], json_t *hold,
-                        const aj_claims_view_t *view, const unsigned char thumbprint[32],
+void aj_tcache_put_held(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME],
+                        aj_tcache_held_t *hold, const unsigned char thumbprint[32],
                         const aj_alg_t *alg, double exp)
 {
     shard_t *sh = shard_of(c, name);
     apr_uint32_t *link, i;
-    json_t *old = NULL;
+    aj_tcache_held_t *old = NULL;
     entry_t *e;
 
     apr_thread_mutex_lock(sh->lock);
@@ -263,7 +331,7 @@ void aj_tcache_put_held(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME]
     if (sh->free_list == NONE) { /* full: evict the least recently used */
         apr_uint32_t victim = sh->tail, *vlink;
         find(sh, sh->entries[victim].name, &vlink);
-        json_decref(old);
+        aj_tcache_held_release(old);
         old = drop(sh, victim, vlink);
         sh->evictions++;
     }
@@ -272,8 +340,7 @@ void aj_tcache_put_held(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME]
     sh->free_list = e->chain;
     memcpy(e->name, name, AJ_TCACHE_NAME);
     memcpy(e->thumbprint, thumbprint, 32);
-    e->hold = json_incref(hold);
-    e->view = *view;
+    e->hold = aj_tcache_held_ref(hold);
     e->alg = alg;
     e->exp = exp;
     link = &sh->buckets[bucket_of(sh, name)];
@@ -283,14 +350,14 @@ void aj_tcache_put_held(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME]
     sh->used++;
     sh->inserts++;
     apr_thread_mutex_unlock(sh->lock);
-    json_decref(old);
+    aj_tcache_held_release(old);
 }
 
 void aj_tcache_remove(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME])
 {
     shard_t *sh = shard_of(c, name);
     apr_uint32_t *link, i;
-    json_t *old = NULL;
+    aj_tcache_held_t *old = NULL;
 
     apr_thread_mutex_lock(sh->lock);
     i = find(sh, name, &link);
@@ -298,7 +365,7 @@ void aj_tcache_remove(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME])
         old = drop(sh, i, link);
     }
     apr_thread_mutex_unlock(sh->lock);
-    json_decref(old);
+    aj_tcache_held_release(old);
 }
 
 void aj_tcache_stats(aj_tcache_t *c, aj_tcache_stats_t *st)

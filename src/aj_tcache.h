@@ -24,11 +24,40 @@
 
 typedef struct aj_tcache aj_tcache_t;
 
+/*
+ * What a cache entry holds of a verified token, shared by the entry and every
+ * request that took a hit of it: one allocation, its references counted
+ * atomically; it never changes once made. payload is NULL when only the
+ * view was read (a record of the shared level read the quick way): a reader
+ * that needs a claim the view does not keep parses claims then.
+ */
+typedef struct aj_tcache_held {
+    apr_uint32_t refs;
+    json_t *payload;       /* a reference of its own, or NULL */
+    aj_claims_view_t view; /* a reference of its own to each value */
+    const char *claims;    /* the payload as compact JSON (in the block), or NULL */
+    const char *kid;       /* the token header's kid (in the block), or NULL */
+    const char *ath;       /* aj_dpop_ath() of the token (in the block), or NULL */
+} aj_tcache_held_t;
+
+/*
+ * A held block that takes over the caller's references to payload (may be
+ * NULL) and to each value of view, with copies of claims, kid and ath (each
+ * may be NULL; each given with its length). NULL when out of memory, and then those references are let go.
+ */
+aj_tcache_held_t *aj_tcache_held_make(json_t *payload, aj_claims_view_t *view, const char *claims,
+                                      apr_size_t claims_len, const char *kid, apr_size_t kid_len,
+                                      const char *ath, apr_size_t ath_len);
+aj_tcache_held_t *aj_tcache_held_ref(aj_tcache_held_t *h);
+void aj_tcache_held_release(aj_tcache_held_t *h); /* NULL is fine */
+/* Release h when p is cleared or destroyed. */
+void aj_tcache_held_pool_own(apr_pool_t *p, aj_tcache_held_t *h);
+
 typedef struct {
-    json_t *hold; /* a reference the caller owns (json_decref it): keeps the fields below alive */
-    json_t *payload;              /* the verified payload */
-    const char *claims;           /* the payload as compact JSON, or NULL */
-    aj_claims_view_t view;        /* of payload */
+    aj_tcache_held_t *hold; /* a reference the caller owns (aj_tcache_held_release) */
+    json_t *payload;        /* the verified payload, or NULL (hold->payload) */
+    const char *claims;     /* the payload as compact JSON, or NULL */
+    aj_claims_view_t view;  /* of payload */
     unsigned char thumbprint[32]; /* of the verifying key */
     const aj_alg_t *alg;
     const char *kid; /* the token header's kid, or NULL */
@@ -92,11 +121,9 @@ void aj_tcache_put(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME], jso
                    const unsigned char thumbprint[32], const aj_alg_t *alg, const char *kid,
                    const char *ath, double exp);
 
-/* The same with the [payload, claims, kid, ath] array already made (ath may be
- * left out) (the entry
- * takes a reference of its own): what a hit's hold is, and view of its payload. */
-void aj_tcache_put_held(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME], json_t *hold,
-                        const aj_claims_view_t *view, const unsigned char thumbprint[32],
+/* The same with a held block already made (the entry takes a reference of its own). */
+void aj_tcache_put_held(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME],
+                        aj_tcache_held_t *hold, const unsigned char thumbprint[32],
                         const aj_alg_t *alg, double exp);
 
 /* Forget one name (its key left the key set). */

@@ -42,9 +42,10 @@ int aj_tcache_rec_read(const unsigned char *rec, apr_size_t n, double now, aj_tc
 {
     apr_size_t kid_len, kid_mark, ath_len, text_len;
     const aj_alg_t *alg;
-    json_t *payload, *kid, *ath, *parsed = NULL;
-    const char *text;
-    int bad = 0;
+    json_t *payload = NULL, *parsed = NULL;
+    aj_claims_view_t view;
+    const char *text, *kid, *ath;
+    aj_tcache_held_t *hold;
 
     hit->hold = NULL;
     if (n < HEAD || memcmp(rec, MAGIC, 4) != 0 || rec[4] >= AJ_ALG__COUNT ||
@@ -57,54 +58,46 @@ int aj_tcache_rec_read(const unsigned char *rec, apr_size_t n, double now, aj_tc
     if ((ath_len != 0 && ath_len != ATH_LEN) || HEAD + kid_len + ath_len > n) {
         return 0;
     }
+    kid = kid_mark ? (const char *)rec + HEAD : NULL;
+    ath = ath_len ? (const char *)rec + HEAD + kid_len : NULL;
     /* what no writer makes: a kid with a NUL in it (every reader takes it as
-     * a C string, cut short), an ath that is not the base64url of 32 bytes */
-    if (memchr(rec + HEAD, '\0', kid_len) != NULL ||
-        (ath_len && !aj_b64url_valid((const char *)rec + HEAD + kid_len, ath_len))) {
+     * a C string, cut short) or that is not UTF-8 (a token header's kid is a
+     * JSON string), an ath that is not the base64url of 32 bytes */
+    if (memchr(rec + HEAD, '\0', kid_len) != NULL || !aj_json_utf8_valid(kid, kid_len) ||
+        (ath_len && !aj_b64url_valid(ath, ath_len))) {
         return 0;
     }
     text = (const char *)rec + HEAD + kid_len + ath_len;
     text_len = n - HEAD - kid_len - ath_len;
-    /* read with every rule a token's payload meets (depth, duplicates, UTF-8);
-     * the hold takes a reference of its own beside the pool's */
-    payload = aj_json_parse_object(&parsed, p, text, text_len) == AJ_JSON_OK
-                  ? json_incref(parsed)
-                  : NULL;
-    if (payload == NULL) {
-        return 0;
+    /* read with every rule a token's payload meets (depth, duplicates,
+     * UTF-8): in the common form only the claims the view keeps are built
+     * (a reader that wants another claim parses the text then); in any
+     * other form the whole payload, with jansson's reader */
+    if (!aj_claims_view_text(&view, text, text_len)) {
+        if (aj_json_parse_object(&parsed, p, text, text_len) != AJ_JSON_OK) {
+            return 0;
+        }
+        payload = json_incref(parsed); /* the block's, beside the pool's */
+        aj_claims_view(&view, payload);
+        aj_claims_view_hold(&view);
     }
-    /* (a kid or an ath that is not UTF-8 makes json_stringn fail: refused below) */
-    kid = kid_mark ? json_stringn((const char *)rec + HEAD, kid_len) : json_null();
-    ath = ath_len ? json_stringn((const char *)rec + HEAD + kid_len, ath_len) : json_null();
-    if ((hit->hold = json_array()) == NULL) {
-        json_decref(kid);
-        json_decref(ath);
+    /* never past exp by this process's clock, whatever the record said */
+    if (!json_is_number(view.exp) || !(now < json_number_value(view.exp))) {
         json_decref(payload);
+        aj_claims_view_release(&view);
         return 0;
     }
-    /* each append takes its value, or frees it when it fails: no short cut */
-    bad |= json_array_append_new(hit->hold, payload);
-    /* (the text just parsed as JSON, so it is UTF-8: no second check) */
-    bad |= json_array_append_new(hit->hold, json_stringn_nocheck(text, text_len));
-    bad |= json_array_append_new(hit->hold, kid);
-    bad |= json_array_append_new(hit->hold, ath);
-    if (bad) {
-        json_decref(hit->hold);
-        hit->hold = NULL;
+    if ((hold = aj_tcache_held_make(payload, &view, text, text_len, kid, kid_len, ath, ath_len)) ==
+        NULL) {
         return 0;
     }
-    hit->payload = payload;
-    hit->claims = json_string_value(json_array_get(hit->hold, 1));
-    hit->kid = json_string_value(kid);
-    hit->ath = json_string_value(ath);
-    aj_claims_view(&hit->view, payload);
+    hit->hold = hold;
+    hit->payload = hold->payload;
+    hit->claims = hold->claims;
+    hit->view = hold->view;
+    hit->kid = hold->kid;
+    hit->ath = hold->ath;
     memcpy(hit->thumbprint, rec + 5, 32);
     hit->alg = alg;
-    /* never past exp by this process's clock, whatever the record said */
-    if (!json_is_number(hit->view.exp) || !(now < json_number_value(hit->view.exp))) {
-        json_decref(hit->hold);
-        hit->hold = NULL;
-        return 0;
-    }
     return 1;
 }

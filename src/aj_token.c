@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "aj_token.h"
+#include "aj_json.h"
 
 /* RFC 6750 2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" */
 /* clang-format off */
@@ -172,4 +173,20 @@ aj_reason_e aj_token_verify(aj_token_t *tok, apr_pool_t *p, const char *token, a
 {
     aj_reason_e r = aj_token_verify_signature(tok, p, token, len, algs, set);
     return r == AJ_OK ? aj_claims_check_view(&tok->view, policy, now) : r;
+}
+
+const json_t *aj_token_claim(aj_token_t *tok, const char *name, apr_pool_t *p)
+{
+    int kept;
+    const json_t *v = aj_claims_view_get(&tok->view, name, &kept);
+    json_t *parsed;
+
+    if (kept) {
+        return v;
+    }
+    if (tok->payload == NULL && tok->claims &&
+        aj_json_parse_object(&parsed, p, tok->claims, strlen(tok->claims)) == AJ_JSON_OK) {
+        tok->payload = parsed; /* (the text met these rules when it was cached) */
+    }
+    return tok->payload ? json_object_get(tok->payload, name) : NULL;
 }

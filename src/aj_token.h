@@ -16,13 +16,22 @@
 typedef struct {
     aj_jws_t jws;
     const aj_key_t *key;      /* the key that verified the signature */
-    json_t *payload;          /* owned by the pool given to the verify call */
+    json_t *payload;          /* owned by the pool given to the verify call; NULL when only the
+                                 view came from a cache (aj_token_claim builds it then) */
     const char *payload_json; /* the decoded payload text */
     const char *claims;       /* the payload as compact JSON, once made (NULL before) */
     apr_size_t payload_len;
     aj_claims_view_t view; /* of payload, made with it */
     const char *ath;       /* aj_dpop_ath() of the token once known (a DPoP request), else NULL */
 } aj_token_t;
+
+/*
+ * Claim name of a verified token: from its view when the view keeps that
+ * claim, else from its payload, which a token taken from a cache record may
+ * not have built: then the payload is parsed from tok->claims into p, once,
+ * and kept in tok. NULL when the token has no such claim.
+ */
+const json_t *aj_token_claim(aj_token_t *tok, const char *name, apr_pool_t *p);
 
 /*
  * Find the token in an Authorization header value (section 5.1): scheme Bearer

@@ -87,7 +87,7 @@ static int op_first(void *arg)
     int ok = aj_tcache_get(b->own, b->names[b->next], NOW, &hit);
 
     if (ok) {
-        aj_json_pool_own(b->req, hit.hold);
+        aj_tcache_held_pool_own(b->req, hit.hold);
     }
     apr_pool_clear(b->req);
     b->next = (b->next + 1) % TOKENS;
@@ -107,9 +107,9 @@ static int op_shared(void *arg)
         ok = aj_tcache_rec_read(b->copy, n, NOW, &hit, b->req);
     }
     if (ok) {
-        aj_tcache_put_held(b->small, b->names[b->next], hit.hold, &hit.view, hit.thumbprint,
+        aj_tcache_put_held(b->small, b->names[b->next], hit.hold, hit.thumbprint,
                            hit.alg, json_number_value(hit.view.exp));
-        aj_json_pool_own(b->req, hit.hold);
+        aj_tcache_held_pool_own(b->req, hit.hold);
     }
     apr_pool_clear(b->req);
     b->next = (b->next + 1) % TOKENS;

@@ -13,6 +13,63 @@
 #include "unit.h"
 #include "aj_json.h"
 
+/* The members aj_json_fast_pick built: every key of even length is picked
+ * (so picked and passed-over members both come up in every text). */
+typedef struct {
+    struct {
+        char key[64];
+        size_t len;
+        json_t *value;
+    } got[64];
+    int n;
+} picks_t;
+
+static json_t **pick_even(void *ctx, const char *key, size_t len)
+{
+    picks_t *pk = ctx;
+
+    if (len % 2 || len >= sizeof(pk->got[0].key) || pk->n == UNIT_N(pk->got)) {
+        return NULL;
+    }
+    memcpy(pk->got[pk->n].key, key, len);
+    pk->got[pk->n].len = len;
+    pk->got[pk->n].value = NULL;
+    return &pk->got[pk->n++].value;
+}
+
+/* aj_json_fast_pick on the same text: it takes what the fast reader takes,
+ * and each member it built equals jansson's member of that name, and no
+ * member with a key of even length is missing. */
+static void pick_same_as_jansson(const char *text, size_t len, int fast_took, const json_t *ref)
+{
+    picks_t pk;
+    int took;
+
+    pk.n = 0;
+    took = aj_json_fast_pick(text, len, pick_even, &pk);
+    ck_assert_msg(took == fast_took, "fast_pick %s what the fast reader %s: [%.*s]",
+                  took ? "took" : "left", fast_took ? "took" : "left", (int)len, text);
+    if (took) {
+        int even = 0;
+        const char *key;
+        json_t *v;
+        json_object_foreach((json_t *)ref, key, v) {
+            even += strlen(key) % 2 == 0;
+        }
+        ck_assert_msg(pk.n == even, "fast_pick built %d members of %d: [%.*s]", pk.n, even,
+                      (int)len, text);
+    }
+    for (int i = 0; i < pk.n; i++) {
+        if (took) {
+            ck_assert_msg(json_equal(pk.got[i].value, json_object_getn(ref, pk.got[i].key,
+                                                                       pk.got[i].len)),
+                          "fast_pick read another value for \"%.*s\": [%.*s]",
+                          (int)pk.got[i].len, pk.got[i].key, (int)len, text);
+        }
+        json_decref(pk.got[i].value);
+    }
+}
+
 /* Compare the fast reader with jansson on len bytes: 1 when the fast reader
  * took the text (then jansson took it too, with an equal value). */
 static int same_as_jansson(const char *text, size_t len)
@@ -28,6 +85,7 @@ static int same_as_jansson(const char *text, size_t len)
         ck_assert_msg(json_is_object(ref) && json_equal(fast, ref),
                       "fast reader read another value: [%.*s]", (int)len, text);
     }
+    pick_same_as_jansson(text, len, took, ref);
     json_decref(fast);
     json_decref(ref);
     return took;

@@ -47,7 +47,7 @@ START_TEST(tcache_hit_and_miss)
     ck_assert_mem_eq(hit.thumbprint, thumb, 32);
     ck_assert_ptr_eq(hit.alg, aj_alg_by_id(AJ_ALG_RS256));
     ck_assert_str_eq(hit.kid, "kid-7"); /* the hit chooses its key by it, as a miss does */
-    json_decref(hit.hold);
+    aj_tcache_held_release(hit.hold);
     /* another token, even one whose digest shares the shard, is a miss */
     ck_assert_int_eq(aj_tcache_get(c, other, 1000, &hit), 0);
 }
@@ -66,7 +66,7 @@ START_TEST(tcache_entry_dies_at_exp)
     aj_tcache_put(c, d, p, NULL, &no_view, thumb, aj_alg_by_id(AJ_ALG_RS256), NULL, NULL, 1500);
     json_decref(p);
     ck_assert_int_eq(aj_tcache_get(c, d, 1499.9, &hit), 1);
-    json_decref(hit.hold);
+    aj_tcache_held_release(hit.hold);
     ck_assert_int_eq(aj_tcache_get(c, d, 1500, &hit), 0);
     aj_tcache_stats(c, &st);
     ck_assert_uint_eq(st.entries, 0); /* dropped, not just hidden */
@@ -90,7 +90,7 @@ START_TEST(tcache_bounded_lru)
         aj_tcache_put(c, d, p, "{}", &no_view, thumb, aj_alg_by_id(AJ_ALG_RS256), NULL, NULL, 1e9);
         json_decref(p);
         if (i > 0 && aj_tcache_get(c, first, 0, &hit)) { /* keep the first hot */
-            json_decref(hit.hold);
+            aj_tcache_held_release(hit.hold);
         }
     }
     aj_tcache_stats(c, &st);
@@ -99,11 +99,11 @@ START_TEST(tcache_bounded_lru)
     ck_assert_uint_gt(st.evictions, 0);
     /* the recently used entry survived the flood */
     ck_assert_int_eq(aj_tcache_get(c, first, 0, &hit), 1);
-    json_decref(hit.hold);
+    aj_tcache_held_release(hit.hold);
     for (int i = 0; i < 5000; i++) {
         digest_of(d, i);
         if (aj_tcache_get(c, d, 0, &hit)) {
-            json_decref(hit.hold);
+            aj_tcache_held_release(hit.hold);
             kept++;
         }
     }
@@ -126,7 +126,7 @@ START_TEST(tcache_remove_and_replace)
     ck_assert_int_eq(aj_tcache_get(c, d, 0, &hit), 1);
     ck_assert_int_eq(json_integer_value(json_object_get(hit.payload, "n")), 2);
     ck_assert_mem_eq(hit.thumbprint, t2, 32);
-    json_decref(hit.hold);
+    aj_tcache_held_release(hit.hold);
     aj_tcache_remove(c, d); /* its key left the key set */
     ck_assert_int_eq(aj_tcache_get(c, d, 0, &hit), 0);
     ck_assert_ptr_null(aj_tcache_create(unit_pool, 0)); /* Auth0TokenCacheSize 0: off */
