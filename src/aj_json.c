@@ -193,8 +193,8 @@ static int read_string(reader *r, char *buf, size_t *len)
 }
 
 /* An integer as jansson reads one: -?(0|[1-9][0-9]*), no fraction, no exponent,
- * within 18 digits (far inside json_int_t). NULL to give up. */
-static json_t *read_integer(reader *r)
+ * within 18 digits (far inside json_int_t), into *out. 0 to give up. */
+static int scan_integer(reader *r, json_int_t *out)
 {
     int neg = 0, digits = 0;
     json_int_t v = 0;
@@ -205,18 +205,26 @@ static json_t *read_integer(reader *r)
     }
     if (r->p >= r->end || *r->p < '0' || *r->p > '9' ||
         (*r->p == '0' && r->p + 1 < r->end && r->p[1] >= '0' && r->p[1] <= '9')) {
-        return NULL;
+        return 0;
     }
     while (r->p < r->end && *r->p >= '0' && *r->p <= '9') {
         if (++digits > 18) {
-            return NULL;
+            return 0;
         }
         v = v * 10 + (*r->p++ - '0');
     }
     if (r->p < r->end && (*r->p == '.' || *r->p == 'e' || *r->p == 'E')) {
-        return NULL; /* a real: jansson's */
+        return 0; /* a real: jansson's */
     }
-    return json_integer(neg ? -v : v);
+    *out = neg ? -v : v;
+    return 1;
+}
+
+static json_t *read_integer(reader *r)
+{
+    json_int_t v;
+
+    return scan_integer(r, &v) ? json_integer(v) : NULL;
 }
 
 static json_t *read_value(reader *r, char *buf, int depth);
@@ -340,6 +348,67 @@ static json_t *read_value(reader *r, char *buf, int depth)
     }
 }
 
+/*
+ * A value checked by the same rules as read_value without building it, for a
+ * member nobody picked. An object is still built and let go: its no-member-
+ * twice rule is jansson's table's to check. 0 to give up.
+ */
+static int skip_value(reader *r, char *buf, int depth)
+{
+    json_int_t i;
+    json_t *v;
+    size_t n;
+
+    if (r->p >= r->end) {
+        return 0;
+    }
+    switch (*r->p) {
+    case '{':
+        if ((v = read_value(r, buf, depth)) == NULL) {
+            return 0;
+        }
+        json_decref(v);
+        return 1;
+    case '[':
+        r->p++;
+        if (depth >= AJ_JSON_MAX_DEPTH) {
+            return 0;
+        }
+        skip_ws(r);
+        if (r->p < r->end && *r->p == ']') {
+            r->p++;
+            return 1;
+        }
+        for (;;) {
+            if (!skip_value(r, buf, depth + 1)) {
+                return 0;
+            }
+            skip_ws(r);
+            if (r->p < r->end && *r->p == ',') {
+                r->p++;
+                skip_ws(r);
+                continue;
+            }
+            if (r->p < r->end && *r->p == ']') {
+                r->p++;
+                return 1;
+            }
+            return 0;
+        }
+    case '"':
+        r->p++;
+        return read_string(r, buf, &n);
+    case 't':
+        return literal(r, "true", 4);
+    case 'f':
+        return literal(r, "false", 5);
+    case 'n':
+        return literal(r, "null", 4);
+    default:
+        return scan_integer(r, &i);
+    }
+}
+
 json_t *aj_json_fast_object(const char *buf, apr_size_t len)
 {
     reader r = {(const unsigned char *)buf, (const unsigned char *)buf + len};
@@ -419,15 +488,16 @@ static int pick_members(reader *r, char *space, aj_json_pick_fn pick, void *ctx)
         }
         r->p++;
         skip_ws(r);
-        /* a value's strings go after the keys; a value not picked is read
-         * and let go (read_value holds every rule; what it builds is freed) */
-        if ((v = read_value(r, space + used, 1)) == NULL) {
+        /* a value's strings go after the keys; a value not picked is only
+         * checked (skip_value holds read_value's every rule) */
+        if ((slot = pick(ctx, key, klen)) == NULL) {
+            if (!skip_value(r, space + used, 1)) {
+                return 0;
+            }
+        } else if ((v = read_value(r, space + used, 1)) == NULL) {
             return 0;
-        }
-        if ((slot = pick(ctx, key, klen)) != NULL) {
-            *slot = v;
         } else {
-            json_decref(v);
+            *slot = v;
         }
         skip_ws(r);
         if (r->p < r->end && *r->p == ',') {

@@ -32,6 +32,11 @@ Points:
           at once and the rounds are interleaved, so that the machine's drift
           falls on every point alike; on a 2-core machine run-to-run noise is
           still several us (tests/bench/bench_tcache times it natively).
+          "httpd CPU us/req" is the user + system time of the server's
+          processes (/proc/PID/stat) over the requests wrk counted in the
+          round: it leaves out wrk's share and the time httpd waits, so it
+          moves less than req/s. Differences are taken round by round, each
+          against the own-cache server of the same round.
 """
 import contextlib
 import hashlib
@@ -143,7 +148,8 @@ def wrk(port, path, tokens_file, secs, connections=32):
         raise RuntimeError("wrk: errors or refusals:\n" + text + r.stderr)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
     lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", text, re.M))
-    return rps, lat.get("50", "-"), lat.get("99", "-")
+    total = int(re.search(r"(\d+) requests in", text).group(1))
+    return rps, lat.get("50", "-"), lat.get("99", "-"), total
 
 
 def status(srv):
@@ -232,7 +238,7 @@ def prefork_points(tokens_file):
                 while len(srv_children(srv)) < PREFORK_CHILDREN and time.time() < deadline:
                     time.sleep(0.2)
                 st0 = status(srv)
-                rps, _, _ = wrk(srv.port, "/api/private", tokens_file, SECS)
+                rps = wrk(srv.port, "/api/private", tokens_file, SECS)[0]
                 st1 = status(srv)
                 hits, misses, rate = hit_rate(st0, st1)
                 rows.append((rps, hits, misses, rate,
@@ -255,6 +261,19 @@ def srv_children(srv):
             except (OSError, ValueError, IndexError):
                 continue
     return kids
+
+
+def cpu_seconds(srv):
+    """User + system CPU time of a server's parent and children so far."""
+    tick, total = float(os.sysconf("SC_CLK_TCK")), 0
+    for pid in [str(srv.proc.pid)] + srv_children(srv):
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a child gone between the listing and the read
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
 
 
 def level_points():
@@ -300,31 +319,44 @@ def level_points():
             wrk(srv.port, path, tf, 2)
         before = [status(srv) for srv in servers]
         runs = [[] for _ in configs]
+        cpu = [[] for _ in configs]  # httpd's own CPU us per request, per round
         for _ in range(REPS):
             for i, (srv, path, (_, tf, _)) in enumerate(zip(servers, paths, configs)):
-                runs[i].append(wrk(srv.port, path, tf, SECS)[0])
+                c0 = cpu_seconds(srv)
+                rps, _, _, total = wrk(srv.port, path, tf, SECS)
+                runs[i].append(rps)
+                cpu[i].append((cpu_seconds(srv) - c0) * 1e6 / total)
         for i, (srv, (label, _, _)) in enumerate(zip(servers, configs)):
             tc0, tc1 = before[i]["token_cache"], status(srv)["token_cache"]
             lookups = (tc1["hits"] + tc1["misses"]) - (tc0["hits"] + tc0["misses"])
             shared = tc1["shared"]["hits"] - tc0["shared"]["hits"]
             res[label] = (statistics.median(runs[i]), runs[i], lookups, shared,
-                          tc1["misses"] - tc0["misses"])
-    out("| point | req/s (median) | runs | us/req | lookups | of which shared-level hits | "
-        "verifications |")
-    out("|---|---:|---|---:|---:|---:|---:|")
-    for label, (med, runs, lookups, shared, misses) in res.items():
-        out("| %s | %.0f | %s | %.1f | %d | %d | %d |" % (
-            label, med, " / ".join("%.0f" % r for r in runs), 2e6 / med, lookups, shared, misses))
-    own = 2e6 / res[configs[0][0]][0]
+                          tc1["misses"] - tc0["misses"], cpu[i])
+    out("| point | req/s (median) | runs | us/req | httpd CPU us/req (median; runs) | lookups | "
+        "of which shared-level hits | verifications |")
+    out("|---|---:|---|---:|---|---:|---:|---:|")
+    for label, (med, runs, lookups, shared, misses, c) in res.items():
+        out("| %s | %.0f | %s | %.1f | %.2f; %s | %d | %d | %d |" % (
+            label, med, " / ".join("%.0f" % r for r in runs), 2e6 / med,
+            statistics.median(c), " / ".join("%.2f" % x for x in c), lookups, shared, misses))
+    own_label = configs[0][0]
+    own = 2e6 / res[own_label][0]
     out()
     for label, _, _ in configs[1:3]:
-        lvl, _, lookups, shared, _ = res[label]
+        lvl, lvl_runs, lookups, shared, _, lvl_cpu = res[label]
         frac = shared / float(lookups) if lookups else 0
         if frac > 0:
+            # each round's difference, against the own-cache server measured
+            # in the same round: a drift of the machine between rounds cancels
+            wall = [(2e6 / a - 2e6 / b) / frac for a, b in zip(lvl_runs, res[own_label][1])]
+            cpu_d = [(a - b) / frac for a, b in zip(lvl_cpu, res[own_label][5])]
             out("- %s: a shared-level hit costs **%.1f us** more than a hit in the process's "
                 "own cache (%.1f us/req over %.1f us/req, with %.0f %% of lookups answered by "
-                "the shared level; goal: at most 3 us)." % (
-                    label, (2e6 / lvl - own) / frac, 2e6 / lvl, own, 100 * frac))
+                "the shared level; goal: at most 3 us). Round by round: wall clock %s us "
+                "(median %.1f); httpd's own CPU time %s us (median **%.2f us**)." % (
+                    label, (2e6 / lvl - own) / frac, 2e6 / lvl, own, 100 * frac,
+                    " / ".join("%.1f" % x for x in wall), statistics.median(wall),
+                    " / ".join("%.2f" % x for x in cpu_d), statistics.median(cpu_d)))
     out()
 
 
