@@ -137,11 +137,55 @@ static int needs_look8(uint64_t x)
             ((backslash - ones) & ~backslash & highs)) != 0;
 }
 
+/* Whether any of the 8 bytes in x is a control character, a backslash or
+ * 0x80 and up: the same exact tests as needs_look8, for a span known to
+ * hold no quote. */
+static int plain8_not(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    uint64_t backslash = x ^ (ones * '\\');
+
+    return ((x & highs) | ((x - ones * 0x20) & ~x & highs) |
+            ((backslash - ones) & ~backslash & highs)) != 0;
+}
+
+/* The common string, with no escape and only printable ASCII: up to its
+ * closing quote (found by memchr), copied in one go. 0 when it is not one
+ * (nothing read then: read_string takes it byte by byte). */
+static int plain_string(reader *r, char *buf, size_t *len)
+{
+    const unsigned char *q = memchr(r->p, '"', (size_t)(r->end - r->p)), *s = r->p;
+
+    if (q == NULL) {
+        return 0;
+    }
+    for (; q - s >= 8; s += 8) {
+        uint64_t x;
+        memcpy(&x, s, 8);
+        if (plain8_not(x)) {
+            return 0;
+        }
+    }
+    for (; s < q; s++) {
+        if (*s < 0x20 || *s >= 0x80 || *s == '\\') {
+            return 0;
+        }
+    }
+    *len = (size_t)(q - r->p);
+    memcpy(buf, r->p, *len);
+    r->p = q + 1;
+    return 1;
+}
+
 /* A string after its opening quote: its bytes (unescaped) into buf, of size
  * at least the text left, and their length into *len. 0 to give up. */
 static int read_string(reader *r, char *buf, size_t *len)
 {
     size_t n = 0;
+
+    if (plain_string(r, buf, len)) {
+        return 1;
+    }
 
     while (r->p < r->end) {
         unsigned char c;
