@@ -284,3 +284,41 @@ def test_shared_level_holds_a_full_cache_of_tokens(httpd_factory):
     assert after["misses"] == n, "the second child verified %d of %d tokens again" % (
         after["misses"] - n, n)
     assert after["shared"]["hits"] - before["shared"]["hits"] == n, (before, after)
+
+
+def test_shared_quick_hit_reads_claims_the_view_does_not_keep(httpd_factory, expect_log):
+    """Attack (review of the lazy payload): a shared-level hit builds only the
+    claims the view keeps; a claim it does not keep (a custom claim required
+    by `Require auth0-claim`, negated under <RequireAll>, and the claim
+    Auth0RemoteUserClaim names) is read from the record's text on demand.
+    Every child must answer as the child that verified the token: the
+    admin in, the banned out, REMOTE_USER the custom claim."""
+    extra = """
+CustomLog "${AJ_SERVERROOT}/logs/user_log" "%P %>s %U %u"
+<LocationMatch "^/a/claim/">
+    SetHandler auth0-demo
+    AuthType Auth0
+    Auth0RemoteUserClaim https://x/email
+    <RequireAll>
+        Require valid-user
+        Require auth0-claim https://x/roles admin banned
+        Require not auth0-claim https://x/roles banned
+    </RequireAll>
+</LocationMatch>
+"""
+    expect_log(r"AH01630")
+    srv = _server(httpd_factory, extra)
+    admin = T.pyjwt(extra={"https://x/roles": ["admin"], "https://x/email": "adm\u00e9@x",
+                           "org": {"sub": "inner", "exp": 1}})
+    banned = T.pyjwt(extra={"https://x/roles": ["admin", "banned"],
+                            "https://x/email": "ban@x"})
+    statuses, pids = _on_each_child(srv, "/a/claim/api/private", admin)
+    assert statuses == [200] * CHILDREN, statuses
+    statuses, _ = _on_each_child(srv, "/a/claim/api/public", banned)
+    assert statuses == [403] * CHILDREN, statuses
+    tc = _status(srv)
+    assert tc["shared"]["hits"] == 2 * (CHILDREN - 1), tc
+    time.sleep(0.2)
+    with open(srv.path("logs", "user_log"), encoding="utf-8", errors="replace") as f:
+        users = [line.split()[3] for line in f if "/a/claim/api/private" in line]
+    assert users == ["adm\u00e9@x"] * CHILDREN or users == ["adm\\xc3\\xa9@x"] * CHILDREN, users

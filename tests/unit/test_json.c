@@ -7,6 +7,7 @@
  * jansson says no, nor give another value; and it must take the common case
  * itself (or it is no faster).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -329,6 +330,407 @@ START_TEST(json_text_replaces_what_is_not_utf8)
 }
 END_TEST
 
+/* ---- attacks on the shared-level quick read (aj_claims_view_text) ----------
+ *
+ * A record of the shared level is read with aj_claims_view_text, which builds
+ * only the claims the view keeps (aj_json_fast_pick). Whatever it takes,
+ * jansson (aj_json_parse_object, with duplicates refused) must take too, and
+ * each claim of the view must equal the member jansson read (or both be
+ * absent). What it leaves, jansson decides. */
+
+static const char *const view_keys[] = {"exp", "nbf", "iat", "iss", "aud",
+                                         "sub", "scope", "permissions", "cnf"};
+
+static const json_t *view_member(const aj_claims_view_t *v, size_t i)
+{
+    const json_t *all[] = {v->exp, v->nbf, v->iat, v->iss, v->aud,
+                           v->sub, v->scope, v->permissions, v->cnf};
+    return all[i];
+}
+
+/* 1 when the quick view took the text (and then agrees with jansson) */
+static int view_same_as_jansson(const char *text, size_t len)
+{
+    aj_claims_view_t quick, full;
+    json_t *payload = NULL;
+    aj_json_err_e je;
+    int took = aj_claims_view_text(&quick, text, len);
+
+    je = aj_json_parse_object(&payload, unit_pool, text, len);
+    if (!took) {
+        for (size_t i = 0; i < UNIT_N(view_keys); i++) {
+            ck_assert_msg(view_member(&quick, i) == NULL, "a view left behind a value: [%.*s]",
+                          (int)len, text);
+        }
+        return 0;
+    }
+    ck_assert_msg(je == AJ_JSON_OK, "the quick view took what the full reader refuses (%d): [%.*s]",
+                  (int)je, (int)len, text);
+    aj_claims_view(&full, payload);
+    for (size_t i = 0; i < UNIT_N(view_keys); i++) {
+        const json_t *a = view_member(&quick, i), *b = view_member(&full, i);
+        ck_assert_msg((a == NULL) == (b == NULL) && (a == NULL || json_equal(a, b)),
+                      "the quick view's %s differs from jansson's: [%.*s]", view_keys[i],
+                      (int)len, text);
+    }
+    aj_claims_view_release(&quick);
+    return 1;
+}
+
+static int view_same(const char *text)
+{
+    return view_same_as_jansson(text, strlen(text));
+}
+
+/* Attack 1a: a view claim twice, plain, or once plain once escaped (\u: the
+ * quick reader must give up; \/ is not a way to spell any view key) */
+START_TEST(attack_pick_duplicate_view_claims)
+{
+    json_t *out;
+
+    for (size_t i = 0; i < UNIT_N(view_keys); i++) {
+        const char *k = view_keys[i];
+        char text[256], esc[64];
+        int n;
+        /* twice, plain, first and second value differ */
+        n = snprintf(text, sizeof(text), "{\"%s\":1,\"x\":2,\"%s\":\"evil\"}", k, k);
+        ck_assert_int_eq(view_same_as_jansson(text, (size_t)n), 0);
+        ck_assert_int_eq(aj_json_parse_object(&out, unit_pool, text, (size_t)n), AJ_JSON_DUPLICATE);
+        /* the first letter as \u00XX: the same key to jansson */
+        snprintf(esc, sizeof(esc), "\\u%04x%s", (unsigned)k[0], k + 1);
+        n = snprintf(text, sizeof(text), "{\"%s\":1,\"%s\":\"evil\"}", k, esc);
+        ck_assert_int_eq(view_same_as_jansson(text, (size_t)n), 0);
+        ck_assert_int_eq(aj_json_parse_object(&out, unit_pool, text, (size_t)n), AJ_JSON_DUPLICATE);
+        n = snprintf(text, sizeof(text), "{\"%s\":\"evil\",\"%s\":1}", esc, k);
+        ck_assert_int_eq(view_same_as_jansson(text, (size_t)n), 0);
+        ck_assert_int_eq(aj_json_parse_object(&out, unit_pool, text, (size_t)n), AJ_JSON_DUPLICATE);
+        /* the escaped form alone: left to jansson, which keeps it as the claim */
+        n = snprintf(text, sizeof(text), "{\"%s\":\"v\"}", esc);
+        ck_assert_int_eq(view_same_as_jansson(text, (size_t)n), 0);
+        ck_assert_int_eq(aj_json_parse_object(&out, unit_pool, text, (size_t)n), AJ_JSON_OK);
+        ck_assert_str_eq(json_string_value(json_object_get(out, k)), "v");
+        /* a duplicate far apart: 60 members between */
+        {
+            char big[2048];
+            size_t m = (size_t)snprintf(big, sizeof(big), "{\"%s\":1", k);
+            for (int j = 0; j < 60; j++) {
+                m += (size_t)snprintf(big + m, sizeof(big) - m, ",\"m%d\":%d", j, j);
+            }
+            m += (size_t)snprintf(big + m, sizeof(big) - m, ",\"%s\":2}", k);
+            ck_assert_int_eq(view_same_as_jansson(big, m), 0);
+            ck_assert_int_eq(aj_json_parse_object(&out, unit_pool, big, m), AJ_JSON_DUPLICATE);
+        }
+    }
+    /* "\/" unescapes to '/': a different key from every view key, not a twin */
+    ck_assert_int_eq(view_same("{\"sub\":\"a\",\"s\\/ub\":\"b\"}"), 1);
+}
+END_TEST
+
+/* Attack 1b: duplicates inside the values, picked or passed over */
+START_TEST(attack_pick_nested_duplicates)
+{
+    static const char *const texts[] = {
+        "{\"cnf\":{\"jkt\":\"a\",\"jkt\":\"b\"},\"exp\":1}",
+        "{\"exp\":1,\"other\":{\"a\":1,\"a\":1}}",
+        "{\"exp\":1,\"other\":[{\"a\":1},{\"b\":{\"c\":1,\"c\":2}}]}",
+        "{\"aud\":[{\"x\":1,\"x\":1}],\"exp\":1}",
+        "{\"exp\":1,\"o\":{\"k\":1,\"k\\u0000\":1}}",
+        "{\"exp\":1,\"o\":{\"k\":1,\"\\u006b\":1}}",
+    };
+    json_t *out;
+
+    for (size_t i = 0; i < UNIT_N(texts); i++) {
+        ck_assert_msg(view_same(texts[i]) == 0, "taken: %s", texts[i]);
+        ck_assert_msg(aj_json_parse_object(&out, unit_pool, texts[i], strlen(texts[i])) !=
+                          AJ_JSON_OK,
+                      "jansson took: %s", texts[i]);
+    }
+    /* the same key in two different objects is no duplicate */
+    ck_assert_int_eq(view_same("{\"cnf\":{\"jkt\":\"a\"},\"o\":{\"jkt\":\"b\"},\"exp\":1}"), 1);
+}
+END_TEST
+
+/* Attack 1c: NUL bytes in keys (raw, escaped, at the end of a view key) */
+START_TEST(attack_pick_nul_in_keys)
+{
+    static const struct {
+        const char *text;
+        size_t len;
+    } cases[] = {
+        {"{\"sub\0\":\"x\"}", 11},
+        {"{\"exp\0\":1,\"exp\":2}", 18},
+        {"{\"\0\":1}", 7},
+        {"{\"s\0b\":1}", 9},
+        {"{\"exp\":1}\0", 10},
+        {"\0{\"exp\":1}", 10},
+    };
+    json_t *out;
+
+    for (size_t i = 0; i < UNIT_N(cases); i++) {
+        ck_assert_int_eq(view_same_as_jansson(cases[i].text, cases[i].len), 0);
+        ck_assert_int_ne(aj_json_parse_object(&out, unit_pool, cases[i].text, cases[i].len),
+                         AJ_JSON_OK);
+    }
+    ck_assert_int_eq(view_same("{\"sub\\u0000\":\"x\",\"sub\":\"y\"}"), 0);
+    ck_assert_int_ne(aj_json_parse_object(&out, unit_pool, "{\"sub\\u0000\":\"x\"}", 17), AJ_JSON_OK);
+}
+END_TEST
+
+/* Attack 1d: invalid UTF-8 in a key, a picked value, a passed-over value */
+START_TEST(attack_pick_invalid_utf8)
+{
+    static const char *const bad[] = {"\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xed\xbf\xbf",
+                                      "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xff", "\x80",
+                                      "\xc3", "\xe2\x82", "\xf0\x9f\x98", "\xc2\x7f",
+                                      "\xf8\x88\x80\x80\x80"};
+    static const char *const forms[] = {"{\"%s\":1,\"exp\":1}", "{\"sub\":\"a%s\",\"exp\":1}",
+                                        "{\"x\":\"%sb\",\"exp\":1}",
+                                        "{\"aud\":[\"a\",\"%s\"],\"exp\":1}",
+                                        "{\"exp\":1,\"o\":{\"%s\":1}}"};
+    char text[128];
+    json_t *out;
+
+    for (size_t b = 0; b < UNIT_N(bad); b++) {
+        for (size_t f = 0; f < UNIT_N(forms); f++) {
+            int n = snprintf(text, sizeof(text), forms[f], bad[b]);
+            ck_assert_msg(view_same_as_jansson(text, (size_t)n) == 0, "taken: %s", text);
+            ck_assert_int_ne(aj_json_parse_object(&out, unit_pool, text, (size_t)n), AJ_JSON_OK);
+        }
+    }
+}
+END_TEST
+
+/* Attack 1e: more than 64 members (the quick reader's table): 64 taken, 65
+ * left to jansson, which keeps the rules (a duplicate 65th is refused; a view
+ * claim after the 64th is still read) */
+START_TEST(attack_pick_many_members)
+{
+    char text[2048];
+    json_t *out;
+    aj_claims_view_t v;
+
+    for (int total = 63; total <= 66; total++) {
+        size_t n = 1;
+        text[0] = '{';
+        for (int j = 0; j < total - 1; j++) {
+            n += (size_t)snprintf(text + n, sizeof(text) - n, "\"m%d\":%d,", j, j);
+        }
+        n += (size_t)snprintf(text + n, sizeof(text) - n, "\"sub\":\"last\"}");
+        ck_assert_int_eq(view_same_as_jansson(text, n), total <= 64);
+        ck_assert_int_eq(aj_json_parse_object(&out, unit_pool, text, n), AJ_JSON_OK);
+        ck_assert_str_eq(json_string_value(json_object_get(out, "sub")), "last");
+        /* and with the last member a twin of the first: refused either way */
+        n = 1;
+        for (int j = 0; j < total - 1; j++) {
+            n += (size_t)snprintf(text + n, sizeof(text) - n, "\"m%d\":%d,", j, j);
+        }
+        n += (size_t)snprintf(text + n, sizeof(text) - n, "\"m0\":\"evil\"}");
+        ck_assert_int_eq(view_same_as_jansson(text, n), 0);
+        ck_assert_int_eq(aj_json_parse_object(&out, unit_pool, text, n), AJ_JSON_DUPLICATE);
+    }
+    /* 64 members then a 65th that is a view claim's twin: jansson refuses */
+    {
+        size_t n = (size_t)snprintf(text, sizeof(text), "{\"exp\":1");
+        for (int j = 0; j < 63; j++) {
+            n += (size_t)snprintf(text + n, sizeof(text) - n, ",\"m%d\":%d", j, j);
+        }
+        n += (size_t)snprintf(text + n, sizeof(text) - n, ",\"exp\":99999999999}");
+        ck_assert_int_eq(aj_claims_view_text(&v, text, n), 0);
+        ck_assert_ptr_null(v.exp); /* the first exp, built, was let go */
+        ck_assert_int_eq(aj_json_parse_object(&out, unit_pool, text, n), AJ_JSON_DUPLICATE);
+    }
+}
+END_TEST
+
+/* Attack 1f: deep nesting under a picked and a passed-over member; the top
+ * level counts (depth 1), at the bound taken, past it too deep */
+START_TEST(attack_pick_deep_nesting)
+{
+    static const char *const keys[] = {"cnf", "aud", "other"};
+    char text[256];
+    json_t *out;
+
+    for (size_t k = 0; k < UNIT_N(keys); k++) {
+        for (int levels = AJ_JSON_MAX_DEPTH - 2; levels <= AJ_JSON_MAX_DEPTH + 1; levels++) {
+            size_t n = (size_t)snprintf(text, sizeof(text), "{\"exp\":1,\"%s\":", keys[k]);
+            for (int i = 0; i < levels; i++) {
+                text[n++] = i % 2 ? '[' : '{';
+                if (i % 2 == 0) {
+                    n += (size_t)snprintf(text + n, sizeof(text) - n, "\"a\":");
+                }
+            }
+            n += (size_t)snprintf(text + n, sizeof(text) - n, "1");
+            for (int i = levels - 1; i >= 0; i--) {
+                text[n++] = i % 2 ? ']' : '}';
+            }
+            text[n++] = '}';
+            /* the top object plus levels more */
+            ck_assert_int_eq(view_same_as_jansson(text, n), levels + 1 <= AJ_JSON_MAX_DEPTH);
+            ck_assert_int_eq(aj_json_parse_object(&out, unit_pool, text, n),
+                             levels + 1 <= AJ_JSON_MAX_DEPTH ? AJ_JSON_OK : AJ_JSON_TOO_DEEP);
+        }
+    }
+}
+END_TEST
+
+/* Attack 1g: trailing garbage and things around the object */
+START_TEST(attack_pick_trailing_garbage)
+{
+    static const char *const texts[] = {
+        "{\"exp\":1}x", "{\"exp\":1}{}", "{\"exp\":1}}", "{\"exp\":1},", "{\"exp\":1}]",
+        "{\"exp\":1}\"", "{\"exp\":1} 1", "\xef\xbb\xbf{\"exp\":1}", "{\"exp\":1}\x0b",
+        "{\"exp\":1}\f", "{\"exp\":1,}", "{,\"exp\":1}", "{\"exp\":1 \"sub\":\"x\"}",
+        "{\"exp\"::1}", "{\"exp\":1}/*c*/", "{\"exp\":1}\xc2\xa0",
+    };
+    json_t *out;
+
+    for (size_t i = 0; i < UNIT_N(texts); i++) {
+        ck_assert_msg(view_same(texts[i]) == 0, "taken: %s", texts[i]);
+        ck_assert_int_ne(aj_json_parse_object(&out, unit_pool, texts[i], strlen(texts[i])),
+                         AJ_JSON_OK);
+    }
+    ck_assert_int_eq(view_same(" \t\r\n{\"exp\":1} \t\r\n"), 1);
+}
+END_TEST
+
+/* Attack 1h: numbers: big, negative zero, leading zeros, signs, fractions */
+START_TEST(attack_pick_numbers)
+{
+    static const char *const nums[] = {
+        "0", "-0", "00", "-00", "01", "-01", "+1", "1.", ".1", "1.0", "1e3", "1E3", "-1e-3",
+        "0x10", "1_0", "999999999999999999", "-999999999999999999", "1000000000000000000",
+        "9223372036854775807", "9223372036854775808", "-9223372036854775808",
+        "-9223372036854775809", "18446744073709551616", "1800003600", "-", "--1", "- 1", "1 2",
+        "NaN", "Infinity", "-Infinity", "1.7976931348623157e309", "1e-400", "0.0", "-0.0",
+        "253402300799", "253402300800", "1800003600.0000000001",
+    };
+    char text[128];
+    json_t *out;
+
+    for (size_t i = 0; i < UNIT_N(nums); i++) {
+        for (int in = 0; in < 3; in++) {
+            int n = in == 0   ? snprintf(text, sizeof(text), "{\"exp\":%s}", nums[i])
+                    : in == 1 ? snprintf(text, sizeof(text), "{\"aud\":[%s],\"exp\":1}", nums[i])
+                              : snprintf(text, sizeof(text), "{\"x\":%s,\"exp\":1}", nums[i]);
+            int took = view_same_as_jansson(text, (size_t)n);
+            if (took) { /* the quick view took it: jansson took it with the same value */
+                ck_assert_int_eq(aj_json_parse_object(&out, unit_pool, text, (size_t)n),
+                                 AJ_JSON_OK);
+            }
+        }
+    }
+    /* -0 is the integer 0 to both */
+    ck_assert_int_eq(view_same("{\"exp\":-0}"), 1);
+}
+END_TEST
+
+/* Attack 1i: empty keys, keys that are prefixes or extensions of view keys */
+START_TEST(attack_pick_empty_and_prefix_keys)
+{
+    aj_claims_view_t v;
+    const char *t = "{\"\":0,\"s\":1,\"su\":2,\"sub\":\"me\",\"subx\":3,\"sub \":4,\" sub\":5,"
+                    "\"SUB\":6,\"e\":7,\"ex\":8,\"exp\":1800000000,\"expp\":9,\"scop\":10,"
+                    "\"scopes\":11,\"permission\":12,\"permissionss\":13,\"cn\":14,\"cnfx\":15}";
+
+    ck_assert_int_eq(view_same(t), 1);
+    ck_assert_int_eq(aj_claims_view_text(&v, t, strlen(t)), 1);
+    ck_assert_str_eq(json_string_value(v.sub), "me");
+    ck_assert(json_integer_value(v.exp) == 1800000000);
+    ck_assert_ptr_null(v.scope);
+    ck_assert_ptr_null(v.permissions);
+    ck_assert_ptr_null(v.cnf);
+    aj_claims_view_release(&v);
+    ck_assert_int_eq(view_same("{\"\":1,\"\":2}"), 0);
+    ck_assert_int_eq(view_same("{\"\":1,\"exp\":1}"), 1);
+    ck_assert_int_eq(view_same("{\"a\":1,\"ab\":2,\"abc\":3,\"ab\":4}"), 0);
+}
+END_TEST
+
+/* Attack 1j: every byte value at every place of a picked member's key and
+ * value (the word-at-a-time scan), and of a passed-over one */
+START_TEST(attack_pick_every_byte_everywhere)
+{
+    char text[128];
+    int took = 0;
+
+    for (int b = 0; b < 256; b++) {
+        for (int at = 0; at < 17; at++) {
+            for (int form = 0; form < 3; form++) {
+                char s[32];
+                int n;
+                memset(s, 'q', 17);
+                s[at] = (char)b;
+                if (form == 0) {
+                    n = snprintf(text, sizeof(text), "{\"exp\":1,\"sub\":\"");
+                } else if (form == 1) {
+                    n = snprintf(text, sizeof(text), "{\"exp\":1,\"other\":\"");
+                } else {
+                    n = snprintf(text, sizeof(text), "{\"exp\":1,\"");
+                }
+                memcpy(text + n, s, 17);
+                n += 17;
+                n += snprintf(text + n, sizeof(text) - (size_t)n, form == 2 ? "\":2}" : "\"}");
+                took += view_same_as_jansson(text, (size_t)n);
+            }
+        }
+    }
+    ck_assert_int_gt(took, 1000);
+}
+END_TEST
+
+/* Attack 1k: random one- and two-byte changes to a realistic payload: the
+ * quick view and the full reader never disagree */
+START_TEST(attack_pick_fuzz_view)
+{
+    static const char base[] =
+        "{\"iss\":\"https://t.example.auth0.com/\",\"sub\":\"auth0|1\",\"aud\":[\"https://api/\","
+        "\"https://t/userinfo\"],\"iat\":1799990000,\"exp\":1800003600,\"scope\":\"read:a write:b\","
+        "\"permissions\":[\"read:a\"],\"cnf\":{\"jkt\":\"abc\"},\"nbf\":1799990000,\"x\":{\"y\":[1,"
+        "true,null,\"\\n\"]}}";
+    static const char alphabet[] = "{}[]:,\"\\/ \tabesxpu0123456789-.\xc3\xa9\xed\x80\x00\x01\x7f";
+    unsigned int seed = 4242;
+    char buf[sizeof(base)];
+    int took = 0;
+
+    for (int n = 0; n < 40000; n++) {
+        memcpy(buf, base, sizeof(base));
+        for (int k = 0; k <= n % 2; k++) {
+            buf[(size_t)rand_r(&seed) % (sizeof(base) - 1)] =
+                alphabet[(size_t)rand_r(&seed) % (sizeof(alphabet) - 1)];
+        }
+        took += view_same_as_jansson(buf, sizeof(base) - 1);
+    }
+    ck_assert_int_gt(took, 1000);
+}
+END_TEST
+
+/* Attack 1l: texts past the stack buffer (2048 bytes: the reader's space is
+ * then on the heap), long keys and values, the view's claims last; and the
+ * same with a twin at the very end */
+START_TEST(attack_pick_long_texts)
+{
+    static char text[4200];
+    json_t *out;
+
+    for (size_t fill = 1000; fill <= 1900; fill += 300) {
+        size_t n = 0;
+        n += (size_t)snprintf(text + n, sizeof(text) - n, "{\"");
+        memset(text + n, 'k', fill);
+        n += fill;
+        n += (size_t)snprintf(text + n, sizeof(text) - n, "\":\"");
+        memset(text + n, 'v', fill);
+        n += fill;
+        n += (size_t)snprintf(text + n, sizeof(text) - n,
+                              "\",\"sub\":\"%s\",\"exp\":1800000000}", "a\\\"b\\\\c\\/d\xc3\xa9");
+        ck_assert_int_eq(view_same_as_jansson(text, n), 1);
+        n -= 1; /* the closing brace */
+        n += (size_t)snprintf(text + n, sizeof(text) - n, ",\"sub\":\"evil\"}");
+        ck_assert_int_eq(view_same_as_jansson(text, n), 0);
+        ck_assert_int_eq(aj_json_parse_object(&out, unit_pool, text, n), AJ_JSON_DUPLICATE);
+    }
+}
+END_TEST
+
 Suite *suite_json(void)
 {
     Suite *s = suite_create("json");
@@ -342,6 +744,18 @@ Suite *suite_json(void)
     tcase_add_test(tc, json_fast_reader_never_disagrees);
     tcase_add_test(tc, json_fast_reader_strings_word_at_a_time);
     tcase_add_test(tc, json_text_replaces_what_is_not_utf8);
+    tcase_add_test(tc, attack_pick_duplicate_view_claims);
+    tcase_add_test(tc, attack_pick_nested_duplicates);
+    tcase_add_test(tc, attack_pick_nul_in_keys);
+    tcase_add_test(tc, attack_pick_invalid_utf8);
+    tcase_add_test(tc, attack_pick_many_members);
+    tcase_add_test(tc, attack_pick_deep_nesting);
+    tcase_add_test(tc, attack_pick_trailing_garbage);
+    tcase_add_test(tc, attack_pick_numbers);
+    tcase_add_test(tc, attack_pick_empty_and_prefix_keys);
+    tcase_add_test(tc, attack_pick_every_byte_everywhere);
+    tcase_add_test(tc, attack_pick_fuzz_view);
+    tcase_add_test(tc, attack_pick_long_texts);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -6,9 +6,14 @@
  * payload a token could not carry, no exp or an exp already past) reads back
  * as no entry at all, never as a hit, and never as a crash.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <apr_thread_proc.h>
+
 #include "unit.h"
+#include "aj_json.h"
 #include "aj_tcache_rec.h"
 
 #define CLAIMS "{\"iss\":\"https://tenant.example.auth0.com/\",\"sub\":\"auth0|1\"," \
@@ -275,6 +280,366 @@ START_TEST(rec_kid_or_ath_no_writer_makes_is_no_entry)
 }
 END_TEST
 
+/* ---- attacks on the quick read of a record and the lazy payload -------------- */
+
+/* A token as cache_hit (mod_auth0_jwt.c) fills it from a hit. */
+static void tok_from_hit(aj_token_t *tok, const aj_tcache_hit_t *hit)
+{
+    memset(tok, 0, sizeof(*tok));
+    tok->payload = hit->payload;
+    tok->claims = hit->claims;
+    tok->view = hit->view;
+    tok->ath = hit->ath;
+}
+
+/* Attack: a record whose payload holds a view claim twice, spelled so that
+ * only jansson sees the twin (\u escapes), or the twin far behind 64 members:
+ * no entry. */
+START_TEST(attack_rec_duplicate_claim_spellings)
+{
+    static const char *const texts[] = {
+        "{\"exp\":1800003600,\"sub\":\"auth0|1\",\"s\\u0075b\":\"auth0|admin\"}",
+        "{\"exp\":1800003600,\"\\u0073ub\":\"auth0|admin\",\"sub\":\"auth0|1\"}",
+        "{\"exp\":1800003600,\"\\u0065xp\":1900000000}",
+        "{\"exp\":1800003600,\"scope\":\"read\",\"scop\\u0065\":\"admin\"}",
+        "{\"exp\":1800003600,\"sub\":\"a\",\"sub\\u0000\":\"b\"}",
+        "{\"exp\":1800003600,\"cnf\":{\"jkt\":\"a\",\"jk\\u0074\":\"b\"}}",
+    };
+    unsigned char rec[AJ_TCACHE_REC_MAX];
+
+    for (size_t i = 0; i < UNIT_N(texts); i++) {
+        apr_size_t n = make(rec, "k", NULL, texts[i]);
+        ck_assert_msg(!reads(rec, n, NOW), "read back: %s", texts[i]);
+    }
+    {
+        char big[2048];
+        apr_size_t n, m = (apr_size_t)snprintf(big, sizeof(big), "{\"sub\":\"auth0|1\"");
+        for (int j = 0; j < 70; j++) {
+            m += (apr_size_t)snprintf(big + m, sizeof(big) - m, ",\"m%d\":%d", j, j);
+        }
+        snprintf(big + m, sizeof(big) - m, ",\"exp\":1800003600,\"sub\":\"auth0|admin\"}");
+        n = make(rec, "k", NULL, big);
+        ck_assert_msg(!reads(rec, n, NOW), "a twin behind 70 members read back");
+        /* without the twin, 70 members read back whole (jansson's path) */
+        snprintf(big + m, sizeof(big) - m, ",\"exp\":1800003600}");
+        n = make(rec, "k", NULL, big);
+        ck_assert(reads(rec, n, NOW));
+    }
+}
+END_TEST
+
+/* Attack: a claim read through aj_token_claim from a quick hit (view, then
+ * the lazily parsed payload) against the same claim read from the payload
+ * parsed whole: the same value for every view claim and for others, in
+ * every form of record (quick and whole). */
+START_TEST(attack_rec_token_claim_view_vs_payload)
+{
+    static const char *const texts[] = {
+        CLAIMS,
+        "{\"iss\":\"i\",\"sub\":\"s\",\"aud\":\"a\",\"exp\":1800003600,\"nbf\":1,\"iat\":2,"
+        "\"scope\":\"a b\",\"permissions\":[\"p\",\"q\"],\"cnf\":{\"jkt\":\"j\"},"
+        "\"https://x/roles\":[\"admin\"],\"org\":\"o\",\"n\":-0,\"t\":true,\"z\":null}",
+        "{\"sub\":\"s\\u00e9\",\"exp\":1800003600,\"https://x/roles\":[\"user\"]}",
+        "{\"sub\":\"s\",\"exp\":1800003600.5,\"org\":\"o\"}",
+        "{\"sub\":null,\"exp\":1800003600,\"scope\":[\"a\"],\"org\":{\"sub\":\"inner\"}}",
+    };
+    static const char *const names[] = {"exp", "nbf", "iat", "iss", "aud", "sub", "scope",
+                                        "permissions", "cnf", "https://x/roles", "org", "n",
+                                        "t", "z", "missing", "", "su", "subx", "s\\u0075b"};
+    unsigned char rec[AJ_TCACHE_REC_MAX];
+
+    for (size_t i = 0; i < UNIT_N(texts); i++) {
+        apr_size_t n = make(rec, "k", NULL, texts[i]);
+        aj_tcache_hit_t hit;
+        aj_token_t tok;
+        json_t *whole;
+        const json_t *first = NULL;
+
+        ck_assert_int_eq(aj_tcache_rec_read(rec, n, NOW, &hit, unit_pool), 1);
+        ck_assert_int_eq(aj_json_parse_object(&whole, unit_pool, texts[i], strlen(texts[i])),
+                         AJ_JSON_OK);
+        tok_from_hit(&tok, &hit);
+        for (size_t k = 0; k < UNIT_N(names); k++) {
+            const json_t *got = aj_token_claim(&tok, names[k], unit_pool);
+            const json_t *want = json_object_get(whole, names[k]);
+            ck_assert_msg((got == NULL) == (want == NULL) && (got == NULL || json_equal(got, want)),
+                          "claim %s differs: %s", names[k], texts[i]);
+        }
+        /* the payload is parsed once, then kept with the token */
+        first = tok.payload;
+        (void)aj_token_claim(&tok, "org", unit_pool);
+        ck_assert_ptr_eq(tok.payload, first);
+        aj_tcache_held_release(hit.hold);
+    }
+}
+END_TEST
+
+/* Attack: kid bytes that are not UTF-8 in every way, cut at the kid's end
+ * (the bytes after it must not complete a sequence), and a NUL anywhere. */
+START_TEST(attack_rec_kid_utf8_and_nul)
+{
+    static const struct {
+        const char *kid;
+        size_t len;
+        int ok;
+    } kids[] = {
+        {"", 0, 1},
+        {"k\xc3\xa9", 3, 1},
+        {"\xf0\x9f\x98\x80", 4, 1},
+        {"\xf4\x8f\xbf\xbf", 4, 1},
+        {"\xef\xbf\xbf", 3, 1},
+        {"k\xc3", 2, 0},
+        {"\xe2\x82", 2, 0},
+        {"\xf0\x9f\x98", 3, 0},
+        {"\xc0\xaf", 2, 0},
+        {"\xc1\xbf", 2, 0},
+        {"\xe0\x80\xaf", 3, 0},
+        {"\xf0\x80\x80\xaf", 4, 0},
+        {"\xed\xa0\x80", 3, 0},
+        {"\xed\xbf\xbf", 3, 0},
+        {"\xf4\x90\x80\x80", 4, 0},
+        {"\xf5\x80\x80\x80", 4, 0},
+        {"\xff", 1, 0},
+        {"\x80", 1, 0},
+        {"\xc3\x28", 2, 0},
+        {"\0", 1, 0},
+        {"k\0", 2, 0},
+        {"\0k", 2, 0},
+        {"rsa-main\0rsa-other", 18, 0},
+        {"\xc3\0", 2, 0},
+    };
+    unsigned char rec[AJ_TCACHE_REC_MAX], forged[AJ_TCACHE_REC_MAX];
+    apr_size_t n = make(rec, NULL, NULL, CLAIMS); /* no kid: head then claims */
+
+    for (size_t i = 0; i < UNIT_N(kids); i++) {
+        for (int with_ath = 0; with_ath < 2; with_ath++) {
+            apr_size_t m = 0, mark = kids[i].len + 1;
+            aj_tcache_hit_t hit;
+            int ok;
+            memcpy(forged, rec, REC_HEAD);
+            forged[37] = (unsigned char)(mark >> 8);
+            forged[38] = (unsigned char)mark;
+            forged[39] = with_ath ? 43 : 0;
+            m = REC_HEAD;
+            memcpy(forged + m, kids[i].kid, kids[i].len);
+            m += kids[i].len;
+            if (with_ath) {
+                memcpy(forged + m, ATH, 43);
+                m += 43;
+            }
+            memcpy(forged + m, rec + REC_HEAD, n - REC_HEAD);
+            m += n - REC_HEAD;
+            ok = aj_tcache_rec_read(forged, m, NOW, &hit, unit_pool);
+            ck_assert_msg(ok == kids[i].ok, "kid %zu (ath %d): %s", i, with_ath,
+                          ok ? "read back" : "refused");
+            if (ok) {
+                ck_assert_uint_eq(strlen(hit.kid), kids[i].len);
+                ck_assert_mem_eq(hit.kid, kids[i].kid, kids[i].len);
+                ck_assert(with_ath ? hit.ath != NULL : hit.ath == NULL);
+                aj_tcache_held_release(hit.hold);
+            } else {
+                ck_assert_ptr_null(hit.hold);
+            }
+        }
+    }
+}
+END_TEST
+
+/* Attack: a request holds a hit while the first level evicts, replaces and
+ * removes its entry; the hit's view, claims, kid and lazily parsed payload
+ * stay good until the request's pool goes (run under valgrind to see). */
+START_TEST(attack_rec_hold_outlives_eviction)
+{
+    static const char *const texts[] = {CLAIMS, "{\"sub\":\"x\",\"exp\":1800003600.5,\"org\":\"o\"}"};
+    unsigned char rec[AJ_TCACHE_REC_MAX], name[AJ_TCACHE_NAME] = {3}, other[AJ_TCACHE_NAME] = {3, 1};
+
+    for (size_t i = 0; i < UNIT_N(texts); i++) {
+        apr_pool_t *cache_pool, *req;
+        aj_tcache_t *c;
+        aj_tcache_hit_t hit, hit2;
+        aj_token_t tok;
+        apr_size_t n = make(rec, "kid-1", ATH, texts[i]);
+        const json_t *org;
+
+        apr_pool_create(&cache_pool, NULL);
+        apr_pool_create(&req, NULL);
+        c = aj_tcache_create(cache_pool, 16); /* one entry a shard */
+        /* as auth0_jwt_tcache_get_shared: read into the request's pool, put */
+        ck_assert_int_eq(aj_tcache_rec_read(rec, n, NOW, &hit, req), 1);
+        aj_tcache_put_held(c, name, hit.hold, thumb, hit.alg, json_number_value(hit.view.exp));
+        aj_tcache_held_pool_own(req, hit.hold);
+        tok_from_hit(&tok, &hit);
+        /* a second request takes a first-level hit of the same block */
+        ck_assert_int_eq(aj_tcache_get(c, name, NOW, &hit2), 1);
+        ck_assert_ptr_eq(hit2.hold, hit.hold);
+        /* the entry is evicted (same shard, full), then the cache destroyed */
+        aj_tcache_put(c, other, NULL, "{}", &(aj_claims_view_t){0}, thumb, hit.alg, NULL, NULL,
+                      1900000000.0);
+        {
+            aj_tcache_hit_t gone;
+            ck_assert_int_eq(aj_tcache_get(c, name, NOW, &gone), 0); /* evicted */
+        }
+        apr_pool_destroy(cache_pool);
+        /* still readable through the request's reference */
+        ck_assert_str_eq(json_string_value(tok.view.sub), i ? "x" : "auth0|1");
+        ck_assert_str_eq(hit.kid, "kid-1");
+        ck_assert_str_eq(hit.ath, ATH);
+        ck_assert_str_eq(tok.claims, texts[i]);
+        org = aj_token_claim(&tok, "org", req);
+        if (i) {
+            ck_assert_str_eq(json_string_value(org), "o");
+        }
+        aj_tcache_held_release(hit2.hold); /* the second request ends */
+        apr_pool_destroy(req);              /* the first: the last reference */
+    }
+}
+END_TEST
+
+/* Attack: threads (event/worker MPM) sharing the first level: reads of
+ * records, puts of held blocks, gets, removes and constant eviction, each
+ * "request" reading the view and parsing the payload lazily in its own pool.
+ * No crash, and under valgrind no invalid access and no leak. */
+#define STRESS_THREADS 4
+#define STRESS_ROUNDS  1500
+
+typedef struct {
+    aj_tcache_t *c;
+    apr_pool_t *pool;
+    unsigned int seed;
+    int hits;
+} stress_t;
+
+static void *APR_THREAD_FUNC stress_run(apr_thread_t *t, void *data)
+{
+    stress_t *st = data;
+    static const char *const texts[] = {
+        CLAIMS, "{\"sub\":\"x\",\"exp\":1800003600.5,\"org\":\"o\"}",
+        "{\"sub\":\"y\",\"exp\":1800003600,\"org\":[\"a\",\"b\"],\"scope\":\"s\"}"};
+    unsigned char rec[AJ_TCACHE_REC_MAX];
+    apr_size_t lens[3];
+
+    for (int i = 0; i < 3; i++) {
+        lens[i] = aj_tcache_rec_make(rec, aj_alg_by_id(AJ_ALG_RS256), thumb, "k", ATH, texts[i]);
+    }
+    for (int round = 0; round < STRESS_ROUNDS; round++) {
+        unsigned r = (unsigned)rand_r(&st->seed);
+        unsigned char name[AJ_TCACHE_NAME] = {0};
+        apr_pool_t *req;
+        aj_tcache_hit_t hit;
+        int got = 0;
+        name[0] = (unsigned char)(r & 31);
+        name[4] = (unsigned char)((r >> 5) & 3);
+        apr_pool_create(&req, st->pool);
+        switch ((r >> 8) % 3) {
+        case 0: {
+            int which = (int)((r >> 10) % 3);
+            aj_tcache_rec_make(rec, aj_alg_by_id(AJ_ALG_RS256), thumb, "k", ATH, texts[which]);
+            if (aj_tcache_rec_read(rec, lens[which], NOW, &hit, req)) {
+                aj_tcache_put_held(st->c, name, hit.hold, thumb, hit.alg,
+                                   json_number_value(hit.view.exp));
+                got = 1;
+            }
+            break;
+        }
+        case 1:
+            got = aj_tcache_get(st->c, name, NOW, &hit);
+            break;
+        default:
+            aj_tcache_remove(st->c, name);
+            break;
+        }
+        if (got) {
+            aj_token_t tok;
+            const json_t *org;
+            aj_tcache_held_pool_own(req, hit.hold);
+            tok_from_hit(&tok, &hit);
+            if (json_string_value(tok.view.sub) == NULL || !json_is_number(tok.view.exp) ||
+                strcmp(tok.claims, "") == 0 || strcmp(hit.kid, "k") != 0) {
+                abort();
+            }
+            org = aj_token_claim(&tok, "org", req);
+            if (strcmp(json_string_value(tok.view.sub), "auth0|1") != 0 && org == NULL) {
+                abort();
+            }
+            st->hits++;
+        }
+        apr_pool_destroy(req);
+    }
+    apr_thread_exit(t, APR_SUCCESS);
+    return NULL;
+}
+
+START_TEST(attack_rec_threads_share_held_blocks)
+{
+    apr_thread_t *threads[STRESS_THREADS];
+    stress_t st[STRESS_THREADS];
+    apr_pool_t *cache_pool;
+    aj_tcache_t *c;
+    int hits = 0;
+
+    apr_pool_create(&cache_pool, NULL);
+    c = aj_tcache_create(cache_pool, 16);
+    for (int i = 0; i < STRESS_THREADS; i++) {
+        st[i].c = c;
+        st[i].seed = 77u + (unsigned)i;
+        st[i].hits = 0;
+        apr_pool_create(&st[i].pool, NULL);
+        ck_assert_int_eq(apr_thread_create(&threads[i], NULL, stress_run, &st[i], unit_pool),
+                         APR_SUCCESS);
+    }
+    for (int i = 0; i < STRESS_THREADS; i++) {
+        apr_status_t rv;
+        apr_thread_join(&rv, threads[i]);
+        hits += st[i].hits;
+        apr_pool_destroy(st[i].pool);
+    }
+    ck_assert_int_gt(hits, STRESS_THREADS * STRESS_ROUNDS / 4);
+    apr_pool_destroy(cache_pool); /* the entries' references go last */
+}
+END_TEST
+
+/* Attack (succeeds, see the report): the lazy parse of a quick hit's payload
+ * fails (jansson out of memory), and aj_token_claim answers as if the claim
+ * were absent. `Require not auth0-claim https://x/roles banned` (negated,
+ * under <RequireAll>) then holds for a banned user. Before this change the
+ * payload was parsed when the record was read, and a failed parse was no
+ * hit: the token took the full path and was refused, never let through. */
+static int oom_armed;
+static void *maybe_fail_malloc(size_t n)
+{
+    return oom_armed ? NULL : malloc(n);
+}
+
+START_TEST(attack_rec_lazy_parse_failure_reads_as_absent)
+{
+    const char *text = "{\"sub\":\"auth0|1\",\"exp\":1800003600,\"https://x/roles\":[\"banned\"]}";
+    unsigned char rec[AJ_TCACHE_REC_MAX];
+    apr_size_t n = make(rec, "k", NULL, text);
+    apr_array_header_t *banned = apr_array_make(unit_pool, 1, sizeof(const char *));
+    aj_tcache_hit_t hit;
+    aj_token_t tok;
+    const json_t *roles;
+
+    APR_ARRAY_PUSH(banned, const char *) = "banned";
+    json_set_alloc_funcs(maybe_fail_malloc, free);
+    ck_assert_int_eq(aj_tcache_rec_read(rec, n, NOW, &hit, unit_pool), 1); /* a quick hit */
+    ck_assert_ptr_null(hit.payload);
+    tok_from_hit(&tok, &hit);
+    oom_armed = 1; /* memory runs out while the request is served */
+    roles = aj_token_claim(&tok, "https://x/roles", unit_pool);
+    oom_armed = 0;
+    /* observed: the claim the token carries reads as absent, so the negated
+     * requirement (aj_claim_equals_any false: "not banned") is met */
+    ck_assert_ptr_null(roles);
+    ck_assert_int_eq(aj_claim_equals_any(roles, banned), 0);
+    /* with memory back, the same token has the claim */
+    roles = aj_token_claim(&tok, "https://x/roles", unit_pool);
+    ck_assert_int_eq(aj_claim_equals_any(roles, banned), 1);
+    json_set_alloc_funcs(malloc, free);
+    aj_tcache_held_release(hit.hold);
+}
+END_TEST
+
 Suite *suite_tcache_rec(void)
 {
     Suite *s = suite_create("tcache_rec");
@@ -292,6 +657,12 @@ Suite *suite_tcache_rec(void)
     tcase_add_test(tc, rec_kid_not_utf8_is_no_entry);
     tcase_add_test(tc, rec_outsize_is_not_made);
     tcase_add_test(tc, rec_kid_or_ath_no_writer_makes_is_no_entry);
+    tcase_add_test(tc, attack_rec_duplicate_claim_spellings);
+    tcase_add_test(tc, attack_rec_token_claim_view_vs_payload);
+    tcase_add_test(tc, attack_rec_kid_utf8_and_nul);
+    tcase_add_test(tc, attack_rec_hold_outlives_eviction);
+    tcase_add_test(tc, attack_rec_threads_share_held_blocks);
+    tcase_add_test(tc, attack_rec_lazy_parse_failure_reads_as_absent);
     suite_add_tcase(s, tc);
     return s;
 }
