@@ -464,6 +464,7 @@ static int cache_hit(request_rec *r, const unsigned char *name, double now, unsi
     tok->jws.alg = hit.alg;
     tok->jws.kid = key->kid;
     tok->ath = hit.ath;
+    tok->payload_memo = &hit.hold->payload; /* a payload parsed later serves the entry's next hits */
     return 1;
 }
 
@@ -652,7 +653,17 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
         policy.skew = auth0_jwt_skew(c);
         rv = aj_claims_check_view(&st->token.view, &policy, now);
     }
-    user = rv == AJ_OK ? claim_text(r->pool, aj_token_claim(&st->token, auth0_jwt_user_claim(c), r->pool)) : NULL;
+    user = NULL;
+    if (rv == AJ_OK) {
+        const json_t *v;
+        if (!aj_token_claim(&st->token, auth0_jwt_user_claim(c), r->pool, &v)) {
+            /* out of memory reading a cached payload: refused, never let through */
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "cannot read the token's claims (out of "
+                          "memory): the token is refused");
+        } else {
+            user = claim_text(r->pool, v);
+        }
+    }
     if (rv == AJ_OK && (user == NULL || *user == '\0')) {
         rv = AJ_R_USER_CLAIM;
     }

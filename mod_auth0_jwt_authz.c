@@ -144,17 +144,34 @@ static authz_status grant(request_rec *r, const require_args *a)
     return AUTHZ_GRANTED;
 }
 
+/* The claim a requirement names, or 0 when the payload of a cached token
+ * cannot be read (out of memory): then the requirement answers
+ * AUTHZ_GENERAL_ERROR, which <RequireNone> and `Require not` leave an error
+ * (500), so an unknown claim never reads as an absent one. */
+static int claim_of(request_rec *r, aj_token_t *tok, const require_args *a, const json_t **v)
+{
+    if (aj_token_claim(tok, a->claim, r->pool, v)) {
+        return 1;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "cannot read the token's claim %s (out of memory)",
+                  a->claim);
+    return 0;
+}
+
 static authz_status check_tokens(request_rec *r, const char *line, const void *parsed)
 {
     const require_args *a = parsed;
     authz_status status = AUTHZ_DENIED;
     aj_token_t *tok = token_or(r, a, &status);
+    const json_t *v;
 
     if (tok == NULL) {
         return status;
     }
-    return aj_claim_has_all(aj_token_claim(tok, a->claim, r->pool), a->values) ? grant(r, a)
-                                                                               : deny(r, a);
+    if (!claim_of(r, tok, a, &v)) {
+        return AUTHZ_GENERAL_ERROR;
+    }
+    return aj_claim_has_all(v, a->values) ? grant(r, a) : deny(r, a);
 }
 
 static authz_status check_claim(request_rec *r, const char *line, const void *parsed)
@@ -162,12 +179,15 @@ static authz_status check_claim(request_rec *r, const char *line, const void *pa
     const require_args *a = parsed;
     authz_status status = AUTHZ_DENIED;
     aj_token_t *tok = token_or(r, a, &status);
+    const json_t *v;
 
     if (tok == NULL) {
         return status;
     }
-    return aj_claim_equals_any(aj_token_claim(tok, a->claim, r->pool), a->values) ? grant(r, a)
-                                                                                  : deny(r, a);
+    if (!claim_of(r, tok, a, &v)) {
+        return AUTHZ_GENERAL_ERROR;
+    }
+    return aj_claim_equals_any(v, a->values) ? grant(r, a) : deny(r, a);
 }
 
 static const authz_provider scope_provider = {check_tokens, parse_scope};

@@ -17,7 +17,7 @@ static apr_status_t json_cleanup(void *data)
 
 json_t *aj_json_pool_own(apr_pool_t *p, json_t *j)
 {
-    if (j) {
+    if (j && p) {
         apr_pool_cleanup_register(p, j, json_cleanup, apr_pool_cleanup_null);
     }
     return j;
@@ -584,6 +584,7 @@ aj_json_err_e aj_json_parse_object(json_t **out, apr_pool_t *p, const char *buf,
     json_error_t err;
     json_t *j;
 
+    memset(&err, 0, sizeof(err)); /* out of memory, jansson may leave it unset */
     *out = NULL;
     /* (an object the fast reader takes is within the depth bound: it counts) */
     if ((j = aj_json_fast_object(buf, len)) != NULL) {

@@ -26,7 +26,8 @@ typedef enum {
 
 /*
  * Parse len bytes that must hold exactly one JSON object. On success *out is
- * the object, owned by p; on failure *out is NULL and the code says why.
+ * the object, owned by p (p NULL: a reference the caller owns); on failure
+ * *out is NULL and the code says why.
  */
 aj_json_err_e aj_json_parse_object(json_t **out, apr_pool_t *p, const char *buf, apr_size_t len);
 
@@ -56,7 +57,8 @@ int aj_json_fast_pick(const char *buf, apr_size_t len, aj_json_pick_fn pick, voi
 /* Whether n bytes at s are UTF-8 (no overlong forms, no surrogates). */
 int aj_json_utf8_valid(const char *s, apr_size_t n);
 
-/* Tie j to p: json_decref(j) runs when p is cleared or destroyed. Returns j. */
+/* Tie j to p: json_decref(j) runs when p is cleared or destroyed (p NULL:
+ * nothing is tied). Returns j. */
 json_t *aj_json_pool_own(apr_pool_t *p, json_t *j);
 
 /* The string value of member key of obj, or NULL if absent or not a string. */

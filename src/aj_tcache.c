@@ -284,8 +284,9 @@ int aj_tcache_get(aj_tcache_t *c, const unsigned char name[AJ_TCACHE_NAME], doub
     }
     apr_thread_mutex_unlock(sh->lock);
     aj_tcache_held_release(expired);
-    if (found) { /* the block never changes once made: read it outside the lock */
-        hit->payload = hit->hold->payload;
+    if (found) { /* the block never changes once made (but for its payload, set once when a
+                    request first needs it: aj_token_claim): read it outside the lock */
+        hit->payload = __atomic_load_n(&hit->hold->payload, __ATOMIC_ACQUIRE);
         hit->view = hit->hold->view;
         hit->claims = hit->hold->claims;
         hit->kid = hit->hold->kid;

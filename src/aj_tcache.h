@@ -33,7 +33,8 @@ typedef struct aj_tcache aj_tcache_t;
  */
 typedef struct aj_tcache_held {
     apr_uint32_t refs;
-    json_t *payload;       /* a reference of its own, or NULL */
+    json_t *payload;       /* a reference of its own, or NULL until a request needs a claim the
+                              view does not keep: then set once, atomically (aj_token_claim) */
     aj_claims_view_t view; /* a reference of its own to each value */
     const char *claims;    /* the payload as compact JSON (in the block), or NULL */
     const char *kid;       /* the token header's kid (in the block), or NULL */

@@ -175,18 +175,45 @@ aj_reason_e aj_token_verify(aj_token_t *tok, apr_pool_t *p, const char *token, a
     return r == AJ_OK ? aj_claims_check_view(&tok->view, policy, now) : r;
 }
 
-const json_t *aj_token_claim(aj_token_t *tok, const char *name, apr_pool_t *p)
+/* The payload of a token from a cache, parsed from tok->claims (which met
+ * every rule when it was cached) and kept: in the memo when there is one,
+ * where the first of several parsing threads wins and the others let theirs
+ * go, else in p. NULL when it cannot be read. */
+static json_t *payload_parsed(aj_token_t *tok, apr_pool_t *p)
+{
+    json_t *parsed, *memo, *expected = NULL;
+
+    if (tok->payload_memo && (memo = __atomic_load_n(tok->payload_memo, __ATOMIC_ACQUIRE))) {
+        return memo;
+    }
+    if (tok->claims == NULL ||
+        aj_json_parse_object(&parsed, NULL, tok->claims, strlen(tok->claims)) != AJ_JSON_OK) {
+        return NULL;
+    }
+    if (tok->payload_memo == NULL) {
+        return aj_json_pool_own(p, parsed);
+    }
+    if (__atomic_compare_exchange_n(tok->payload_memo, &expected, parsed, 0, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE)) {
+        return parsed; /* the entry's now: freed with it */
+    }
+    json_decref(parsed); /* another request parsed it first */
+    return expected;
+}
+
+int aj_token_claim(aj_token_t *tok, const char *name, apr_pool_t *p, const json_t **out)
 {
     int kept;
     const json_t *v = aj_claims_view_get(&tok->view, name, &kept);
-    json_t *parsed;
 
+    *out = NULL;
     if (kept) {
-        return v;
+        *out = v;
+        return 1;
     }
-    if (tok->payload == NULL && tok->claims &&
-        aj_json_parse_object(&parsed, p, tok->claims, strlen(tok->claims)) == AJ_JSON_OK) {
-        tok->payload = parsed; /* (the text met these rules when it was cached) */
+    if (tok->payload == NULL && (tok->payload = payload_parsed(tok, p)) == NULL) {
+        return 0;
     }
-    return tok->payload ? json_object_get(tok->payload, name) : NULL;
+    *out = json_object_get(tok->payload, name);
+    return 1;
 }

@@ -23,15 +23,20 @@ typedef struct {
     apr_size_t payload_len;
     aj_claims_view_t view; /* of payload, made with it */
     const char *ath;       /* aj_dpop_ath() of the token once known (a DPoP request), else NULL */
+    json_t **payload_memo; /* a token from a cache: where the payload, once parsed, is kept for
+                              every request that holds the same entry (atomic), or NULL */
 } aj_token_t;
 
 /*
- * Claim name of a verified token: from its view when the view keeps that
- * claim, else from its payload, which a token taken from a cache record may
- * not have built: then the payload is parsed from tok->claims into p, once,
- * and kept in tok. NULL when the token has no such claim.
+ * Claim name of a verified token into *out (NULL when the token has no such
+ * claim): from its view when the view keeps that claim, else from its
+ * payload, which a token taken from a cache record may not have built: then
+ * the payload is parsed from tok->claims once, kept in *tok->payload_memo
+ * when there is one (else owned by p), and kept in tok. 0 when the payload
+ * cannot be read (out of memory): the claim is then unknown, never "absent",
+ * and the caller must fail closed.
  */
-const json_t *aj_token_claim(aj_token_t *tok, const char *name, apr_pool_t *p);
+int aj_token_claim(aj_token_t *tok, const char *name, apr_pool_t *p, const json_t **out);
 
 /*
  * Find the token in an Authorization header value (section 5.1): scheme Bearer
