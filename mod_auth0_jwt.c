@@ -464,7 +464,8 @@ static int cache_hit(request_rec *r, const unsigned char *name, double now, unsi
     tok->jws.alg = hit.alg;
     tok->jws.kid = key->kid;
     tok->ath = hit.ath;
-    tok->payload_memo = &hit.hold->payload; /* a payload parsed later serves the entry's next hits */
+    /* a payload parsed later serves the entry's next hits */
+    tok->payload_memo = &hit.hold->payload;
     return 1;
 }
 
@@ -658,8 +659,8 @@ static void verify_request(request_rec *r, const auth0_jwt_dir_conf *c, auth0_jw
         const json_t *v;
         if (!aj_token_claim(&st->token, auth0_jwt_user_claim(c), r->pool, &v)) {
             /* out of memory reading a cached payload: refused, never let through */
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "cannot read the token's claims (out of "
-                          "memory): the token is refused");
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                          "cannot read the token's claims (out of memory): refused");
         } else {
             user = claim_text(r->pool, v);
         }

@@ -78,7 +78,7 @@ int aj_claims_view_text(aj_claims_view_t *v, const char *text, size_t len)
 
 void aj_claims_view_hold(const aj_claims_view_t *v)
 {
-    const json_t *all[] = {v->exp, v->nbf, v->iat, v->iss, v->aud,
+    const json_t *all[] = {v->exp, v->nbf,   v->iat,         v->iss, v->aud,
                            v->sub, v->scope, v->permissions, v->cnf};
 
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
@@ -88,7 +88,7 @@ void aj_claims_view_hold(const aj_claims_view_t *v)
 
 void aj_claims_view_release(aj_claims_view_t *v)
 {
-    const json_t *all[] = {v->exp, v->nbf, v->iat, v->iss, v->aud,
+    const json_t *all[] = {v->exp, v->nbf,   v->iat,         v->iss, v->aud,
                            v->sub, v->scope, v->permissions, v->cnf};
 
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {

@@ -44,7 +44,8 @@ typedef struct aj_tcache_held {
 /*
  * A held block that takes over the caller's references to payload (may be
  * NULL) and to each value of view, with copies of claims, kid and ath (each
- * may be NULL; each given with its length). NULL when out of memory, and then those references are let go.
+ * may be NULL; each given with its length). NULL when out of memory, and
+ * then those references are let go.
  */
 aj_tcache_held_t *aj_tcache_held_make(json_t *payload, aj_claims_view_t *view, const char *claims,
                                       apr_size_t claims_len, const char *kid, apr_size_t kid_len,
@@ -55,10 +56,10 @@ void aj_tcache_held_release(aj_tcache_held_t *h); /* NULL is fine */
 void aj_tcache_held_pool_own(apr_pool_t *p, aj_tcache_held_t *h);
 
 typedef struct {
-    aj_tcache_held_t *hold; /* a reference the caller owns (aj_tcache_held_release) */
-    json_t *payload;        /* the verified payload, or NULL (hold->payload) */
-    const char *claims;     /* the payload as compact JSON, or NULL */
-    aj_claims_view_t view;  /* of payload */
+    aj_tcache_held_t *hold;       /* a reference the caller owns (aj_tcache_held_release) */
+    json_t *payload;              /* the verified payload, or NULL (hold->payload) */
+    const char *claims;           /* the payload as compact JSON, or NULL */
+    aj_claims_view_t view;        /* of payload */
     unsigned char thumbprint[32]; /* of the verifying key */
     const aj_alg_t *alg;
     const char *kid; /* the token header's kid, or NULL */

@@ -107,8 +107,8 @@ static int op_shared(void *arg)
         ok = aj_tcache_rec_read(b->copy, n, NOW, &hit, b->req);
     }
     if (ok) {
-        aj_tcache_put_held(b->small, b->names[b->next], hit.hold, hit.thumbprint,
-                           hit.alg, json_number_value(hit.view.exp));
+        aj_tcache_put_held(b->small, b->names[b->next], hit.hold, hit.thumbprint, hit.alg,
+                           json_number_value(hit.view.exp));
         aj_tcache_held_pool_own(b->req, hit.hold);
     }
     apr_pool_clear(b->req);

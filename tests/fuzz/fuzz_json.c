@@ -15,8 +15,8 @@
 #include "aj_json.h"
 
 typedef struct {
-    const json_t *ref;  /* jansson's object, or NULL */
-    json_t *got[64];    /* what fast_pick built */
+    const json_t *ref;      /* jansson's object, or NULL */
+    json_t *got[64];        /* what fast_pick built */
     const json_t *want[64]; /* jansson's member of the same name */
     int n;
 } picks_t;

@@ -54,7 +54,8 @@ static void pick_same_as_jansson(const char *text, size_t len, int fast_took, co
         int even = 0;
         const char *key;
         json_t *v;
-        json_object_foreach((json_t *)ref, key, v) {
+        json_object_foreach((json_t *)ref, key, v)
+        {
             even += strlen(key) % 2 == 0;
         }
         ck_assert_msg(pk.n == even, "fast_pick built %d members of %d: [%.*s]", pk.n, even,
@@ -62,10 +63,10 @@ static void pick_same_as_jansson(const char *text, size_t len, int fast_took, co
     }
     for (int i = 0; i < pk.n; i++) {
         if (took) {
-            ck_assert_msg(json_equal(pk.got[i].value, json_object_getn(ref, pk.got[i].key,
-                                                                       pk.got[i].len)),
-                          "fast_pick read another value for \"%.*s\": [%.*s]",
-                          (int)pk.got[i].len, pk.got[i].key, (int)len, text);
+            ck_assert_msg(
+                json_equal(pk.got[i].value, json_object_getn(ref, pk.got[i].key, pk.got[i].len)),
+                "fast_pick read another value for \"%.*s\": [%.*s]", (int)pk.got[i].len,
+                pk.got[i].key, (int)len, text);
         }
         json_decref(pk.got[i].value);
     }
@@ -338,12 +339,12 @@ END_TEST
  * each claim of the view must equal the member jansson read (or both be
  * absent). What it leaves, jansson decides. */
 
-static const char *const view_keys[] = {"exp", "nbf", "iat", "iss", "aud",
-                                         "sub", "scope", "permissions", "cnf"};
+static const char *const view_keys[] = {"exp", "nbf",   "iat",         "iss", "aud",
+                                        "sub", "scope", "permissions", "cnf"};
 
 static const json_t *view_member(const aj_claims_view_t *v, size_t i)
 {
-    const json_t *all[] = {v->exp, v->nbf, v->iat, v->iss, v->aud,
+    const json_t *all[] = {v->exp, v->nbf,   v->iat,         v->iss, v->aud,
                            v->sub, v->scope, v->permissions, v->cnf};
     return all[i];
 }
@@ -370,8 +371,8 @@ static int view_same_as_jansson(const char *text, size_t len)
     for (size_t i = 0; i < UNIT_N(view_keys); i++) {
         const json_t *a = view_member(&quick, i), *b = view_member(&full, i);
         ck_assert_msg((a == NULL) == (b == NULL) && (a == NULL || json_equal(a, b)),
-                      "the quick view's %s differs from jansson's: [%.*s]", view_keys[i],
-                      (int)len, text);
+                      "the quick view's %s differs from jansson's: [%.*s]", view_keys[i], (int)len,
+                      text);
     }
     aj_claims_view_release(&quick);
     return 1;
@@ -457,12 +458,8 @@ START_TEST(attack_pick_nul_in_keys)
         const char *text;
         size_t len;
     } cases[] = {
-        {"{\"sub\0\":\"x\"}", 11},
-        {"{\"exp\0\":1,\"exp\":2}", 18},
-        {"{\"\0\":1}", 7},
-        {"{\"s\0b\":1}", 9},
-        {"{\"exp\":1}\0", 10},
-        {"\0{\"exp\":1}", 10},
+        {"{\"sub\0\":\"x\"}", 11}, {"{\"exp\0\":1,\"exp\":2}", 18}, {"{\"\0\":1}", 7},
+        {"{\"s\0b\":1}", 9},       {"{\"exp\":1}\0", 10},           {"\0{\"exp\":1}", 10},
     };
     json_t *out;
 
@@ -472,21 +469,30 @@ START_TEST(attack_pick_nul_in_keys)
                          AJ_JSON_OK);
     }
     ck_assert_int_eq(view_same("{\"sub\\u0000\":\"x\",\"sub\":\"y\"}"), 0);
-    ck_assert_int_ne(aj_json_parse_object(&out, unit_pool, "{\"sub\\u0000\":\"x\"}", 17), AJ_JSON_OK);
+    ck_assert_int_ne(aj_json_parse_object(&out, unit_pool, "{\"sub\\u0000\":\"x\"}", 17),
+                     AJ_JSON_OK);
 }
 END_TEST
 
 /* Attack 1d: invalid UTF-8 in a key, a picked value, a passed-over value */
 START_TEST(attack_pick_invalid_utf8)
 {
-    static const char *const bad[] = {"\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xed\xbf\xbf",
-                                      "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xff", "\x80",
-                                      "\xc3", "\xe2\x82", "\xf0\x9f\x98", "\xc2\x7f",
+    static const char *const bad[] = {"\xc0\xaf",
+                                      "\xe0\x80\xaf",
+                                      "\xed\xa0\x80",
+                                      "\xed\xbf\xbf",
+                                      "\xf4\x90\x80\x80",
+                                      "\xf5\x80\x80\x80",
+                                      "\xff",
+                                      "\x80",
+                                      "\xc3",
+                                      "\xe2\x82",
+                                      "\xf0\x9f\x98",
+                                      "\xc2\x7f",
                                       "\xf8\x88\x80\x80\x80"};
-    static const char *const forms[] = {"{\"%s\":1,\"exp\":1}", "{\"sub\":\"a%s\",\"exp\":1}",
-                                        "{\"x\":\"%sb\",\"exp\":1}",
-                                        "{\"aud\":[\"a\",\"%s\"],\"exp\":1}",
-                                        "{\"exp\":1,\"o\":{\"%s\":1}}"};
+    static const char *const forms[] = {
+        "{\"%s\":1,\"exp\":1}", "{\"sub\":\"a%s\",\"exp\":1}", "{\"x\":\"%sb\",\"exp\":1}",
+        "{\"aud\":[\"a\",\"%s\"],\"exp\":1}", "{\"exp\":1,\"o\":{\"%s\":1}}"};
     char text[128];
     json_t *out;
 
@@ -577,10 +583,22 @@ END_TEST
 START_TEST(attack_pick_trailing_garbage)
 {
     static const char *const texts[] = {
-        "{\"exp\":1}x", "{\"exp\":1}{}", "{\"exp\":1}}", "{\"exp\":1},", "{\"exp\":1}]",
-        "{\"exp\":1}\"", "{\"exp\":1} 1", "\xef\xbb\xbf{\"exp\":1}", "{\"exp\":1}\x0b",
-        "{\"exp\":1}\f", "{\"exp\":1,}", "{,\"exp\":1}", "{\"exp\":1 \"sub\":\"x\"}",
-        "{\"exp\"::1}", "{\"exp\":1}/*c*/", "{\"exp\":1}\xc2\xa0",
+        "{\"exp\":1}x",
+        "{\"exp\":1}{}",
+        "{\"exp\":1}}",
+        "{\"exp\":1},",
+        "{\"exp\":1}]",
+        "{\"exp\":1}\"",
+        "{\"exp\":1} 1",
+        "\xef\xbb\xbf{\"exp\":1}",
+        "{\"exp\":1}\x0b",
+        "{\"exp\":1}\f",
+        "{\"exp\":1,}",
+        "{,\"exp\":1}",
+        "{\"exp\":1 \"sub\":\"x\"}",
+        "{\"exp\"::1}",
+        "{\"exp\":1}/*c*/",
+        "{\"exp\":1}\xc2\xa0",
     };
     json_t *out;
 
@@ -597,12 +615,44 @@ END_TEST
 START_TEST(attack_pick_numbers)
 {
     static const char *const nums[] = {
-        "0", "-0", "00", "-00", "01", "-01", "+1", "1.", ".1", "1.0", "1e3", "1E3", "-1e-3",
-        "0x10", "1_0", "999999999999999999", "-999999999999999999", "1000000000000000000",
-        "9223372036854775807", "9223372036854775808", "-9223372036854775808",
-        "-9223372036854775809", "18446744073709551616", "1800003600", "-", "--1", "- 1", "1 2",
-        "NaN", "Infinity", "-Infinity", "1.7976931348623157e309", "1e-400", "0.0", "-0.0",
-        "253402300799", "253402300800", "1800003600.0000000001",
+        "0",
+        "-0",
+        "00",
+        "-00",
+        "01",
+        "-01",
+        "+1",
+        "1.",
+        ".1",
+        "1.0",
+        "1e3",
+        "1E3",
+        "-1e-3",
+        "0x10",
+        "1_0",
+        "999999999999999999",
+        "-999999999999999999",
+        "1000000000000000000",
+        "9223372036854775807",
+        "9223372036854775808",
+        "-9223372036854775808",
+        "-9223372036854775809",
+        "18446744073709551616",
+        "1800003600",
+        "-",
+        "--1",
+        "- 1",
+        "1 2",
+        "NaN",
+        "Infinity",
+        "-Infinity",
+        "1.7976931348623157e309",
+        "1e-400",
+        "0.0",
+        "-0.0",
+        "253402300799",
+        "253402300800",
+        "1800003600.0000000001",
     };
     char text[128];
     json_t *out;
@@ -684,7 +734,8 @@ START_TEST(attack_pick_fuzz_view)
 {
     static const char base[] =
         "{\"iss\":\"https://t.example.auth0.com/\",\"sub\":\"auth0|1\",\"aud\":[\"https://api/\","
-        "\"https://t/userinfo\"],\"iat\":1799990000,\"exp\":1800003600,\"scope\":\"read:a write:b\","
+        "\"https://t/userinfo\"],\"iat\":1799990000,\"exp\":1800003600,\"scope\":\"read:a "
+        "write:b\","
         "\"permissions\":[\"read:a\"],\"cnf\":{\"jkt\":\"abc\"},\"nbf\":1799990000,\"x\":{\"y\":[1,"
         "true,null,\"\\n\"]}}";
     static const char alphabet[] = "{}[]:,\"\\/ \tabesxpu0123456789-.\xc3\xa9\xed\x80\x00\x01\x7f";
@@ -720,8 +771,8 @@ START_TEST(attack_pick_long_texts)
         n += (size_t)snprintf(text + n, sizeof(text) - n, "\":\"");
         memset(text + n, 'v', fill);
         n += fill;
-        n += (size_t)snprintf(text + n, sizeof(text) - n,
-                              "\",\"sub\":\"%s\",\"exp\":1800000000}", "a\\\"b\\\\c\\/d\xc3\xa9");
+        n += (size_t)snprintf(text + n, sizeof(text) - n, "\",\"sub\":\"%s\",\"exp\":1800000000}",
+                              "a\\\"b\\\\c\\/d\xc3\xa9");
         ck_assert_int_eq(view_same_as_jansson(text, n), 1);
         n -= 1; /* the closing brace */
         n += (size_t)snprintf(text + n, sizeof(text) - n, ",\"sub\":\"evil\"}");

@@ -343,9 +343,11 @@ START_TEST(attack_rec_token_claim_view_vs_payload)
         "{\"sub\":\"s\",\"exp\":1800003600.5,\"org\":\"o\"}",
         "{\"sub\":null,\"exp\":1800003600,\"scope\":[\"a\"],\"org\":{\"sub\":\"inner\"}}",
     };
-    static const char *const names[] = {"exp", "nbf", "iat", "iss", "aud", "sub", "scope",
-                                        "permissions", "cnf", "https://x/roles", "org", "n",
-                                        "t", "z", "missing", "", "su", "subx", "s\\u0075b"};
+    static const char *const names[] = {
+        "exp", "nbf",   "iat",         "iss",      "aud",
+        "sub", "scope", "permissions", "cnf",      "https://x/roles",
+        "org", "n",     "t",           "z",        "missing",
+        "",    "su",    "subx",        "s\\u0075b"};
     unsigned char rec[AJ_TCACHE_REC_MAX];
 
     for (size_t i = 0; i < UNIT_N(texts); i++) {
@@ -456,8 +458,10 @@ END_TEST
  * stay good until the request's pool goes (run under valgrind to see). */
 START_TEST(attack_rec_hold_outlives_eviction)
 {
-    static const char *const texts[] = {CLAIMS, "{\"sub\":\"x\",\"exp\":1800003600.5,\"org\":\"o\"}"};
-    unsigned char rec[AJ_TCACHE_REC_MAX], name[AJ_TCACHE_NAME] = {3}, other[AJ_TCACHE_NAME] = {3, 1};
+    static const char *const texts[] = {CLAIMS,
+                                        "{\"sub\":\"x\",\"exp\":1800003600.5,\"org\":\"o\"}"};
+    unsigned char rec[AJ_TCACHE_REC_MAX], name[AJ_TCACHE_NAME] = {3},
+                                          other[AJ_TCACHE_NAME] = {3, 1};
 
     for (size_t i = 0; i < UNIT_N(texts); i++) {
         apr_pool_t *cache_pool, *req;
@@ -496,7 +500,7 @@ START_TEST(attack_rec_hold_outlives_eviction)
             ck_assert_str_eq(json_string_value(org), "o");
         }
         aj_tcache_held_release(hit2.hold); /* the second request ends */
-        apr_pool_destroy(req);              /* the first: the last reference */
+        apr_pool_destroy(req);             /* the first: the last reference */
     }
 }
 END_TEST
