@@ -282,50 +282,85 @@ static int literal(reader *r, const char *word, size_t n)
     return 0;
 }
 
+/* What follows a member or an element in a container closed by closer. */
+enum { ITEM_BAD, ITEM_NEXT, ITEM_CLOSED };
+
+/* After an item: ITEM_NEXT past a comma (and the whitespace after it),
+ * ITEM_CLOSED past the closer, else ITEM_BAD. */
+static int after_item(reader *r, unsigned char closer)
+{
+    skip_ws(r);
+    if (r->p < r->end && *r->p == ',') {
+        r->p++;
+        skip_ws(r);
+        return ITEM_NEXT;
+    }
+    if (r->p < r->end && *r->p == closer) {
+        r->p++;
+        return ITEM_CLOSED;
+    }
+    return ITEM_BAD;
+}
+
+/* At a container's start: 1 when it closes at once (then past the closer). */
+static int empty_container(reader *r, unsigned char closer)
+{
+    skip_ws(r);
+    if (r->p < r->end && *r->p == closer) {
+        r->p++;
+        return 1;
+    }
+    return 0;
+}
+
+/* A member's key (unescaped into buf, its length into *len) and the colon
+ * after it, with the whitespace after the colon. 0 to give up. */
+static int read_key(reader *r, char *buf, size_t *len)
+{
+    if (r->p >= r->end || *r->p != '"') {
+        return 0;
+    }
+    r->p++;
+    if (!read_string(r, buf, len)) {
+        return 0;
+    }
+    skip_ws(r);
+    if (r->p >= r->end || *r->p != ':') {
+        return 0;
+    }
+    r->p++;
+    skip_ws(r);
+    return 1;
+}
+
 static json_t *read_object(reader *r, char *buf, int depth)
 {
     json_t *obj = json_object();
     size_t klen;
+    int next;
 
-    skip_ws(r);
-    if (r->p < r->end && *r->p == '}') {
-        r->p++;
+    if (empty_container(r, '}')) {
         return obj;
     }
     while (obj) {
         json_t *v;
         size_t before = json_object_size(obj);
         char *key = buf;
-        if (r->p >= r->end || *r->p != '"') {
+        if (!read_key(r, key, &klen)) {
             break;
         }
-        r->p++;
-        if (!read_string(r, key, &klen)) {
-            break;
-        }
-        skip_ws(r);
-        if (r->p >= r->end || *r->p != ':') {
-            break;
-        }
-        r->p++;
-        skip_ws(r);
         /* the key is in buf: the value is read into the space after it */
         if ((v = read_value(r, buf + klen, depth)) == NULL ||
             json_object_setn_new_nocheck(obj, key, klen, v) != 0 ||
             json_object_size(obj) != before + 1) {
             break; /* (a duplicate member replaced the first: jansson says so) */
         }
-        skip_ws(r);
-        if (r->p < r->end && *r->p == ',') {
-            r->p++;
-            skip_ws(r);
-            continue;
+        if ((next = after_item(r, '}')) != ITEM_NEXT) {
+            if (next == ITEM_CLOSED) {
+                return obj;
+            }
+            break;
         }
-        if (r->p < r->end && *r->p == '}') {
-            r->p++;
-            return obj;
-        }
-        break;
     }
     json_decref(obj);
     return NULL;
@@ -334,10 +369,9 @@ static json_t *read_object(reader *r, char *buf, int depth)
 static json_t *read_array(reader *r, char *buf, int depth)
 {
     json_t *arr = json_array();
+    int next;
 
-    skip_ws(r);
-    if (r->p < r->end && *r->p == ']') {
-        r->p++;
+    if (empty_container(r, ']')) {
         return arr;
     }
     while (arr) {
@@ -345,17 +379,12 @@ static json_t *read_array(reader *r, char *buf, int depth)
         if (v == NULL || json_array_append_new(arr, v) != 0) {
             break;
         }
-        skip_ws(r);
-        if (r->p < r->end && *r->p == ',') {
-            r->p++;
-            skip_ws(r);
-            continue;
+        if ((next = after_item(r, ']')) != ITEM_NEXT) {
+            if (next == ITEM_CLOSED) {
+                return arr;
+            }
+            break;
         }
-        if (r->p < r->end && *r->p == ']') {
-            r->p++;
-            return arr;
-        }
-        break;
     }
     json_decref(arr);
     return NULL;
@@ -402,6 +431,7 @@ static int skip_value(reader *r, char *buf, int depth)
     json_int_t i;
     json_t *v;
     size_t n;
+    int next;
 
     if (r->p >= r->end) {
         return 0;
@@ -418,27 +448,15 @@ static int skip_value(reader *r, char *buf, int depth)
         if (depth >= AJ_JSON_MAX_DEPTH) {
             return 0;
         }
-        skip_ws(r);
-        if (r->p < r->end && *r->p == ']') {
-            r->p++;
+        if (empty_container(r, ']')) {
             return 1;
         }
-        for (;;) {
+        do {
             if (!skip_value(r, buf, depth + 1)) {
                 return 0;
             }
-            skip_ws(r);
-            if (r->p < r->end && *r->p == ',') {
-                r->p++;
-                skip_ws(r);
-                continue;
-            }
-            if (r->p < r->end && *r->p == ']') {
-                r->p++;
-                return 1;
-            }
-            return 0;
-        }
+        } while ((next = after_item(r, ']')) == ITEM_NEXT);
+        return next == ITEM_CLOSED;
     case '"':
         r->p++;
         return read_string(r, buf, &n);
@@ -507,31 +525,22 @@ static int pick_members(reader *r, char *space, aj_json_pick_fn pick, void *ctx)
     int n = 0;
     size_t used = 0; /* keys so far, one after another at the start of space */
 
-    skip_ws(r);
-    if (r->p < r->end && *r->p == '}') {
-        r->p++;
+    int next;
+
+    if (empty_container(r, '}')) {
         return 1;
     }
-    for (;;) {
+    do {
         json_t **slot, *v;
         char *key = space + used;
         size_t klen;
-        if (n == PICK_MAX_MEMBERS || r->p >= r->end || *r->p != '"') {
-            return 0;
-        }
-        r->p++;
-        if (!read_string(r, key, &klen) || key_seen(space, keys, n, key, klen)) {
+        if (n == PICK_MAX_MEMBERS || !read_key(r, key, &klen) ||
+            key_seen(space, keys, n, key, klen)) {
             return 0; /* (a member twice: jansson says which error) */
         }
         keys[n].off = used;
         keys[n++].len = klen;
         used += klen;
-        skip_ws(r);
-        if (r->p >= r->end || *r->p != ':') {
-            return 0;
-        }
-        r->p++;
-        skip_ws(r);
         /* a value's strings go after the keys; a value not picked is only
          * checked (skip_value holds read_value's every rule) */
         if ((slot = pick(ctx, key, klen)) == NULL) {
@@ -543,18 +552,8 @@ static int pick_members(reader *r, char *space, aj_json_pick_fn pick, void *ctx)
         } else {
             *slot = v;
         }
-        skip_ws(r);
-        if (r->p < r->end && *r->p == ',') {
-            r->p++;
-            skip_ws(r);
-            continue;
-        }
-        if (r->p < r->end && *r->p == '}') {
-            r->p++;
-            return 1;
-        }
-        return 0;
-    }
+    } while ((next = after_item(r, '}')) == ITEM_NEXT);
+    return next == ITEM_CLOSED;
 }
 
 int aj_json_fast_pick(const char *buf, apr_size_t len, aj_json_pick_fn pick, void *ctx)
