@@ -153,7 +153,7 @@ static int claim_of(request_rec *r, aj_token_t *tok, const require_args *a, cons
     if (aj_token_claim(tok, a->claim, r->pool, v)) {
         return 1;
     }
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "cannot read the token's claim %s (out of memory)",
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "out of memory reading claim %s (a Require name)",
                   a->claim);
     return 0;
 }
