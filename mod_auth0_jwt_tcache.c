@@ -16,12 +16,12 @@
  * server's own shared memory: eight socache shmcb shards made here, each
  * with its own mutex, never the Auth0Cache of a fleet. A child that misses
  * in its own cache looks there, by the same name, before it verifies; a
- * token it verified goes to both. A
- * record holds what an entry holds (algorithm, key thumbprint, kid, the
- * payload as compact JSON), is read again by the reader with every rule of a
- * token's payload (building only the claims the view keeps, when it can), and
- * is re-checked by it exactly as an entry of its own. A shard's mutex is held only around
- * one store or one retrieve, never during a signature check.
+ * token it verified goes to both. A record holds what an entry holds
+ * (algorithm, key thumbprint, kid, the payload as compact JSON), is read
+ * again by the reader with every rule of a token's payload (building only
+ * the claims the view keeps, when it can), and is re-checked by it exactly
+ * as an entry of its own. A shard's mutex is held only around one store or
+ * one retrieve, never during a signature check.
  */
 #include <string.h>
 
@@ -227,7 +227,7 @@ static int l2_get(const unsigned char *name, double now, aj_tcache_hit_t *hit, a
         rv = l2_provider->retrieve(sh->cache, l2_server, name, AJ_TCACHE_NAME, rec, &n, p);
         l2_unlock(sh);
     }
-    return rv == APR_SUCCESS && aj_tcache_rec_read(rec, n, now, hit, p);
+    return rv == APR_SUCCESS && aj_tcache_rec_read(rec, n, now, hit);
 }
 
 int auth0_jwt_tcache_on(const auth0_jwt_dir_conf *c)

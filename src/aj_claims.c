@@ -76,23 +76,35 @@ int aj_claims_view_text(aj_claims_view_t *v, const char *text, size_t len)
     return 0;
 }
 
+/* Every value v keeps, into all (VIEW_VALUES of them, NULL where none). */
+#define VIEW_VALUES 9
+_Static_assert(sizeof(aj_claims_view_t) == VIEW_VALUES * sizeof(json_t *),
+               "view_values lists every member of aj_claims_view_t");
+static void view_values(const aj_claims_view_t *v, json_t *all[VIEW_VALUES])
+{
+    const json_t *each[VIEW_VALUES] = {v->exp, v->nbf,   v->iat,         v->iss, v->aud,
+                                       v->sub, v->scope, v->permissions, v->cnf};
+
+    memcpy(all, each, sizeof(each));
+}
+
 void aj_claims_view_hold(const aj_claims_view_t *v)
 {
-    const json_t *all[] = {v->exp, v->nbf,   v->iat,         v->iss, v->aud,
-                           v->sub, v->scope, v->permissions, v->cnf};
+    json_t *all[VIEW_VALUES];
 
-    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-        json_incref((json_t *)all[i]);
+    view_values(v, all);
+    for (size_t i = 0; i < VIEW_VALUES; i++) {
+        json_incref(all[i]);
     }
 }
 
 void aj_claims_view_release(aj_claims_view_t *v)
 {
-    const json_t *all[] = {v->exp, v->nbf,   v->iat,         v->iss, v->aud,
-                           v->sub, v->scope, v->permissions, v->cnf};
+    json_t *all[VIEW_VALUES];
 
-    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-        json_decref((json_t *)all[i]);
+    view_values(v, all);
+    for (size_t i = 0; i < VIEW_VALUES; i++) {
+        json_decref(all[i]);
     }
     memset(v, 0, sizeof(*v));
 }

@@ -44,7 +44,7 @@ json_t *aj_json_fast_object(const char *buf, apr_size_t len);
 /*
  * The fast reader over one object's members, building only those picked:
  * pick(ctx, key, key_len) gives the slot a member's value goes to (a new
- * reference the caller then owns), or NULL to read the value and let it go.
+ * reference the caller then owns), or NULL to have the value only checked.
  * 1 when the whole text meets the fast reader's rules (as
  * aj_json_fast_object: then json_loadb(JSON_REJECT_DUPLICATES) gives an
  * object whose picked members equal the values given); 0 to give up, with

@@ -3,9 +3,9 @@
  *
  * Each shard owns a fixed array of entries, allocated once, with buckets of
  * index chains for lookup and a doubly linked list (by index) for recency.
- * Nothing is allocated after creation except what an entry holds: one JSON
- * array [payload, claims, kid], which jansson counts atomically, so a hit
- * takes a reference and copies nothing.
+ * Nothing is allocated after creation except what an entry holds: one held
+ * block (the view's values, claims, kid, ath), whose references are counted
+ * atomically, so a hit takes a reference and copies nothing.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -27,9 +27,10 @@ typedef struct aj_tcache aj_tcache_t;
 /*
  * What a cache entry holds of a verified token, shared by the entry and every
  * request that took a hit of it: one allocation, its references counted
- * atomically; it never changes once made. payload is NULL when only the
- * view was read (a record of the shared level read the quick way): a reader
- * that needs a claim the view does not keep parses claims then.
+ * atomically; it never changes once made, but for payload. payload is NULL
+ * when only the view was read (a record of the shared level read the quick
+ * way) until a reader that needs a claim the view does not keep parses
+ * claims and sets it, once (aj_token_claim).
  */
 typedef struct aj_tcache_held {
     apr_uint32_t refs;

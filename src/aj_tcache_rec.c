@@ -37,12 +37,11 @@ apr_size_t aj_tcache_rec_make(unsigned char rec[AJ_TCACHE_REC_MAX], const aj_alg
     return HEAD + kid_len + ath_len + claims_len;
 }
 
-int aj_tcache_rec_read(const unsigned char *rec, apr_size_t n, double now, aj_tcache_hit_t *hit,
-                       apr_pool_t *p)
+int aj_tcache_rec_read(const unsigned char *rec, apr_size_t n, double now, aj_tcache_hit_t *hit)
 {
     apr_size_t kid_len, kid_mark, ath_len, text_len;
     const aj_alg_t *alg;
-    json_t *payload = NULL, *parsed = NULL;
+    json_t *payload = NULL;
     aj_claims_view_t view;
     const char *text, *kid, *ath;
     aj_tcache_held_t *hold;
@@ -74,10 +73,9 @@ int aj_tcache_rec_read(const unsigned char *rec, apr_size_t n, double now, aj_tc
      * (a reader that wants another claim parses the text then); in any
      * other form the whole payload, with jansson's reader */
     if (!aj_claims_view_text(&view, text, text_len)) {
-        if (aj_json_parse_object(&parsed, p, text, text_len) != AJ_JSON_OK) {
-            return 0;
+        if (aj_json_parse_object(&payload, NULL, text, text_len) != AJ_JSON_OK) {
+            return 0; /* (with no pool, the reference is the block's) */
         }
-        payload = json_incref(parsed); /* the block's, beside the pool's */
         aj_claims_view(&view, payload);
         aj_claims_view_hold(&view);
     }

@@ -38,7 +38,6 @@ apr_size_t aj_tcache_rec_make(unsigned char rec[AJ_TCACHE_REC_MAX], const aj_alg
  * UTF-8), or its exp is missing or not after now by the reader's clock. The
  * reader trusts nothing the writer said beyond what it re-checks.
  */
-int aj_tcache_rec_read(const unsigned char *rec, apr_size_t n, double now, aj_tcache_hit_t *hit,
-                       apr_pool_t *p);
+int aj_tcache_rec_read(const unsigned char *rec, apr_size_t n, double now, aj_tcache_hit_t *hit);
 
 #endif

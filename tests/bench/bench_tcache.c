@@ -104,7 +104,7 @@ static int op_shared(void *arg)
     if (apr_global_mutex_lock(b->lock) == APR_SUCCESS) {
         memcpy(b->copy, b->recs[b->next], n);
         apr_global_mutex_unlock(b->lock);
-        ok = aj_tcache_rec_read(b->copy, n, NOW, &hit, b->req);
+        ok = aj_tcache_rec_read(b->copy, n, NOW, &hit);
     }
     if (ok) {
         aj_tcache_put_held(b->small, b->names[b->next], hit.hold, hit.thumbprint, hit.alg,

@@ -32,7 +32,7 @@ static apr_size_t make(unsigned char *rec, const char *kid, const char *ath, con
 static int reads(const unsigned char *rec, apr_size_t n, double now)
 {
     aj_tcache_hit_t hit;
-    int ok = aj_tcache_rec_read(rec, n, now, &hit, unit_pool);
+    int ok = aj_tcache_rec_read(rec, n, now, &hit);
 
     if (ok) {
         aj_tcache_held_release(hit.hold);
@@ -49,7 +49,7 @@ START_TEST(rec_reads_back_what_was_made)
     aj_tcache_hit_t hit;
 
     ck_assert_uint_gt(n, 0);
-    ck_assert_int_eq(aj_tcache_rec_read(rec, n, NOW, &hit, unit_pool), 1);
+    ck_assert_int_eq(aj_tcache_rec_read(rec, n, NOW, &hit), 1);
     ck_assert_ptr_eq(hit.alg, aj_alg_by_id(AJ_ALG_RS256));
     ck_assert_mem_eq(hit.thumbprint, thumb, 32);
     ck_assert_str_eq(hit.kid, "key-1");
@@ -79,7 +79,7 @@ START_TEST(rec_reads_any_other_form_whole)
 
     for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
         apr_size_t n = make(rec, "k", NULL, forms[i]);
-        ck_assert_int_eq(aj_tcache_rec_read(rec, n, NOW, &hit, unit_pool), 1);
+        ck_assert_int_eq(aj_tcache_rec_read(rec, n, NOW, &hit), 1);
         ck_assert_ptr_nonnull(hit.payload);
         ck_assert_ptr_eq(hit.view.exp, json_object_get(hit.payload, "exp"));
         ck_assert_ptr_eq(hit.view.sub, json_object_get(hit.payload, "sub"));
@@ -98,13 +98,13 @@ START_TEST(rec_keeps_an_empty_kid_apart_from_none)
     aj_tcache_hit_t hit;
     apr_size_t n = make(rec, "", NULL, CLAIMS);
 
-    ck_assert_int_eq(aj_tcache_rec_read(rec, n, NOW, &hit, unit_pool), 1);
+    ck_assert_int_eq(aj_tcache_rec_read(rec, n, NOW, &hit), 1);
     ck_assert_ptr_nonnull(hit.kid);
     ck_assert_str_eq(hit.kid, "");
     ck_assert_ptr_null(hit.ath);
     aj_tcache_held_release(hit.hold);
     n = make(rec, NULL, NULL, CLAIMS);
-    ck_assert_int_eq(aj_tcache_rec_read(rec, n, NOW, &hit, unit_pool), 1);
+    ck_assert_int_eq(aj_tcache_rec_read(rec, n, NOW, &hit), 1);
     ck_assert_ptr_null(hit.kid);
     aj_tcache_held_release(hit.hold);
 }
@@ -117,7 +117,7 @@ START_TEST(rec_keeps_only_a_whole_ath)
     aj_tcache_hit_t hit;
     apr_size_t n = make(rec, "k", "short", CLAIMS);
 
-    ck_assert_int_eq(aj_tcache_rec_read(rec, n, NOW, &hit, unit_pool), 1);
+    ck_assert_int_eq(aj_tcache_rec_read(rec, n, NOW, &hit), 1);
     ck_assert_ptr_null(hit.ath);
     aj_tcache_held_release(hit.hold);
 }
@@ -357,7 +357,7 @@ START_TEST(attack_rec_token_claim_view_vs_payload)
         json_t *whole;
         const json_t *first = NULL, *got_org;
 
-        ck_assert_int_eq(aj_tcache_rec_read(rec, n, NOW, &hit, unit_pool), 1);
+        ck_assert_int_eq(aj_tcache_rec_read(rec, n, NOW, &hit), 1);
         ck_assert_int_eq(aj_json_parse_object(&whole, unit_pool, texts[i], strlen(texts[i])),
                          AJ_JSON_OK);
         tok_from_hit(&tok, &hit);
@@ -437,7 +437,7 @@ START_TEST(attack_rec_kid_utf8_and_nul)
             }
             memcpy(forged + m, rec + REC_HEAD, n - REC_HEAD);
             m += n - REC_HEAD;
-            ok = aj_tcache_rec_read(forged, m, NOW, &hit, unit_pool);
+            ok = aj_tcache_rec_read(forged, m, NOW, &hit);
             ck_assert_msg(ok == kids[i].ok, "kid %zu (ath %d): %s", i, with_ath,
                           ok ? "read back" : "refused");
             if (ok) {
@@ -475,7 +475,7 @@ START_TEST(attack_rec_hold_outlives_eviction)
         apr_pool_create(&req, NULL);
         c = aj_tcache_create(cache_pool, 16); /* one entry a shard */
         /* as auth0_jwt_tcache_get_shared: read into the request's pool, put */
-        ck_assert_int_eq(aj_tcache_rec_read(rec, n, NOW, &hit, req), 1);
+        ck_assert_int_eq(aj_tcache_rec_read(rec, n, NOW, &hit), 1);
         aj_tcache_put_held(c, name, hit.hold, thumb, hit.alg, json_number_value(hit.view.exp));
         aj_tcache_held_pool_own(req, hit.hold);
         tok_from_hit(&tok, &hit);
@@ -544,7 +544,7 @@ static void *stress_run(void *data)
         case 0: {
             int which = (int)((r >> 10) % 3);
             aj_tcache_rec_make(rec, aj_alg_by_id(AJ_ALG_RS256), thumb, "k", ATH, texts[which]);
-            if (aj_tcache_rec_read(rec, lens[which], NOW, &hit, req)) {
+            if (aj_tcache_rec_read(rec, lens[which], NOW, &hit)) {
                 aj_tcache_put_held(st->c, name, hit.hold, thumb, hit.alg,
                                    json_number_value(hit.view.exp));
                 got = 1;
@@ -633,7 +633,7 @@ START_TEST(attack_rec_lazy_parse_failure_is_no_answer)
 
     APR_ARRAY_PUSH(banned, const char *) = "banned";
     json_set_alloc_funcs(maybe_fail_malloc, free);
-    ck_assert_int_eq(aj_tcache_rec_read(rec, n, NOW, &hit, unit_pool), 1); /* a quick hit */
+    ck_assert_int_eq(aj_tcache_rec_read(rec, n, NOW, &hit), 1); /* a quick hit */
     ck_assert_ptr_null(hit.payload);
     tok_from_hit(&tok, &hit);
     oom_armed = 1; /* memory runs out while the request is served */
